@@ -21,7 +21,10 @@ export type Operand =
   /** A memory operand. `base`/`index` are GPR numbers, 'rip' for RIP-relative, or null. `seg` is the
    *  effective segment (override prefix, else the default: SS for rsp/rbp bases, DS otherwise);
    *  `segOverride` says whether a prefix chose it (the disassembler prints only overrides). `size` 0
-   *  means "no size" (lea, lgdt's pseudo-descriptor is 10, fxsave-style forms are unsupported). */
+   *  means "no size" (lea, invlpg); lgdt/lidt/sgdt/sidt's pseudo-descriptor is 10.
+   *  `disp` is the signed displacement (-0x80n for [rbp-80h]); for the moffs forms (A0-A3) it is
+   *  the absolute address, unsigned. The effective address is (base + index*scale + disp) modulo
+   *  2^(8*addrSize); a 'rip' base means the address of the next instruction. */
   | {
       kind: 'mem'; size: Size | 0; seg: SegIndex; segOverride: boolean;
       base: number | 'rip' | null; index: number | null; scale: 1 | 2 | 4 | 8; disp: bigint;
