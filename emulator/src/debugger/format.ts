@@ -1,0 +1,475 @@
+// Every output format of the debugger in one place, as WinDbg/kd prints them for an x64 kernel
+// target. The layouts follow Microsoft's debugger reference (learn.microsoft.com, "Debugger
+// commands": r, u, d*, bl, k, rdmsr, ?, x, ln, lm, !pcr, !idt, dt, .bugcheck, !analyze) and public
+// kd transcripts; the column rules are stated next to each formatter. Pure functions: values in,
+// text out (lines joined with '\n', no trailing newline).
+
+const MASK64 = (1n << 64n) - 1n;
+
+/** 16 lowercase hex digits, no separator (register values in `r`, `!pcr`). */
+export function hex16(v: bigint): string {
+  return (v & MASK64).toString(16).padStart(16, '0');
+}
+
+/** A 64-bit address as kd prints it in address columns: `fffff803`12345680`. */
+export function addr64(v: bigint): string {
+  const h = hex16(v);
+  return `${h.slice(0, 8)}\`${h.slice(8)}`;
+}
+
+export function hexN(v: bigint | number, digits: number): string {
+  const b = typeof v === 'bigint' ? v : BigInt(v);
+  return (b & ((1n << BigInt(digits * 4)) - 1n)).toString(16).padStart(digits, '0');
+}
+
+/** `module!symbol` or `module!symbol+0x15` (offset lowercase hex, `0x`, no padding). */
+export function symbolWithOffset(name: string, offset: bigint): string {
+  return offset === 0n ? name : `${name}+0x${offset.toString(16)}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Disassembly lines (u, and after a breakpoint hit, r, t, p): address, one space, the bytes padded
+// to 16 columns, the mnemonic padded to 8 columns, the operands without spaces after commas. When
+// the bytes fill 16 columns or more they are followed by one space and the operands start at column
+// 43 (at least one space after the mnemonic). Without operands, no padding at all.
+
+export function disasmLine(address: bigint, bytes: Uint8Array | null, mnemonic: string, operands: string): string {
+  const head = `${addr64(address)} `;
+  if (!bytes) return `${head}${'??'.padEnd(16)}???`;
+  const hex = [...bytes].map((b) => hexN(b, 2)).join('');
+  if (hex.length < 16) {
+    const m = operands === '' ? mnemonic : mnemonic.padEnd(7) + ' ';
+    return `${head}${hex.padEnd(16)}${m}${operands}`.trimEnd();
+  }
+  const start = `${head}${hex} ${mnemonic}`;
+  if (operands === '') return start;
+  return `${start}${' '.repeat(Math.max(1, 43 - start.length))}${operands}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// r
+
+export interface RegisterFile {
+  rax: bigint; rbx: bigint; rcx: bigint; rdx: bigint; rsi: bigint; rdi: bigint;
+  rip: bigint; rsp: bigint; rbp: bigint;
+  r8: bigint; r9: bigint; r10: bigint; r11: bigint; r12: bigint; r13: bigint; r14: bigint; r15: bigint;
+  efl: bigint;
+  cs: number; ss: number; ds: number; es: number; fs: number; gs: number;
+}
+
+/** RFLAGS bits shown by `r`, in WinDbg's fixed order (OF DF IF SF ZF AF PF CF), with the mnemonic
+ *  for clear and set. Bits per SDM Vol. 1 §3.4.3. WinDbg shows `pe` for PF=0 and `po` for PF=1
+ *  (its own convention, the reverse of the Intel names; seen in every published dump). */
+export const FLAG_MNEMONICS: ReadonlyArray<{ code: string; bit: number; clear: string; set: string }> = [
+  { code: 'of', bit: 11, clear: 'nv', set: 'ov' },
+  { code: 'df', bit: 10, clear: 'up', set: 'dn' },
+  { code: 'if', bit: 9, clear: 'di', set: 'ei' },
+  { code: 'sf', bit: 7, clear: 'pl', set: 'ng' },
+  { code: 'zf', bit: 6, clear: 'nz', set: 'zr' },
+  { code: 'af', bit: 4, clear: 'na', set: 'ac' },
+  { code: 'pf', bit: 2, clear: 'pe', set: 'po' },
+  { code: 'cf', bit: 0, clear: 'nc', set: 'cy' },
+];
+
+export function flagMnemonics(efl: bigint): string {
+  return FLAG_MNEMONICS.map((f) => ((efl >> BigInt(f.bit)) & 1n ? f.set : f.clear)).join(' ');
+}
+
+/** The register block of `r`: three registers per line (names right-aligned in 3 columns), the
+ *  `iopl=` line with the flags at column 15, the segment line with `efl=` at column 65. */
+export function registerBlock(r: RegisterFile): string {
+  const reg = (name: keyof RegisterFile) => `${name.padStart(3)}=${hex16(r[name] as bigint)}`;
+  const line = (...names: (keyof RegisterFile)[]) => names.map(reg).join(' ');
+  const iopl = Number((r.efl >> 12n) & 3n);
+  const seg = (name: 'cs' | 'ss' | 'ds' | 'es' | 'fs' | 'gs') => `${name}=${hexN(r[name], 4)}`;
+  const segs = (['cs', 'ss', 'ds', 'es', 'fs', 'gs'] as const).map(seg).join('  ');
+  return [
+    line('rax', 'rbx', 'rcx'),
+    line('rdx', 'rsi', 'rdi'),
+    line('rip', 'rsp', 'rbp'),
+    line('r8', 'r9', 'r10'),
+    line('r11', 'r12', 'r13'),
+    line('r14', 'r15'),
+    `${`iopl=${iopl}`.padEnd(15)}${flagMnemonics(r.efl)}`,
+    `${segs.padEnd(65)}efl=${hexN(r.efl, 8)}`,
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// d* memory displays. Each line starts with its address and two spaces. `read(addr, n)` returns
+// the bytes or null when unreadable (shown as `??` per byte).
+
+export type ByteReader = (address: bigint, n: number) => Uint8Array | null;
+
+function readLE(bytes: Uint8Array): bigint {
+  let v = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]);
+  return v;
+}
+
+/** `db`: 16 bytes per line, `-` between the 8th and 9th, the ASCII column at column 68. */
+export function dumpBytes(start: bigint, count: number, read: ByteReader): string {
+  const lines: string[] = [];
+  for (let off = 0; off < count; off += 16) {
+    const n = Math.min(16, count - off);
+    let hex = '';
+    let ascii = '';
+    for (let i = 0; i < n; i++) {
+      const b = read((start + BigInt(off + i)) & MASK64, 1);
+      if (i > 0) hex += i === 8 ? '-' : ' ';
+      if (b) {
+        hex += hexN(b[0], 2);
+        ascii += b[0] >= 0x20 && b[0] <= 0x7e ? String.fromCharCode(b[0]) : '.';
+      } else {
+        hex += '??';
+        ascii += '?';
+      }
+    }
+    lines.push(`${addr64(start + BigInt(off))}  ${hex.padEnd(47)}  ${ascii}`);
+  }
+  return lines.join('\n');
+}
+
+/** `dw` (8 per line), `dd` (4 per line), `dq`/`dp` (2 per line, 8`8 form). */
+export function dumpUnits(start: bigint, count: number, size: 2 | 4 | 8, read: ByteReader): string {
+  const perLine = 16 / size;
+  const lines: string[] = [];
+  for (let i = 0; i < count; i += perLine) {
+    const cells: string[] = [];
+    for (let j = i; j < Math.min(count, i + perLine); j++) {
+      const b = read((start + BigInt(j * size)) & MASK64, size);
+      if (size === 8) cells.push(b ? addr64(readLE(b)) : '????????`????????');
+      else cells.push(b ? hexN(readLE(b), size * 2) : '?'.repeat(size * 2));
+    }
+    lines.push(`${addr64(start + BigInt(i * size))}  ${cells.join(' ')}`);
+  }
+  return lines.join('\n');
+}
+
+/** `dps`: one pointer per line, then its symbol when it resolves. */
+export function dumpPointersWithSymbols(
+  start: bigint, count: number, read: ByteReader, symbolize: (v: bigint) => string | undefined,
+): string {
+  const lines: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const a = (start + BigInt(i * 8)) & MASK64;
+    const b = read(a, 8);
+    if (!b) { lines.push(`${addr64(a)}  ????????\`????????`); continue; }
+    const v = readLE(b);
+    const sym = symbolize(v);
+    lines.push(`${addr64(a)}  ${addr64(v)}${sym ? ` ${sym}` : ''}`);
+  }
+  return lines.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Breakpoints
+
+export interface BreakpointView {
+  id: number;
+  enabled: boolean;
+  /** undefined for a deferred breakpoint whose expression does not resolve. */
+  address?: bigint;
+  expression: string;
+  symbol?: string;
+  passes: number;
+  initialPasses: number;
+}
+
+/** One `bl` line (modern WinDbg): id right-aligned in 6 columns, `e`/`d`, the link text, the
+ *  unresolved flag, the address, five spaces, `pppp (iiii)`, the symbol. */
+export function breakpointListLine(bp: BreakpointView): string {
+  const link = bp.enabled ? 'Disable Clear' : 'Enable Clear';
+  const counts = `${hexN(bp.passes, 4)} (${hexN(bp.initialPasses, 4)})`;
+  const where = bp.address === undefined ? `u${' '.repeat(17)}` : ` ${addr64(bp.address)}`;
+  const sym = bp.address === undefined ? `(${bp.expression})` : bp.symbol ?? '';
+  return `${String(bp.id).padStart(6)} ${bp.enabled ? 'e' : 'd'} ${link} ${where}     ${counts} ${sym}`.trimEnd();
+}
+
+export function breakpointHit(id: number): string {
+  return `Breakpoint ${id} hit`;
+}
+
+/** The five lines kd prints when a software breakpoint cannot be written (ERROR_NOACCESS). */
+export function breakpointInsertFailure(id: number, address: bigint): string {
+  return [
+    `Unable to insert breakpoint ${id} at ${addr64(address)}, Win32 error 0n998`,
+    '    "Invalid access to memory location."',
+    'The breakpoint was set with BP.  If you want breakpoints',
+    'to track module load/unload state you must use BU.',
+    `bp${id} at ${addr64(address)} failed`,
+  ].join('\n');
+}
+
+export function deferredBreakpoint(expression: string): string {
+  return `Bp expression '${expression}' could not be resolved, adding deferred bp`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stacks: k and kb (modern WinDbg, numbered frames).
+
+export interface StackFrame {
+  childSp: bigint;
+  retAddr: bigint;
+  args?: [bigint, bigint, bigint, bigint];
+  callSite: string;
+}
+
+export function stackTrace(frames: StackFrame[], withArgs: boolean): string {
+  const header = withArgs
+    ? ` # Child-SP          RetAddr               : Args to Child${' '.repeat(59)}: Call Site`
+    : ' # Child-SP          RetAddr               Call Site';
+  const lines = frames.map((f, i) => {
+    const head = `${hexN(i, 2)} ${addr64(f.childSp)} ${addr64(f.retAddr)}     `;
+    if (!withArgs) return head + f.callSite;
+    const args = (f.args ?? [0n, 0n, 0n, 0n]).map(addr64).join(' ');
+    return `${head}: ${args} : ${f.callSite}`;
+  });
+  return [header, ...lines].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bug checks
+
+export interface BugCheck {
+  code: number;
+  args: [bigint, bigint, bigint, bigint];
+}
+
+/** Bug check names and short descriptions of their arguments (Microsoft's "Bug Check Code
+ *  Reference"; the wording here is ours). */
+const BUGCHECKS: Record<number, { name: string; summary: string; args: (a: bigint) => [string?, string?, string?, string?] }> = {
+  0x7f: {
+    name: 'UNEXPECTED_KERNEL_MODE_TRAP',
+    summary: [
+      'The processor raised, in kernel mode, a trap that the kernel does not expect there or that is',
+      'always fatal, such as a double fault. The first argument is the trap number (8 = double fault).',
+      'Use .trap on the saved trap frame and kv to see how the machine got there.',
+    ].join('\n'),
+    args: (a1) => [a1 === 8n ? 'EXCEPTION_DOUBLE_FAULT' : a1 === 0n ? 'EXCEPTION_DIVIDED_BY_ZERO' : a1 === 6n ? 'EXCEPTION_INVALID_OPCODE' : undefined],
+  },
+  0x50: {
+    name: 'PAGE_FAULT_IN_NONPAGED_AREA',
+    summary: 'Kernel code referenced memory that is not valid and cannot be paged in.',
+    args: () => ['memory referenced.', 'value 0 = read operation, 1 = write operation.', 'If non-zero, the instruction address which referenced the bad memory', '(reserved)'],
+  },
+  0x1e: {
+    name: 'KMODE_EXCEPTION_NOT_HANDLED',
+    summary: 'A kernel-mode exception was raised that no handler caught.',
+    args: () => ['The exception code that was not handled', 'The address that the exception occurred at', 'Parameter 0 of the exception', 'Parameter 1 of the exception'],
+  },
+  0x3b: {
+    name: 'SYSTEM_SERVICE_EXCEPTION',
+    summary: 'An exception was raised while a system service was running on behalf of a caller.',
+    args: () => ['Exception code that caused the BugCheck', 'Address of the instruction which caused the BugCheck', 'Address of the context record for the exception that caused the BugCheck', 'zero.'],
+  },
+};
+
+export function bugCheckName(code: number): string {
+  return BUGCHECKS[code]?.name ?? `BUGCHECK_${hexN(code, 8).toUpperCase()}`;
+}
+
+/** `.bugcheck`: the code in 8 uppercase hex digits, then the four arguments in 8`8 form. */
+export function bugCheckSummary(bc: BugCheck): string {
+  return `Bugcheck code ${hexN(bc.code, 8).toUpperCase()}\nArguments ${bc.args.map(addr64).join(' ')}`;
+}
+
+/** What kd prints when the target stops in KeBugCheckEx (before the symbol and instruction lines). */
+export function bugCheckBanner(bc: BugCheck): string {
+  const tuple = bc.args.map((a) => `0x${hex16(a).toUpperCase()}`).join(',');
+  return [
+    '',
+    `*** Fatal System Error: 0x${hexN(bc.code, 8)}`,
+    `${' '.repeat(23)}(${tuple})`,
+    '',
+    'Break instruction exception - code 80000003 (first chance)',
+    '',
+    'A fatal system error has occurred.',
+    'Debugger entered on first try; Bugcheck callbacks have not been invoked.',
+    '',
+    'A fatal system error has occurred.',
+    '',
+    'For analysis of this file, run !analyze -v',
+  ].join('\n');
+}
+
+const STARS = '*'.repeat(79);
+const BLANK_BOX = `*${' '.repeat(77)}*`;
+
+/** The `!analyze -v` report: the banner, the name and code, the arguments with their meaning,
+ *  and the Debugging Details keys. */
+export function analyzeReport(bc: BugCheck, details: { stack: string[]; symbol?: string; process?: string }): string {
+  const info = BUGCHECKS[bc.code];
+  const meanings = info?.args(bc.args[0]) ?? [];
+  const lines = [
+    STARS,
+    BLANK_BOX,
+    `*${' '.repeat(24)}Bugcheck Analysis${' '.repeat(36)}*`,
+    BLANK_BOX,
+    STARS,
+    '',
+    `${bugCheckName(bc.code)} (${bc.code.toString(16)})`,
+    info?.summary ?? 'No description is available for this bug check code.',
+    'Arguments:',
+    ...bc.args.map((a, i) => `Arg${i + 1}: ${hex16(a)}${meanings[i] ? `, ${meanings[i]}` : ''}`),
+    '',
+    'Debugging Details:',
+    '------------------',
+    '',
+    `BUGCHECK_CODE:  ${bc.code.toString(16)}`,
+    '',
+    ...bc.args.map((a, i) => `BUGCHECK_P${i + 1}: ${a.toString(16)}`),
+    '',
+  ];
+  if (details.process) lines.push(`PROCESS_NAME:  ${details.process}`, '');
+  lines.push('STACK_TEXT:  ', ...details.stack, '');
+  const sym = details.symbol ?? 'nt!KeBugCheckEx';
+  const bucket = bc.code === 0x7f ? `0x7f_${bc.args[0].toString(16)}_${sym}` : `0x${bc.code.toString(16)}_${sym}`;
+  lines.push(
+    `SYMBOL_NAME:  ${sym}`, '',
+    'MODULE_NAME: nt', '',
+    'IMAGE_NAME:  ntkrnlmp.exe', '',
+    `FAILURE_BUCKET_ID:  ${bucket}`, '',
+    'Followup:     MachineOwner',
+    '---------',
+  );
+  return lines.join('\n');
+}
+
+/** A break-in (Ctrl+C): the exception line and a box in our own words. */
+export function breakInBanner(): string {
+  const box = [
+    'You pressed Ctrl+C: the debugger has stopped the target.',
+    'Nothing has crashed; this is not a bug check.',
+    "Type 'g' to let the target run again.",
+  ];
+  return [
+    'Break instruction exception - code 80000003 (first chance)',
+    STARS,
+    ...box.map((l) => `*   ${l.padEnd(74)}*`),
+    STARS,
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Single-line outputs
+
+export function rdmsrLine(index: number, value: bigint): string {
+  return `msr[${index.toString(16)}] = ${addr64(value)}`;
+}
+
+/** `?`: the value as signed decimal, then in 8`8 form. */
+export function evaluateLine(v: bigint): string {
+  return `Evaluate expression: ${BigInt.asIntN(64, v & MASK64).toString()} = ${addr64(v)}`;
+}
+
+/** A caret error: spaces up to the column under the echoed input (prompt included). */
+export function caretError(column: number, message: string, command: string): string {
+  return `${' '.repeat(Math.max(0, column))}^ ${message} in '${command}'`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Symbols and modules
+
+export function examineLine(address: bigint, qualified: string): string {
+  const bare = qualified.slice(qualified.indexOf('!') + 1);
+  return `${addr64(address)} ${qualified} (${bare})`;
+}
+
+export function nearestReport(
+  below: { address: bigint; name: string; offset: bigint } | undefined,
+  above: { address: bigint; name: string } | undefined,
+): string {
+  const lines = ['Browse module', 'Set bu breakpoint', ''];
+  if (!below) return '';
+  let pair = `(${addr64(below.address)})   ${symbolWithOffset(below.name, below.offset)}`;
+  if (above) pair += `   |  (${addr64(above.address)})   ${above.name}`;
+  lines.push(pair);
+  if (below.offset === 0n) {
+    const bare = below.name.slice(below.name.indexOf('!') + 1);
+    lines.push('Exact matches:', `    ${below.name} (${bare})`);
+  }
+  return lines.join('\n');
+}
+
+export interface ModuleView {
+  name: string;
+  start: bigint;
+  end: bigint;
+  status: string;
+  image: string;
+}
+
+export function moduleList(modules: ModuleView[]): string {
+  const lines = ['Browse full module list', 'start             end                 module name'];
+  for (const m of modules) {
+    lines.push(`${addr64(m.start)} ${addr64(m.end)}   ${m.name.padEnd(8)}   ${m.status.padEnd(23)}${m.image}`.trimEnd());
+  }
+  return lines.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// !pcr and !idt
+
+/** `!pcr`: labels right-aligned so the colons line up, each line after a TAB. */
+export function pcrReport(pcr: bigint, groups: Array<Array<[string, bigint]>>, tail: string[] = []): string {
+  const width = Math.max(...groups.flat().map(([l]) => l.length), 'DpcQueue'.length);
+  const lines = [`KPCR for Processor 0 at ${hex16(pcr)}:`, '    Major 1 Minor 1'];
+  groups.forEach((g, i) => {
+    if (i > 0) lines.push('');
+    for (const [label, v] of g) lines.push(`\t${label.padStart(width)}: ${hex16(v)}`);
+  });
+  lines.push('', `\t${'DpcQueue'.padStart(width)}: `, ...tail);
+  return lines.join('\n');
+}
+
+export interface IdtEntryView {
+  vector: number;
+  handler: bigint;
+  symbol?: string;
+  /** The IST stack top when the gate names an IST slot. */
+  stack?: bigint;
+}
+
+export function idtReport(idtBase: bigint, entries: IdtEntryView[]): string {
+  const lines = [`Dumping IDT: ${hex16(idtBase)}`, ''];
+  for (const e of entries) {
+    let l = `${hexN(e.vector, 2)}:\t${hex16(e.handler)} ${e.symbol ?? ''}`.trimEnd();
+    if (e.stack !== undefined) l += `\tStack = 0x${hex16(e.stack).toUpperCase()}`;
+    lines.push(l);
+  }
+  return lines.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// dt
+
+export interface FieldView {
+  offset: number;
+  name: string;
+  /** The type text dt prints (`Uint8B`, `Ptr64 _KPRCB`, `[2] Uint8B`, `_NT_TIB`). */
+  type: string;
+  /** With an address: the value text that replaces the type. */
+  value?: string;
+}
+
+/** One dt line: 3 spaces, `+0x` offset (at least 3 digits), the name padded to 16, ` : `. */
+export function structLines(fields: FieldView[]): string {
+  return fields
+    .map((f) => `   +0x${f.offset.toString(16).padStart(3, '0')} ${f.name.padEnd(16)} : ${f.value ?? f.type}`)
+    .join('\n');
+}
+
+/** The value dt shows for a field of a given type text and raw little-endian bytes. */
+export function fieldValue(type: string, bytes: Uint8Array | null): string | undefined {
+  if (!bytes) return '??';
+  const v = readLE(bytes);
+  if (type.startsWith('Ptr64')) {
+    if (v === 0n) return '(null)';
+    return `0x${addr64(v)} ${type.slice(5).trim() || 'Void'}`;
+  }
+  if (/^Int\dB$/.test(type)) return `0n${BigInt.asIntN(bytes.length * 8, v)}`;
+  if (type === 'UChar') return `0x${v.toString(16)} ''`.replace(" ''", v >= 0x20n && v < 0x7fn ? ` '${String.fromCharCode(Number(v))}'` : " ''");
+  if (/^(Uint\dB|Char)$/.test(type)) return `0x${v.toString(16)}`;
+  return undefined;
+}
