@@ -1,0 +1,25 @@
+// Wraps each highlighted code block in a container that the page script puts a copy button on
+// (the button is made by the script, so a page read without JavaScript shows no dead control).
+type Node = { type: string; tagName?: string; properties?: Record<string, unknown>; children?: Node[] };
+
+export default function rehypeCodeBlocks() {
+  return (tree: Node) => {
+    const visit = (node: Node) => {
+      const children = node.children ?? [];
+      for (let i = 0; i < children.length; i++) {
+        const child = children[i];
+        if (child.type === 'element' && child.tagName === 'pre') {
+          children[i] = {
+            type: 'element',
+            tagName: 'div',
+            properties: { className: ['code-block'] },
+            children: [child],
+          };
+        } else {
+          visit(child);
+        }
+      }
+    };
+    visit(tree);
+  };
+}
