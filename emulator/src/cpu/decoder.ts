@@ -15,7 +15,10 @@ OPCODES.forEach((r, i) => {
   const span = r.plusR ? 8 : r.plusCC ? 16 : 1;
   for (let k = 0; k < span; k++) {
     const key = r.map * 256 + r.opcode + k;
-    (INDEX[key] ??= []).push(i);
+    // Rows with a mandatory prefix are tried first: F3 90 is PAUSE before it is NOP.
+    const list = (INDEX[key] ??= []);
+    if (r.prefix !== 0) list.splice(list.findIndex((j) => OPCODES[j].prefix === 0) >>> 0, 0, i);
+    else list.push(i);
     const m = r.modrm !== -1 ? 1 : 0;
     if (INDEX[key]!.length > 1 && HAS_MODRM[key] !== m) {
       throw new Error(`opcode table: rows for ${r.encoding} disagree about ModRM`);
@@ -64,12 +67,12 @@ export function decode(fetch: FetchByte, address: bigint): DecodeResult {
     else if (b === 0x67) adsz = true;
     else if (b === 0xf0) lock = true;
     else if (b === 0xf2 || b === 0xf3) {
-      if (rep !== 0 && rep !== b) return undecodable(address, pos + 1, 'both F2 and F3 prefixes');
-      rep = b;
+      rep = b; // the last of F2/F3 counts (as iced-x86 and the processors we know behave)
     } else if (b in SEG_PREFIX) {
+      // In 64-bit mode ES/CS/SS/DS overrides are ignored (Vol. 1 §3.3.7.1); of FS and GS the last
+      // one counts, and an ignored prefix never displaces them.
       const s = SEG_PREFIX[b];
-      if (seg !== -1 && seg !== s) return undecodable(address, pos + 1, 'more than one segment override');
-      seg = s;
+      if (s >= 4 || seg < 4) seg = s;
     } else if ((b & 0xf0) === 0x40) {
       rex = b;
       pos++;
@@ -102,7 +105,7 @@ export function decode(fetch: FetchByte, address: bigint): DecodeResult {
     const r = OPCODES[cands[c]];
     if (r.prefix !== 0) {
       if (r.prefix !== mandatory) continue;
-    } else if (rep !== 0 && !r.rep) continue;
+    } else if (r.strictPrefixes && (rep !== 0 || opsz)) continue;
     if (modrm >= 0) {
       if (typeof r.modrm === 'number' && ((modrm >> 3) & 7) !== r.modrm) continue;
       if (r.mod === 'mem' && modrm >= 0xc0) continue;
@@ -127,19 +130,21 @@ export function decode(fetch: FetchByte, address: bigint): DecodeResult {
     case 'v': opSize = W ? 8 : opsz66 ? 2 : 4; break;
     case 'd64': opSize = W ? 8 : opsz66 ? 2 : 8; break;
     case 'w': opSize = 2; break;
-    case 'f64':
-      if (opsz66) return undecodable(address, pos, 'operand-size prefix on a 64-bit-only instruction');
+    case 'f64': opSize = 8; break;
+    case 'q':
+      if (opsz66) return undecodable(address, pos, 'operand-size prefix not supported here');
       opSize = 8;
       break;
     case 'y':
       if (opsz66) return undecodable(address, pos, 'operand-size prefix not supported here');
       opSize = W ? 8 : 4;
       break;
-    default:
-      if (opsz66) return undecodable(address, pos, 'operand-size prefix not supported here');
-      opSize = 4;
+    default: opSize = 4;
   }
-  const isMem = modrm >= 0 && modrm < 0xc0;
+  // MOV to/from CRn/DRn ignore ModRM.mod: the r/m field always names a register (Vol. 2B
+  // "MOV—Move to/from Control Registers": "the 2 bits in the mod field are ignored").
+  const modIgnored = row.op.startsWith('mov_') && row.op !== 'mov_sreg';
+  const isMem = modrm >= 0 && modrm < 0xc0 && !modIgnored;
   // LOCK: legal only on the listed read-modify-write forms with a memory destination
   // (SDM Vol. 2A §3.2 "LOCK—Assert LOCK# Signal Prefix": otherwise #UD).
   if (lock && !(row.lock && isMem)) return undecodable(address, pos, 'LOCK prefix not allowed on this instruction');

@@ -26,11 +26,12 @@
 //   b    byte instruction (66 and REX.W do not change it);
 //   v    32 by default, 66 -> 16, REX.W -> 64 (REX.W wins over 66);
 //   d64  64 by default, 66 -> 16, cannot encode 32 (push, pop, 64-bit mode defaults);
-//   f64  always 64; we decline 66 (Intel ignores it, AMD does not: Vol. 2A §2.2.1.7);
+//   f64  always 64; 66 is ignored (near branches: Intel 64 ignores it, Vol. 2A §2.2.1.7 and
+//        JMP/CALL/RET "64-bit mode" notes; AMD would use 16 bits, we model Intel);
+//   q    always 64; we decline 66 (leave, push/pop fs/gs would become 16-bit operations);
 //   y    32 by default, REX.W -> 64, 66 declined;
 //   w    always 16;
-//   n    operand size is irrelevant; 66 declined (several 0F-map encodings become other
-//        instructions with 66), REX.W ignored.
+//   n    operand size is irrelevant; 66 and REX.W are ignored.
 //
 // Semantics keys (`op`), one executor function each (grouped as semantics/ is):
 //   alu:     add or adc sbb and sub xor cmp test inc dec neg not
@@ -49,9 +50,12 @@
 //
 // Flags: L = LOCK allowed when the destination is memory (SDM Vol. 2A §3.2 "LOCK"; elsewhere
 // LOCK raises #UD); R = string instruction taking rep (F3) / F2; E = compare string (repe/repne);
-// B0 = matches only without REX.B (opcode 90 is NOP, 41 90 is xchg r8,rax).
+// B0 = matches only without REX.B (opcode 90 is NOP, 41 90 is xchg r8,rax); S = strict prefixes:
+// no 66/F2/F3 beyond a mandatory one (in the 0F 01 and 0F AE groups those prefixes select other
+// instructions, which we do not model, so they decode as #UD here). Elsewhere a 66 without
+// meaning and F2/F3 on non-string instructions are ignored, as the processor does.
 
-export type Osz = 'b' | 'v' | 'd64' | 'f64' | 'y' | 'w' | 'n';
+export type Osz = 'b' | 'v' | 'd64' | 'f64' | 'q' | 'y' | 'w' | 'n';
 
 export interface OperandSpec {
   /** E G M R Z I J O X Y S C D A CL 1 FS GS */
@@ -86,6 +90,7 @@ export interface OpcodeRow {
   rep: boolean;
   repe: boolean;
   noRexB: boolean;
+  strictPrefixes: boolean;
   /** SDM citation: volume and the instruction's reference page. */
   cite: string;
   /** The text of the encoding, as written in the table (for messages and tests). */
@@ -172,6 +177,7 @@ function row(mnemonic: string, op: string, enc: string, ops: string, osz: Osz, f
     rep: flags.includes('R') || flags.includes('E'),
     repe: flags.includes('E'),
     noRexB: flags.includes('B0'),
+    strictPrefixes: flags.includes('S'),
     cite: cite(page),
     encoding: enc,
   };
@@ -286,7 +292,7 @@ add('movsx', 'movsx', '0F BF /r', 'Gv,Ew', 'v', '', 'MOVSX/MOVSXD');
 add('movsxd', 'movsxd', '63 /r', 'Gv,Ez', 'v', '', 'MOVSX/MOVSXD');
 add('lea', 'lea', '8D /r mem', 'Gv,Mn', 'v', '', 'LEA');
 add('nop', 'nop', '90', '', 'n', 'B0', 'NOP');
-add('pause', 'pause', 'F3 90', '', 'n', 'B0', 'PAUSE');
+add('pause', 'pause', 'F3 90', '', 'n', '', 'PAUSE');
 add('xchg', 'xchg', '90+r', 'Zv,Av', 'v', '', 'XCHG');
 add('xchg', 'xchg', '86 /r', 'Eb,Gb', 'b', 'L', 'XCHG');
 add('xchg', 'xchg', '87 /r', 'Ev,Gv', 'v', 'L', 'XCHG');
@@ -307,13 +313,13 @@ add('push', 'push', 'FF /6', 'Ev', 'd64', '', 'PUSH');
 add('pop', 'pop', '8F /0', 'Ev', 'd64', '', 'POP');
 add('push', 'push', '6A', 'Is', 'd64', '', 'PUSH');
 add('push', 'push', '68', 'Iz', 'd64', '', 'PUSH');
-add('push', 'push', '0F A0', 'FS', 'f64', '', 'PUSH');
-add('pop', 'pop', '0F A1', 'FS', 'f64', '', 'POP');
-add('push', 'push', '0F A8', 'GS', 'f64', '', 'PUSH');
-add('pop', 'pop', '0F A9', 'GS', 'f64', '', 'POP');
+add('push', 'push', '0F A0', 'FS', 'q', '', 'PUSH');
+add('pop', 'pop', '0F A1', 'FS', 'q', '', 'POP');
+add('push', 'push', '0F A8', 'GS', 'q', '', 'PUSH');
+add('pop', 'pop', '0F A9', 'GS', 'q', '', 'POP');
 add('pushf|pushfq', 'pushf', '9C', '', 'd64', '', 'PUSHF/PUSHFD/PUSHFQ');
 add('popf|popfq', 'popf', '9D', '', 'd64', '', 'POPF/POPFD/POPFQ');
-add('leave', 'leave', 'C9', '', 'f64', '', 'LEAVE');
+add('leave', 'leave', 'C9', '', 'q', '', 'LEAVE');
 
 // --- Control transfer.
 add('jmp', 'jmp', 'EB', 'Jb', 'f64', '', 'JMP');
@@ -366,26 +372,26 @@ add('mov', 'mov_from_cr', '0F 20 /r', 'Rq,Cq', 'n', '', 'MOV—Move to/from Cont
 add('mov', 'mov_cr', '0F 22 /r', 'Cq,Rq', 'n', '', 'MOV—Move to/from Control Registers');
 add('mov', 'mov_from_dr', '0F 21 /r', 'Rq,Dq', 'n', '', 'MOV—Move to/from Debug Registers');
 add('mov', 'mov_dr', '0F 23 /r', 'Dq,Rq', 'n', '', 'MOV—Move to/from Debug Registers');
-add('sgdt', 'sgdt', '0F 01 /0 mem', 'Mt', 'n', '', 'SGDT');
-add('sidt', 'sidt', '0F 01 /1 mem', 'Mt', 'n', '', 'SIDT');
-add('lgdt', 'lgdt', '0F 01 /2 mem', 'Mt', 'n', '', 'LGDT/LIDT');
-add('lidt', 'lidt', '0F 01 /3 mem', 'Mt', 'n', '', 'LGDT/LIDT');
-add('invlpg', 'invlpg', '0F 01 /7 mem', 'Mn', 'n', '', 'INVLPG');
-add('clac', 'clac', '0F 01 =CA', '', 'n', '', 'CLAC');
-add('stac', 'stac', '0F 01 =CB', '', 'n', '', 'STAC');
-add('swapgs', 'swapgs', '0F 01 =F8', '', 'n', '', 'SWAPGS');
-add('rdtscp', 'rdtscp', '0F 01 =F9', '', 'n', '', 'RDTSCP');
+add('sgdt', 'sgdt', '0F 01 /0 mem', 'Mt', 'n', 'S', 'SGDT');
+add('sidt', 'sidt', '0F 01 /1 mem', 'Mt', 'n', 'S', 'SIDT');
+add('lgdt', 'lgdt', '0F 01 /2 mem', 'Mt', 'n', 'S', 'LGDT/LIDT');
+add('lidt', 'lidt', '0F 01 /3 mem', 'Mt', 'n', 'S', 'LGDT/LIDT');
+add('invlpg', 'invlpg', '0F 01 /7 mem', 'Mn', 'n', 'S', 'INVLPG');
+add('clac', 'clac', '0F 01 =CA', '', 'n', 'S', 'CLAC');
+add('stac', 'stac', '0F 01 =CB', '', 'n', 'S', 'STAC');
+add('swapgs', 'swapgs', '0F 01 =F8', '', 'n', 'S', 'SWAPGS');
+add('rdtscp', 'rdtscp', '0F 01 =F9', '', 'n', 'S', 'RDTSCP');
 add('str', 'str', '0F 00 /1', 'Ex', 'v', '', 'STR');
-add('ltr', 'ltr', '0F 00 /3', 'Ew', 'n', '', 'LTR');
-add('rdfsbase', 'rdfsbase', 'F3 0F AE /0 reg', 'Ry', 'y', '', 'RDFSBASE/RDGSBASE');
-add('rdgsbase', 'rdgsbase', 'F3 0F AE /1 reg', 'Ry', 'y', '', 'RDFSBASE/RDGSBASE');
-add('wrfsbase', 'wrfsbase', 'F3 0F AE /2 reg', 'Ry', 'y', '', 'WRFSBASE/WRGSBASE');
-add('wrgsbase', 'wrgsbase', 'F3 0F AE /3 reg', 'Ry', 'y', '', 'WRFSBASE/WRGSBASE');
-add('ldmxcsr', 'ldmxcsr', '0F AE /2 mem', 'Md', 'n', '', 'LDMXCSR');
-add('stmxcsr', 'stmxcsr', '0F AE /3 mem', 'Md', 'n', '', 'STMXCSR');
-add('lfence', 'lfence', '0F AE /5 reg', '', 'n', '', 'LFENCE');
-add('mfence', 'mfence', '0F AE /6 reg', '', 'n', '', 'MFENCE');
-add('sfence', 'sfence', '0F AE /7 reg', '', 'n', '', 'SFENCE');
+add('ltr', 'ltr', '0F 00 /3', 'Ex', 'v', '', 'LTR');
+add('rdfsbase', 'rdfsbase', 'F3 0F AE /0 reg', 'Ry', 'y', 'S', 'RDFSBASE/RDGSBASE');
+add('rdgsbase', 'rdgsbase', 'F3 0F AE /1 reg', 'Ry', 'y', 'S', 'RDFSBASE/RDGSBASE');
+add('wrfsbase', 'wrfsbase', 'F3 0F AE /2 reg', 'Ry', 'y', 'S', 'WRFSBASE/WRGSBASE');
+add('wrgsbase', 'wrgsbase', 'F3 0F AE /3 reg', 'Ry', 'y', 'S', 'WRFSBASE/WRGSBASE');
+add('ldmxcsr', 'ldmxcsr', '0F AE /2 mem', 'Md', 'n', 'S', 'LDMXCSR');
+add('stmxcsr', 'stmxcsr', '0F AE /3 mem', 'Md', 'n', 'S', 'STMXCSR');
+add('lfence', 'lfence', '0F AE /5 reg', '', 'n', 'S', 'LFENCE');
+add('mfence', 'mfence', '0F AE /6 reg', '', 'n', 'S', 'MFENCE');
+add('sfence', 'sfence', '0F AE /7 reg', '', 'n', 'S', 'SFENCE');
 
 /** The table. Row indices are stable within a build (Instruction.row refers to them). */
 export const OPCODES: readonly OpcodeRow[] = rows;
