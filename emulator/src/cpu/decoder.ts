@@ -309,7 +309,14 @@ export function decode(fetch: FetchByte, address: bigint): DecodeResult {
     if (row.plusCC) cond = b - row.opcode;
     else if (row.op === 'loop') cond = b === 0xe0 ? 5 : b === 0xe1 ? 4 : undefined;
     let mnemonic = rowMnemonic(row, opSize, cond);
-    if (row.op === 'jrcxz' && addrSize === 4) mnemonic = 'jecxz';
+    // A 16-bit push of an immediate has no register to show its size: MASM spells it pushw.
+    if (row.op === 'push' && opSize === 2 && operands[0].kind === 'imm') mnemonic = 'pushw';
+    // With a 67 prefix the count register is ECX (Vol. 2A LOOP/LOOPcc, Jcc); MASM names these
+    // forms jecxz / loopd / looped / loopned.
+    if (addrSize === 4) {
+      if (row.op === 'jrcxz') mnemonic = 'jecxz';
+      else if (row.op === 'loop') mnemonic = mnemonic.replace(/^loop(n?e?)$/, 'loop$1d');
+    }
 
     const ins: Instruction = {
       address,

@@ -382,7 +382,7 @@ add('stac', 'stac', '0F 01 =CB', '', 'n', 'S', 'STAC');
 add('swapgs', 'swapgs', '0F 01 =F8', '', 'n', 'S', 'SWAPGS');
 add('rdtscp', 'rdtscp', '0F 01 =F9', '', 'n', 'S', 'RDTSCP');
 add('str', 'str', '0F 00 /1', 'Ex', 'v', '', 'STR');
-add('ltr', 'ltr', '0F 00 /3', 'Ex', 'v', '', 'LTR');
+add('ltr', 'ltr', '0F 00 /3', 'Ew', 'n', '', 'LTR');
 add('rdfsbase', 'rdfsbase', 'F3 0F AE /0 reg', 'Ry', 'y', 'S', 'RDFSBASE/RDGSBASE');
 add('rdgsbase', 'rdgsbase', 'F3 0F AE /1 reg', 'Ry', 'y', 'S', 'RDFSBASE/RDGSBASE');
 add('wrfsbase', 'wrfsbase', 'F3 0F AE /2 reg', 'Ry', 'y', 'S', 'WRFSBASE/WRGSBASE');
