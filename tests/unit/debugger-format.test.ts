@@ -2,6 +2,7 @@
 // reference and public kd transcripts): positions are checked as rules (column of `efl=`, of the
 // ASCII column, operand column...), not only as whole strings.
 import { describe, expect, it } from 'vitest';
+import { decodeBytes } from '../../emulator/src/cpu/decoder.ts';
 import * as f from '../../emulator/src/debugger/format.ts';
 
 const regs: f.RegisterFile = {
@@ -23,27 +24,31 @@ describe('addresses', () => {
   });
 });
 
+// The u line comes from the CPU's disassembler; these are the layout rules kd output must obey.
+const line = (address: bigint, bytes: Uint8Array) => f.formatDisassemblyLine(decodeBytes(bytes, address), address, bytes);
+
 describe('disassembly line', () => {
   it('pads bytes to 16 columns and the mnemonic to 8; operands at column 42', () => {
-    const l = f.disasmLine(0xfffff80312345695n, Uint8Array.of(0x6a, 0x2b), 'push', '2Bh');
+    const l = line(0xfffff80312345695n, Uint8Array.of(0x6a, 0x2b));
     expect(l).toBe('fffff803`12345695 6a2b            push    2Bh');
     expect(l.indexOf('push')).toBe(34);
     expect(l.indexOf('2Bh')).toBe(42);
   });
   it('prints no padding after a mnemonic without operands', () => {
-    expect(f.disasmLine(0xfffff80312345680n, Uint8Array.of(0x0f, 0x01, 0xf8), 'swapgs', '')).toBe('fffff803`12345680 0f01f8          swapgs');
+    expect(line(0xfffff80312345680n, Uint8Array.of(0x0f, 0x01, 0xf8))).toBe('fffff803`12345680 0f01f8          swapgs');
   });
   it('lets 8+ byte instructions overflow: one space, operands from column 43', () => {
     const b9 = Uint8Array.of(0x65, 0x48, 0x89, 0x24, 0x25, 0x10, 0, 0, 0);
-    const l9 = f.disasmLine(0xfffff80312345683n, b9, 'mov', 'qword ptr gs:[10h],rsp');
+    const l9 = line(0xfffff80312345683n, b9);
     expect(l9).toBe('fffff803`12345683 654889242510000000 mov   qword ptr gs:[10h],rsp');
     const b8 = Uint8Array.of(0x65, 0xff, 0x34, 0x25, 0x10, 0, 0, 0);
-    expect(f.disasmLine(0xfffff80312345697n, b8, 'push', 'qword ptr gs:[10h]')).toBe('fffff803`12345697 65ff342510000000 push    qword ptr gs:[10h]');
-    const b10 = new Uint8Array(10).fill(0x11);
-    expect(f.disasmLine(0n, b10, 'mov', 'x').indexOf(' x')).toBe(42);
+    expect(line(0xfffff80312345697n, b8)).toBe('fffff803`12345697 65ff342510000000 push    qword ptr gs:[10h]');
+    // mov rax,1122334455667788h: 10 bytes, operands still from column 43.
+    const b10 = Uint8Array.of(0x48, 0xb8, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11);
+    expect(line(0n, b10)).toBe('00000000`00000000 48b88877665544332211 mov rax,1122334455667788h');
   });
   it('shows unreadable memory as ?? and ???', () => {
-    expect(f.disasmLine(0xfffff80300001000n, null, '', '')).toBe('fffff803`00001000 ??              ???');
+    expect(f.formatDisassemblyLine(null, 0xfffff80300001000n, null)).toBe('fffff803`00001000 ??              ???');
   });
 });
 

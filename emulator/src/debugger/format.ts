@@ -28,23 +28,10 @@ export function symbolWithOffset(name: string, offset: bigint): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Disassembly lines (u, and after a breakpoint hit, r, t, p): address, one space, the bytes padded
-// to 16 columns, the mnemonic padded to 8 columns, the operands without spaces after commas. When
-// the bytes fill 16 columns or more they are followed by one space and the operands start at column
-// 43 (at least one space after the mnemonic). Without operands, no padding at all.
+// Disassembly lines (u, and after a breakpoint hit, r, t, p) come from the CPU's disassembler,
+// which owns WinDbg's instruction syntax and the column layout of the line.
 
-export function disasmLine(address: bigint, bytes: Uint8Array | null, mnemonic: string, operands: string): string {
-  const head = `${addr64(address)} `;
-  if (!bytes) return `${head}${'??'.padEnd(16)}???`;
-  const hex = [...bytes].map((b) => hexN(b, 2)).join('');
-  if (hex.length < 16) {
-    const m = operands === '' ? mnemonic : mnemonic.padEnd(7) + ' ';
-    return `${head}${hex.padEnd(16)}${m}${operands}`.trimEnd();
-  }
-  const start = `${head}${hex} ${mnemonic}`;
-  if (operands === '') return start;
-  return `${start}${' '.repeat(Math.max(1, 43 - start.length))}${operands}`;
-}
+export { formatDisassemblyLine } from '../cpu/disassembler.ts';
 
 // ---------------------------------------------------------------------------------------------
 // r
