@@ -1,0 +1,80 @@
+// The one Windows build this kernel models, and where each fact about it comes from.
+//
+// Modeled build: Windows 10 version 1803 (April 2018 Update, "Redstone 4"), build 17134, x64,
+// kernel ntkrnlmp.exe, 10.0.17134.1.amd64fre.rs4_release.180410-1804.
+//
+// Why this build: it is the one for which a public crash-dump write-up prints both the bytes of
+// nt!KiSystemCall64 from its first instruction through the speculation-control code (+0x00..+0x7B)
+// and the bytes of an ntdll system-call stub (ntdll!NtTerminateProcess, number 2Ch), so the entry
+// sequence and the stub shape are copied from one build rather than stitched from several
+// (Ry Auscitte, "Bringing My OS Back from the Abyss: Windows Crash Dump Analysis (Part 1)").
+//
+// Facts and their sources (all public):
+// - KiSystemCall64 +0x00..+0x7B bytes: the 17134 listing above. The first 0x50 bytes are also
+//   identical in Windows 7 and other Windows 10 listings.
+// - KiSystemCall64Shadow +0x00..+0x68: a 2023 WinDbg listing of a KVA-shadow kernel whose build is
+//   not stated ("From Userland to Kernel: Deep Dive into SYSCALLs using WinDbg and Binary
+//   Patching"), cross-checked with a second listing. Approximation: we use it for 17134, whose own
+//   shadow entry was not available; its gs:[9000h] area is the same in every listing found.
+// - _KPCR top (0x000..0x180): PDB-derived headers of several Windows 10 x64 builds (identical in
+//   all of them, including 15063) and ReactOS' ndk.
+// - _KPRCB head: PDB-derived header of build 17763 (1809). Approximation: the offsets we use
+//   (MxCsr 0, CurrentThread 8, RspBase 28h, TrappedSecurityDomain F0h, ProcessorState 100h) are
+//   the ones the 17134 KiSystemCall64 itself reads (gs:[188h], gs:[1A8h], gs:[270h]).
+// - _KTHREAD fields on the system-call path: offsets read by Windows 10 KiSystemCall64 listings
+//   (80h, 88h, 90h, F0h, 220h) and PDB-derived headers; Process at 220h is in the 17134 listing.
+// - _KTRAP_FRAME: 0x190 bytes in every x64 version (Geoff Chappell; the WDK's ntddk.h).
+// - System-service numbers: j00ru's Windows system-call table, column "Windows 10 (1803)".
+// - Selectors (KGDT64_*), STAR, FMASK, EFER: the WDK header constants and published `rdmsr`
+//   output; IDT handler names and IST indexes: published `!idt` dumps and ReactOS' table.
+// - Bug-check codes and arguments: Microsoft's bug-check reference as quoted in public kd output.
+
+export const BUILD = {
+  product: 'Windows 10 Kernel Version 17134 MP (1 procs) Free x64',
+  version: '10.0.17134.1',
+  buildNumber: 17134,
+  buildLab: '17134.1.amd64fre.rs4_release.180410-1804',
+  release: 'Windows 10 version 1803',
+  kernelImage: 'ntkrnlmp.exe',
+} as const;
+
+/** System-service numbers of build 17134 (j00ru's table, "Windows 10 (1803)" column). */
+export const SERVICE_NUMBERS = {
+  NtClose: 0x0f,
+  NtTerminateProcess: 0x2c,
+  NtQueryPerformanceCounter: 0x31,
+  NtYieldExecution: 0x46,
+  NtQuerySystemTime: 0x5a,
+} as const;
+
+export type ServiceName = keyof typeof SERVICE_NUMBERS;
+
+/** NTSTATUS values used by the modeled services (ntstatus.h). */
+export const STATUS = {
+  SUCCESS: 0x00000000,
+  INVALID_HANDLE: 0xc0000008,
+  ACCESS_VIOLATION: 0xc0000005,
+  NOT_IMPLEMENTED: 0xc0000002,
+  INVALID_SYSTEM_SERVICE: 0xc000001c,
+  ILLEGAL_INSTRUCTION: 0xc000001d,
+  INTEGER_DIVIDE_BY_ZERO: 0xc0000094,
+  PRIVILEGED_INSTRUCTION: 0xc0000096,
+  NO_YIELD_PERFORMED: 0x40000024,
+  BREAKPOINT: 0x80000003,
+  SINGLE_STEP: 0x80000004,
+} as const;
+
+/** Bug-check codes the modeled kernel raises (bugcodes.h names). */
+export const BUGCHECK = {
+  KMODE_EXCEPTION_NOT_HANDLED: 0x1e,
+  SYSTEM_SERVICE_EXCEPTION: 0x3b,
+  PAGE_FAULT_IN_NONPAGED_AREA: 0x50,
+  UNEXPECTED_KERNEL_MODE_TRAP: 0x7f,
+} as const;
+
+export const BUGCHECK_NAMES: Record<number, string> = {
+  0x1e: 'KMODE_EXCEPTION_NOT_HANDLED',
+  0x3b: 'SYSTEM_SERVICE_EXCEPTION',
+  0x50: 'PAGE_FAULT_IN_NONPAGED_AREA',
+  0x7f: 'UNEXPECTED_KERNEL_MODE_TRAP',
+};

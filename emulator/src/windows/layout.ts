@@ -1,0 +1,78 @@
+// Where everything lives in the modeled machine's virtual address space. One processor, one
+// process, one thread. Address ranges follow what kd shows on Windows 10 x64 (kernel image at
+// fffff80x`xxxxxxxx, pool at ffffa..., kernel stacks at ffffb..., KUSER_SHARED_DATA at 7FFE0000
+// and its kernel alias fffff780`00000000, ntdll at 00007ff9`..., user stacks low); the exact values
+// are this model's choice (Windows randomises them at every boot).
+
+export const PAGE = 0x1000n;
+
+/** ntoskrnl image: header page, .text, KVASCODE (the KVA-shadow entry stubs, the only kernel code
+ *  the user page tables map), .data. */
+export const NT = {
+  base: 0xfffff8031b200000n,
+  text: 0xfffff8031b201000n,
+  textSize: 0x8000n,
+  kvascode: 0xfffff8031b220000n,
+  kvascodeSize: 0x2000n,
+  data: 0xfffff8031b230000n,
+  dataSize: 0x2000n,
+  size: 0x40000n,
+} as const;
+
+/** Per-processor block for processor 0. The KPCR spans 10 pages; its page at +9000h holds the
+ *  KPRCB's KVA-shadow fields (gs:[9000h]..) and is the only KPCR page the user page tables map. */
+export const PCR = {
+  kpcr: 0xfffff80319e00000n,
+  kpcrSize: 0xa000n,
+  shadowPage: 0xfffff80319e09000n,
+  gdt: 0xfffff80319e0b000n,        // GDT at +0, TSS at +100h (same page)
+  tss: 0xfffff80319e0b100n,
+  idt: 0xfffff80319e0c000n,
+  // Guard pages (unmapped) sit below every stack: a push past the end faults instead of
+  // corrupting a neighbour.
+  transitionStackTop: 0xfffff80319e10000n, // pages e0e000..e0ffff, guard e0d000
+  transitionStackPages: 2,
+  istTops: [
+    0n,                     // IST0 = "no IST"
+    0xfffff80319e18000n,    // IST1 #DF     pages e12000..e17fff, guard e11000
+    0xfffff80319e1f000n,    // IST2 #MC     pages e19000..e1efff, guard e18000
+    0xfffff80319e26000n,    // IST3 NMI     pages e20000..e25fff, guard e1f000
+    0xfffff80319e2d000n,    // IST4 #DB (KVA shadow) pages e27000..e2cfff, guard e26000
+  ],
+  istPages: 6,
+} as const;
+
+/** The one thread and its process (nonpaged pool addresses). */
+export const THREAD = {
+  ethread: 0xffffa38c4b2d6080n,
+  eprocess: 0xffffa38c4a9e1080n,
+  // Kernel stack: 6 pages (KERNEL_STACK_SIZE 6000h on x64) with a guard page below.
+  stackBase: 0xffffbc88eeb0b000n,
+  stackPages: 6,
+} as const;
+
+export const SHARED_DATA = {
+  user: 0x7ffe0000n,
+  kernel: 0xfffff78000000000n,
+} as const;
+
+export const USER = {
+  imageBase: 0x00007ff65a3b0000n,
+  imageText: 0x00007ff65a3b1000n,
+  imageData: 0x00007ff65a3b3000n,
+  ntdllBase: 0x00007ff9cbe90000n,
+  /** ntdll's system-service stubs: one every 20h bytes, in service-number order (model choice; real
+   *  ntdll orders them by name, which for these old services gives the same order). */
+  ntdllStubs: 0x00007ff9cbe91000n,
+  /** ntdll code that is not a stub (KiUserExceptionDispatcher, the process start routine). */
+  ntdllCode: 0x00007ff9cbe93000n,
+  ntdllSize: 0x5000n,
+  peb: 0x0000002351163000n,
+  teb: 0x0000002351164000n,
+  // User stack: 16 committed pages below stackBase, guard page below them.
+  stackBase: 0x0000002351380000n,
+  stackPages: 16,
+} as const;
+
+/** Physical memory: page tables are allocated from here upwards, then every mapped page. */
+export const PHYS_ALLOC_START = 0x100000n;

@@ -1,0 +1,315 @@
+// Layouts of the kernel and user structures the modeled build uses, as data that both the kernel
+// source (offsets in its instructions) and the debugger (`dt`, `!pcr`) read, so they cannot drift.
+// Field text follows `dt`: name, offset, and the type as WinDbg prints it (`Ptr64 _KPRCB`,
+// `Uint8B`, `[2] Uint8B`, `_NT_TIB`). Only the fields the model uses or that frame them are listed;
+// a struct's `complete` flag says whether every field of the real type is here.
+// Sources per struct are in the comments; build.ts says which build each source describes.
+
+/** How `dt <type> <address>` reads the field: an integer of `size` bytes, a pointer, an embedded
+ *  struct (named by `type`) or an array. */
+export type FieldKind = 'int' | 'sint' | 'ptr' | 'struct' | 'array';
+
+export interface StructField {
+  offset: number;
+  name: string;
+  /** Type as `dt` prints it. */
+  type: string;
+  kind: FieldKind;
+  /** Bytes occupied (the whole array for arrays). */
+  size: number;
+}
+
+export interface StructDef {
+  name: string;
+  /** Total size when known from a source, else null. */
+  size: number | null;
+  /** True when every field of the real type is listed. */
+  complete: boolean;
+  fields: StructField[];
+}
+
+function f(offset: number, name: string, type: string, size?: number): StructField {
+  let kind: FieldKind = 'int';
+  let bytes = size ?? 0;
+  if (type.startsWith('Ptr64')) { kind = 'ptr'; bytes = 8; }
+  else if (type.startsWith('[')) { kind = 'array'; }
+  else if (type.startsWith('_')) { kind = 'struct'; }
+  else {
+    const sizes: Record<string, number> = {
+      UChar: 1, Char: 1, Uint2B: 2, Int2B: 2, Uint4B: 4, Int4B: 4, Uint8B: 8, Int8B: 8,
+    };
+    bytes = sizes[type] ?? bytes;
+    if (type.startsWith('Int') || type === 'Char') kind = 'sint';
+  }
+  if (bytes === 0) throw new Error(`structs.ts: size missing for ${name} : ${type}`);
+  return { offset, name, type, kind, size: bytes };
+}
+
+// _NT_TIB (winnt.h; x64 layout).
+export const NT_TIB: StructDef = {
+  name: '_NT_TIB', size: 0x38, complete: true,
+  fields: [
+    f(0x000, 'ExceptionList', 'Ptr64 _EXCEPTION_REGISTRATION_RECORD'),
+    f(0x008, 'StackBase', 'Ptr64 Void'),
+    f(0x010, 'StackLimit', 'Ptr64 Void'),
+    f(0x018, 'SubSystemTib', 'Ptr64 Void'),
+    f(0x020, 'FiberData', 'Ptr64 Void'),
+    f(0x020, 'Version', 'Uint4B'),
+    f(0x028, 'ArbitraryUserPointer', 'Ptr64 Void'),
+    f(0x030, 'Self', 'Ptr64 _NT_TIB'),
+  ],
+};
+
+// _KPCR (x64). 0x000..0x180 is identical in every Windows 10 x64 header found (PDB-derived
+// headers of five builds; 15063 on tssc.de; ReactOS ndk). The Prcb is embedded at 0x180.
+export const KPCR: StructDef = {
+  name: '_KPCR', size: null, complete: true,
+  fields: [
+    f(0x000, 'NtTib', '_NT_TIB', 0x38),
+    f(0x000, 'GdtBase', 'Ptr64 _KGDTENTRY64'),
+    f(0x008, 'TssBase', 'Ptr64 _KTSS64'),
+    f(0x010, 'UserRsp', 'Uint8B'),
+    f(0x018, 'Self', 'Ptr64 _KPCR'),
+    f(0x020, 'CurrentPrcb', 'Ptr64 _KPRCB'),
+    f(0x028, 'LockArray', 'Ptr64 _KSPIN_LOCK_QUEUE'),
+    f(0x030, 'Used_Self', 'Ptr64 Void'),
+    f(0x038, 'IdtBase', 'Ptr64 _KIDTENTRY64'),
+    f(0x040, 'Unused', '[2] Uint8B', 16),
+    f(0x050, 'Irql', 'UChar'),
+    f(0x051, 'SecondLevelCacheAssociativity', 'UChar'),
+    f(0x052, 'ObsoleteNumber', 'UChar'),
+    f(0x053, 'Fill0', 'UChar'),
+    f(0x054, 'Unused0', '[3] Uint4B', 12),
+    f(0x060, 'MajorVersion', 'Uint2B'),
+    f(0x062, 'MinorVersion', 'Uint2B'),
+    f(0x064, 'StallScaleFactor', 'Uint4B'),
+    f(0x068, 'Unused1', '[3] Ptr64 Void', 24),
+    f(0x080, 'KernelReserved', '[15] Uint4B', 60),
+    f(0x0bc, 'SecondLevelCacheSize', 'Uint4B'),
+    f(0x0c0, 'HalReserved', '[16] Uint4B', 64),
+    f(0x100, 'Unused2', 'Uint4B'),
+    f(0x108, 'KdVersionBlock', 'Ptr64 Void'),
+    f(0x110, 'Unused3', 'Ptr64 Void'),
+    f(0x118, 'PcrAlign1', '[24] Uint4B', 96),
+    f(0x180, 'Prcb', '_KPRCB', 8),
+  ],
+};
+
+// _KPRCB head: PDB-derived header of build 17763 (the 17134 KiSystemCall64 reads the same
+// CurrentThread, RspBase and TrappedSecurityDomain slots). ProcessorState's KSPECIAL_REGISTERS
+// offsets are from the same header. The four KVA-shadow fields at 0x8E80.. are read by every
+// published KiSystemCall64Shadow as gs:[9000h..9018h]; their names are as PDB-derived headers of
+// Windows 10 give them (names not confirmed by our sources; offsets confirmed by the code).
+export const KPRCB: StructDef = {
+  name: '_KPRCB', size: null, complete: false,
+  fields: [
+    f(0x000, 'MxCsr', 'Uint4B'),
+    f(0x004, 'LegacyNumber', 'UChar'),
+    f(0x005, 'ReservedMustBeZero', 'UChar'),
+    f(0x006, 'InterruptRequest', 'UChar'),
+    f(0x007, 'IdleHalt', 'UChar'),
+    f(0x008, 'CurrentThread', 'Ptr64 _KTHREAD'),
+    f(0x010, 'NextThread', 'Ptr64 _KTHREAD'),
+    f(0x018, 'IdleThread', 'Ptr64 _KTHREAD'),
+    f(0x020, 'NestingLevel', 'UChar'),
+    f(0x021, 'ClockOwner', 'UChar'),
+    f(0x022, 'PendingTickFlags', 'UChar'),
+    f(0x023, 'IdleState', 'UChar'),
+    f(0x024, 'Number', 'Uint4B'),
+    f(0x028, 'RspBase', 'Uint8B'),
+    f(0x030, 'PrcbLock', 'Uint8B'),
+    f(0x038, 'PriorityState', 'Ptr64 Char'),
+    f(0x0f0, 'TrappedSecurityDomain', 'Uint8B'),
+    f(0x0f8, 'BpbState', 'UChar'),
+    f(0x100, 'ProcessorState', '_KPROCESSOR_STATE', 0x5c0),
+    // KeSystemCalls at 2D38h (gs:[2EB8h]) is the 17763 header's; other builds move it;
+    // KeExceptionDispatchCount's slot next to it is this model's choice.
+    f(0x2d34, 'KeExceptionDispatchCount', 'Uint4B'),
+    f(0x2d38, 'KeSystemCalls', 'Uint4B'),
+    f(0x8e80, 'KernelDirectoryTableBase', 'Uint8B'),
+    f(0x8e88, 'RspBaseShadow', 'Uint8B'),
+    f(0x8e90, 'UserRspShadow', 'Uint8B'),
+    f(0x8e98, 'ShadowFlags', 'Uint4B'),
+  ],
+};
+
+/** KSPECIAL_REGISTERS inside KPRCB.ProcessorState (17763 header), where KdEnterDebugger-style code
+ *  saves the control registers and MSRs. Offsets relative to ProcessorState. */
+export const KSPECIAL_REGISTERS: StructDef = {
+  name: '_KSPECIAL_REGISTERS', size: 0xf0, complete: false,
+  fields: [
+    f(0x00, 'Cr0', 'Uint8B'),
+    f(0x08, 'Cr2', 'Uint8B'),
+    f(0x10, 'Cr3', 'Uint8B'),
+    f(0x18, 'Cr4', 'Uint8B'),
+    f(0xa8, 'MsrGsBase', 'Uint8B'),
+    f(0xb0, 'MsrGsSwap', 'Uint8B'),
+    f(0xb8, 'MsrStar', 'Uint8B'),
+    f(0xc0, 'MsrLStar', 'Uint8B'),
+    f(0xc8, 'MsrCStar', 'Uint8B'),
+    f(0xd0, 'MsrSyscallMask', 'Uint8B'),
+  ],
+};
+
+// _KTHREAD: offsets read by Windows 10 x64 KiSystemCall64 listings (80h, 88h, 90h, F0h, 220h),
+// Geoff Chappell's KTHREAD page (28h..38h) and PDB-derived headers (232h PreviousMode).
+export const KTHREAD: StructDef = {
+  name: '_KTHREAD', size: null, complete: false,
+  fields: [
+    f(0x000, 'Header', '_DISPATCHER_HEADER', 0x18),
+    f(0x018, 'SListFaultAddress', 'Ptr64 Void'),
+    f(0x020, 'QuantumTarget', 'Uint8B'),
+    f(0x028, 'InitialStack', 'Ptr64 Void'),
+    f(0x030, 'StackLimit', 'Ptr64 Void'),
+    f(0x038, 'StackBase', 'Ptr64 Void'),
+    f(0x080, 'SystemCallNumber', 'Uint4B'),
+    f(0x088, 'FirstArgument', 'Ptr64 Void'),
+    f(0x090, 'TrapFrame', 'Ptr64 _KTRAP_FRAME'),
+    f(0x098, 'ApcState', '_KAPC_STATE', 0x30),
+    f(0x0f0, 'Teb', 'Ptr64 Void'),
+    f(0x220, 'Process', 'Ptr64 _KPROCESS'),
+    f(0x232, 'PreviousMode', 'Char'),
+  ],
+};
+
+// _KPROCESS / _EPROCESS fields the model uses. DirectoryTableBase at 28h is the same in every x64
+// version; the 17134 KiSystemCall64 reads EPROCESS+838h into KPRCB.TrappedSecurityDomain, so we
+// name that slot SecurityDomain (name inferred). UserDirectoryTableBase (the KVA-shadow user CR3)
+// and ExitStatus are model slots: their 17134 offsets are not confirmed by our sources.
+export const KPROCESS: StructDef = {
+  name: '_KPROCESS', size: null, complete: false,
+  fields: [
+    f(0x000, 'Header', '_DISPATCHER_HEADER', 0x18),
+    f(0x028, 'DirectoryTableBase', 'Uint8B'),
+    f(0x278, 'UserDirectoryTableBase', 'Uint8B'),
+  ],
+};
+
+export const EPROCESS: StructDef = {
+  name: '_EPROCESS', size: null, complete: false,
+  fields: [
+    f(0x000, 'Pcb', '_KPROCESS', 0x2d8),
+    f(0x2e0, 'UniqueProcessId', 'Ptr64 Void'),
+    f(0x654, 'ExitStatus', 'Int4B'),
+    f(0x838, 'SecurityDomain', 'Uint8B'),
+  ],
+};
+
+// _KTRAP_FRAME (x64): 0x190 bytes in every version (Geoff Chappell; WDK ntddk.h); field names from
+// PDB-derived Windows 10 headers.
+export const KTRAP_FRAME: StructDef = {
+  name: '_KTRAP_FRAME', size: 0x190, complete: true,
+  fields: [
+    f(0x000, 'P1Home', 'Uint8B'),
+    f(0x008, 'P2Home', 'Uint8B'),
+    f(0x010, 'P3Home', 'Uint8B'),
+    f(0x018, 'P4Home', 'Uint8B'),
+    f(0x020, 'P5', 'Uint8B'),
+    f(0x028, 'PreviousMode', 'Char'),
+    f(0x029, 'PreviousIrql', 'UChar'),
+    f(0x02a, 'FaultIndicator', 'UChar'),
+    f(0x02b, 'ExceptionActive', 'UChar'),
+    f(0x02c, 'MxCsr', 'Uint4B'),
+    f(0x030, 'Rax', 'Uint8B'),
+    f(0x038, 'Rcx', 'Uint8B'),
+    f(0x040, 'Rdx', 'Uint8B'),
+    f(0x048, 'R8', 'Uint8B'),
+    f(0x050, 'R9', 'Uint8B'),
+    f(0x058, 'R10', 'Uint8B'),
+    f(0x060, 'R11', 'Uint8B'),
+    f(0x068, 'GsBase', 'Uint8B'),
+    f(0x068, 'GsSwap', 'Uint8B'),
+    f(0x070, 'Xmm0', '_M128A', 16),
+    f(0x080, 'Xmm1', '_M128A', 16),
+    f(0x090, 'Xmm2', '_M128A', 16),
+    f(0x0a0, 'Xmm3', '_M128A', 16),
+    f(0x0b0, 'Xmm4', '_M128A', 16),
+    f(0x0c0, 'Xmm5', '_M128A', 16),
+    f(0x0d0, 'FaultAddress', 'Uint8B'),
+    f(0x0d0, 'ContextRecord', 'Uint8B'),
+    f(0x0d8, 'Dr0', 'Uint8B'),
+    f(0x0e0, 'Dr1', 'Uint8B'),
+    f(0x0e8, 'Dr2', 'Uint8B'),
+    f(0x0f0, 'Dr3', 'Uint8B'),
+    f(0x0f8, 'Dr6', 'Uint8B'),
+    f(0x100, 'Dr7', 'Uint8B'),
+    f(0x108, 'DebugControl', 'Uint8B'),
+    f(0x110, 'LastBranchToRip', 'Uint8B'),
+    f(0x118, 'LastBranchFromRip', 'Uint8B'),
+    f(0x120, 'LastExceptionToRip', 'Uint8B'),
+    f(0x128, 'LastExceptionFromRip', 'Uint8B'),
+    f(0x130, 'SegDs', 'Uint2B'),
+    f(0x132, 'SegEs', 'Uint2B'),
+    f(0x134, 'SegFs', 'Uint2B'),
+    f(0x136, 'SegGs', 'Uint2B'),
+    f(0x138, 'TrapFrame', 'Uint8B'),
+    f(0x140, 'Rbx', 'Uint8B'),
+    f(0x148, 'Rdi', 'Uint8B'),
+    f(0x150, 'Rsi', 'Uint8B'),
+    f(0x158, 'Rbp', 'Uint8B'),
+    f(0x160, 'ErrorCode', 'Uint8B'),
+    f(0x160, 'ExceptionFrame', 'Uint8B'),
+    f(0x168, 'Rip', 'Uint8B'),
+    f(0x170, 'SegCs', 'Uint2B'),
+    f(0x172, 'Fill0', 'UChar'),
+    f(0x173, 'Logging', 'UChar'),
+    f(0x174, 'Fill1', '[2] Uint2B', 4),
+    f(0x178, 'EFlags', 'Uint4B'),
+    f(0x17c, 'Fill2', 'Uint4B'),
+    f(0x180, 'Rsp', 'Uint8B'),
+    f(0x188, 'SegSs', 'Uint2B'),
+    f(0x18a, 'Fill3', 'Uint2B'),
+    f(0x18c, 'Fill4', 'Uint4B'),
+  ],
+};
+
+// _TEB head (x64): NT_TIB (winnt.h), then the fields every x64 TEB has at these offsets
+// (ClientId 40h, PEB 60h, LastErrorValue 68h; PDB-derived Windows 10 headers). The region
+// 110h..190h (ReservedForDebuggerInstrumentation, Windows 10) is what gs:[180h]/gs:[188h] read
+// when a kernel handler runs with the user GS base.
+export const TEB: StructDef = {
+  name: '_TEB', size: null, complete: false,
+  fields: [
+    f(0x000, 'NtTib', '_NT_TIB', 0x38),
+    f(0x038, 'EnvironmentPointer', 'Ptr64 Void'),
+    f(0x040, 'ClientId', '_CLIENT_ID', 16),
+    f(0x050, 'ActiveRpcHandle', 'Ptr64 Void'),
+    f(0x058, 'ThreadLocalStoragePointer', 'Ptr64 Void'),
+    f(0x060, 'ProcessEnvironmentBlock', 'Ptr64 _PEB'),
+    f(0x068, 'LastErrorValue', 'Uint4B'),
+    f(0x06c, 'CountOfOwnedCriticalSections', 'Uint4B'),
+    f(0x070, 'CsrClientThread', 'Ptr64 Void'),
+    f(0x078, 'Win32ThreadInfo', 'Ptr64 Void'),
+    f(0x080, 'User32Reserved', '[26] Uint4B', 104),
+    f(0x0e8, 'UserReserved', '[5] Uint4B', 20),
+    f(0x100, 'WOW32Reserved', 'Ptr64 Void'),
+    f(0x108, 'CurrentLocale', 'Uint4B'),
+    f(0x10c, 'FpSoftwareStatusRegister', 'Uint4B'),
+    f(0x110, 'ReservedForDebuggerInstrumentation', '[16] Ptr64 Void', 128),
+    f(0x190, 'SystemReserved1', '[30] Ptr64 Void', 240),
+  ],
+};
+
+export const STRUCTS: Record<string, StructDef> = {
+  _NT_TIB: NT_TIB, _KPCR: KPCR, _KPRCB: KPRCB, _KSPECIAL_REGISTERS: KSPECIAL_REGISTERS,
+  _KTHREAD: KTHREAD, _KPROCESS: KPROCESS, _EPROCESS: EPROCESS, _KTRAP_FRAME: KTRAP_FRAME, _TEB: TEB,
+};
+
+/** Offset of a field, by `Struct.Field` path (`_KTRAP_FRAME.Rip`); throws on a typo so that
+ *  kernel source generation fails loudly at boot. */
+export function off(path: string): number {
+  const dot = path.indexOf('.');
+  const s = STRUCTS[path.slice(0, dot)];
+  const name = path.slice(dot + 1);
+  const fld = s?.fields.find((x) => x.name === name);
+  if (!fld) throw new Error(`structs.ts: unknown field ${path}`);
+  return fld.offset;
+}
+
+/** `dt`-style lines for a struct layout (no values): `   +0x010 UserRsp          : Uint8B`. */
+export function formatLayout(def: StructDef): string[] {
+  return def.fields.map((x) => {
+    const o = x.offset.toString(16).padStart(3, '0');
+    return `   +0x${o} ${x.name.padEnd(16)} : ${x.type}`;
+  });
+}
