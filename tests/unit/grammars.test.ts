@@ -2,26 +2,27 @@
 // WinDbg / kd lines token by token, and the colours those scopes get in the site's themes.
 // Line formats follow Microsoft's debugger reference ("u", "r", "bp", "rdmsr", bug check
 // reports) as quoted in the chapter sources; the expected scopes are the grammars' design.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createHighlighter, type HighlighterGeneric, type LanguageRegistration } from 'shiki';
+import { createHighlighter, type HighlighterGeneric } from 'shiki';
 import { createOnigurumaEngine } from 'shiki/engine/oniguruma';
 import { createJavaScriptRegexEngine } from 'shiki/engine/javascript';
+import x86asmJson from '../../src/grammars/x86asm-windbg.tmLanguage.json' with { type: 'json' };
+import kdJson from '../../src/grammars/kd-transcript.tmLanguage.json' with { type: 'json' };
 import { bookLanguages, grammarRegistration, kdTranscript, x86asmWindbg } from '../../src/grammars/index.ts';
 import { CC_ALIASES, CC_NAMES, OPCODES } from '../../emulator/src/cpu/opcodes.ts';
 import { GPR_NAMES, HIGH8_NAMES } from '../../emulator/src/cpu/registers-names.ts';
 
-const GRAMMAR_FILES = ['x86asm-windbg.tmLanguage.json', 'kd-transcript.tmLanguage.json'];
 const THEME_PAIRS = [
   ['github-light', 'github-dark'],
   ['github-light-high-contrast', 'github-dark-high-contrast'],
 ] as const;
 const THEMES = THEME_PAIRS.flat();
 
+// Language and theme names are plain strings here: ours are not in Shiki's bundled-name types.
 type Highlighter = HighlighterGeneric<string, string>;
 let cached: Promise<Highlighter> | undefined;
 function highlighter(): Promise<Highlighter> {
-  cached ??= createHighlighter({ langs: bookLanguages, themes: [...THEMES] });
+  cached ??= createHighlighter({ langs: bookLanguages, themes: [...THEMES] }) as Promise<Highlighter>;
   return cached;
 }
 
@@ -55,10 +56,11 @@ async function innerOf(code: string, lang: string): Promise<[string, string][]> 
 }
 
 describe('grammar files', () => {
-  const grammars = GRAMMAR_FILES.map((file) => {
-    const text = readFileSync(new URL(`../../src/grammars/${file}`, import.meta.url), 'utf8');
-    return { file, json: JSON.parse(text) as Record<string, any> };
-  });
+  // Importing the files as JSON modules is itself the parse check.
+  const grammars = [
+    { file: 'x86asm-windbg.tmLanguage.json', json: x86asmJson as Record<string, any> },
+    { file: 'kd-transcript.tmLanguage.json', json: kdJson as Record<string, any> },
+  ];
   const byScope = new Map(grammars.map((g) => [g.json.scopeName as string, g.json]));
 
   it('are TextMate grammars with a name, a scope, top-level patterns and a repository', () => {
@@ -329,6 +331,24 @@ describe('windbg (kd transcripts)', () => {
       ['rsp', 'variable.register'],
       [')', 'meta.command'],
     ]);
+    expect(await innerOf('0: kd> r rip=nt!KiSystemCall64+0x15; r zf', 'kd')).toEqual([
+      ['0: kd>', 'markup.heading.prompt'],
+      ['r', 'keyword.control.command'],
+      ['rip', 'variable.register'],
+      ['=', 'keyword.operator.assignment'],
+      ['nt', 'entity.name.namespace.module'],
+      ['!', 'punctuation.separator.module'],
+      ['KiSystemCall64', 'entity.name.function'],
+      ['+', 'keyword.operator.arithmetic'],
+      ['0x15', 'constant.numeric.hex'],
+      [';', 'punctuation.separator.command'],
+      ['r', 'keyword.control.command'],
+      ['zf', 'variable.register.flag'],
+    ]);
+    expect(await innerOf('0: kd> * the rest of the line is a comment', 'kd')).toEqual([
+      ['0: kd>', 'markup.heading.prompt'],
+      ['* the rest of the line is a comment', 'comment.line.asterisk'],
+    ]);
     expect(await innerOf('0: kd> !analyze -v', 'kd')).toEqual([
       ['0: kd>', 'markup.heading.prompt'],
       ['!analyze', 'keyword.control.command'],
@@ -531,7 +551,7 @@ describe('windbg (kd transcripts)', () => {
       '0: kd> r rip',
       'rip=fffff80312345695',
     ].join('\n');
-    const js = await createHighlighter({ langs: bookLanguages, themes: ['github-light'], engine: createJavaScriptRegexEngine() });
+    const js = (await createHighlighter({ langs: bookLanguages, themes: ['github-light'], engine: createJavaScriptRegexEngine() })) as Highlighter;
     expect(await tokenize(session, 'windbg', js)).toEqual(await tokenize(session, 'windbg'));
     js.dispose();
   });
