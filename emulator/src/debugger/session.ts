@@ -1,0 +1,388 @@
+// A kd session over the modeled kernel: the prompt, the transcript, the breakpoint table, and the
+// run control that turns the kernel's reports into kd's event output. The debugger learns of an
+// event only from `kernel.resume()`, i.e. when the guest's own handler code reaches the kernel's
+// debugger-report hook (as Windows' KiBreakpointTrap -> KiExceptionDispatch -> KdpTrap does); it
+// never watches the CPU execute 0xCC. Deterministic: no clock, no randomness.
+
+import { BreakpointTable } from './breakpoints.ts';
+import { COMMANDS, findCommand } from './commands.ts';
+import { disassembleAt, memoryAnnotation } from './disasm.ts';
+import { CaretError, PlainError } from './errors.ts';
+import { ExprError, evaluatePrefix, type ExprContext } from './expr.ts';
+import * as fmt from './format.ts';
+import { RegisterAccess } from './registers.ts';
+import { walkStack } from './stack.ts';
+import type { KernelOptions, KernelStop, KernelView, MachineView } from './target.ts';
+
+export const PROMPT = '0: kd> ';
+/** Instructions per `g` before kd gives control back (overridable with `budget`). */
+export const DEFAULT_BUDGET = 20_000_000;
+/** Instructions per slice of a `g`, between checks for a break-in request. */
+const SLICE = 200_000;
+/** Instructions the kernel may run to deliver and report a single step (#DB path). */
+const STEP_BUDGET = 100_000;
+
+export type StopInfo =
+  | { kind: 'break'; breakpoint: number | null; address: bigint; symbol?: string; code: number }
+  | { kind: 'step'; address: bigint; symbol?: string }
+  | { kind: 'bugcheck'; code: number; args: bigint[] }
+  | { kind: 'triple-fault' }
+  | { kind: 'budget'; instructions: number }
+  | { kind: 'break-in'; address: bigint }
+  | { kind: 'exited'; status?: number };
+
+/** One entry of the session's event log: what kd reported, in order, with the command that led
+ *  to it. */
+export type SessionEvent = StopInfo & { command: string };
+
+export interface ExecResult {
+  output: string;
+  prompt: string;
+  stop?: StopInfo;
+}
+
+export interface KdSessionOptions extends KernelOptions {
+  /** A kernel to attach to instead of booting one. */
+  kernel?: KernelView;
+  /** How to boot a kernel (used at start and by `.reboot`). */
+  boot?: (options: KernelOptions) => KernelView;
+  /** Instruction budget of one `g`. */
+  budget?: number;
+  /** Polled between slices of a running `g`; true means the user pressed Ctrl+C. */
+  interruptRequested?: () => boolean;
+}
+
+export class KdSession {
+  kernel: KernelView;
+  readonly options: KdSessionOptions;
+  readonly breakpoints = new BreakpointTable();
+  readonly registers: RegisterAccess;
+  readonly events: SessionEvent[] = [];
+  budget: number;
+  /** The last bug check the target raised (for `.bugcheck`, `!analyze`). */
+  bugcheck: fmt.BugCheck | null = null;
+  /** The target cannot run any more (bug check, triple fault, process gone) until `.reboot`. */
+  halted: string | null = null;
+  ended = false;
+  /** Where a bare `u` / `d*` continues. */
+  nextUnassemble: bigint | null = null;
+  nextDump: { address: bigint; command: string } | null = null;
+  private readonly log: string[] = [];
+  private lastStop: StopInfo | null = null;
+  private currentCommand = '';
+
+  constructor(options: KdSessionOptions = {}) {
+    this.options = options;
+    this.budget = options.budget ?? DEFAULT_BUDGET;
+    if (options.kernel) this.kernel = options.kernel;
+    else if (options.boot) this.kernel = options.boot(options);
+    else throw new Error('KdSession needs a kernel or a boot function');
+    this.registers = new RegisterAccess(() => this.machine, (name) => this.pseudoRegister(name));
+  }
+
+  get machine(): MachineView {
+    return this.kernel.machine;
+  }
+
+  get prompt(): string {
+    return PROMPT;
+  }
+
+  /** Runs one input line (commands separated by `;`) and records it in the transcript. */
+  exec(line: string): ExecResult {
+    if (this.ended) return { output: '', prompt: '' };
+    const outputs: string[] = [];
+    let stop: StopInfo | undefined;
+    for (const { text, offset } of splitCommands(line)) {
+      if (this.ended) break;
+      const before = this.events.length;
+      const out = this.runOne(text, PROMPT.length + offset);
+      if (out !== '') outputs.push(out);
+      if (this.events.length > before) stop = this.events[this.events.length - 1];
+    }
+    const output = outputs.join('\n');
+    this.log.push(PROMPT + line);
+    if (output !== '') this.log.push(output);
+    return { output, prompt: this.ended ? '' : PROMPT, stop };
+  }
+
+  transcript(): string {
+    return this.log.join('\n') + (this.log.length ? '\n' : '');
+  }
+
+  /** The last thing the target reported (null before the first resume). */
+  get lastEvent(): StopInfo | null {
+    return this.lastStop;
+  }
+
+  private runOne(text: string, column: number): string {
+    const trimmed = text.replace(/^\s+/, '');
+    const lead = text.length - trimmed.length;
+    const cmdText = trimmed.trimEnd();
+    if (cmdText === '' || cmdText.startsWith('*') || cmdText.startsWith('$$')) return '';
+    this.currentCommand = cmdText;
+    try {
+      const found = findCommand(cmdText);
+      if (!found) {
+        if (cmdText.startsWith('!')) return `No export ${cmdText.slice(1).split(/\s/)[0]} found`;
+        // Unknown dot-commands put the caret under their last character, others under the first.
+        const at = cmdText.startsWith('.') ? cmdText.split(/\s/)[0].length - 1 : 0;
+        throw new CaretError('Syntax error', at);
+      }
+      return found.command.handler(this, found.args, { text: cmdText, argsOffset: found.argsOffset, name: found.name, column: column + lead });
+    } catch (e) {
+      if (e instanceof CaretError) return fmt.caretError(column + lead + e.column, e.kind, cmdText);
+      if (e instanceof ExprError || e instanceof PlainError) return e.message;
+      // A defect in the debugger itself: say so in one line rather than a stack trace.
+      return `Internal debugger error: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+
+  // --- expressions --------------------------------------------------------------------------
+
+  readonly exprContext: ExprContext = {
+    register: (name) => this.registers.get(name),
+    symbol: (name) => this.kernel.symbols.resolve(name),
+    read: (a, n) => this.machine.readVirtual(a, n),
+  };
+
+  /** Evaluates the expression at the start of `text`; returns the value and the rest. */
+  evalPrefix(text: string): { value: bigint; rest: string; used: number } {
+    const r = evaluatePrefix(text, this.exprContext);
+    return { value: r.value, rest: text.slice(r.end), used: r.end };
+  }
+
+  private pseudoRegister(name: string): bigint | undefined {
+    const pcr = this.kpcr();
+    const field = (s: string, f: string) => this.kernel.structs[s]?.fields.find((x) => x.name === f)?.offset;
+    if (name === '$pcr') return pcr;
+    if (name === '$prcb') {
+      const o = field('_KPCR', 'Prcb');
+      return o === undefined ? undefined : pcr + BigInt(o);
+    }
+    if (name === '$thread') {
+      const p = field('_KPCR', 'Prcb');
+      const t = field('_KPRCB', 'CurrentThread');
+      return p === undefined || t === undefined ? undefined : this.readQword(pcr + BigInt(p + t)) ?? 0n;
+    }
+    if (name === '$ra') {
+      const frames = this.walk(2);
+      return frames[0]?.retAddr;
+    }
+    return undefined;
+  }
+
+  /** Processor 0's KPCR: from the kernel, else whichever of GS base / KERNEL_GS_BASE is a
+   *  kernel-space address (they are swapped by SWAPGS, SDM Vol. 2B "SWAPGS"). */
+  kpcr(): bigint {
+    if (this.kernel.kpcr !== undefined) return this.kernel.kpcr;
+    const gs = this.machine.readMsr(0xc0000101);
+    return gs >> 63n ? gs : this.machine.readMsr(0xc0000102);
+  }
+
+  readQword(a: bigint): bigint | undefined {
+    const b = this.machine.readVirtual(a, 8);
+    if (!b) return undefined;
+    let v = 0n;
+    for (let i = 7; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
+    return v;
+  }
+
+  // --- symbols and disassembly ----------------------------------------------------------------
+
+  symbolize(address: bigint): string | undefined {
+    const near = this.kernel.symbols.nearest(address);
+    if (!near) return undefined;
+    return fmt.symbolWithOffset(near.name, address - near.address);
+  }
+
+  isCode(address: bigint): boolean {
+    return this.kernel.symbols.modules.some((m) => address >= m.base && address < m.base + m.size);
+  }
+
+  disassemble(address: bigint) {
+    return disassembleAt(this.machine, address, (a) => this.symbolize(a));
+  }
+
+  /** The symbol line and instruction line kd prints for the current rip (with the memory
+   *  operand annotation). */
+  currentLocation(): string {
+    const rip = this.machine.getReg('rip');
+    const d = this.disassemble(rip);
+    const sym = this.symbolize(rip);
+    const line = d.ins ? d.line + memoryAnnotation(this.machine, d.ins) : d.line;
+    return sym ? `${sym}:\n${line}` : line;
+  }
+
+  walk(max?: number) {
+    return walkStackFor(this, max);
+  }
+
+  // --- run control ------------------------------------------------------------------------------
+
+  /** Whether the target can run; otherwise the one-line reason, in kd's voice. */
+  private checkRunnable(): string | null {
+    return this.halted;
+  }
+
+  /**
+   * Resumes the target: steps off a breakpoint the target is stopped on, plants the breakpoints,
+   * runs up to the budget in slices, takes the breakpoints out again, and prints the event.
+   */
+  go(options: { tempAt?: bigint; showRegisters?: boolean } = {}): string {
+    const blocked = this.checkRunnable();
+    if (blocked) return blocked;
+    if (options.tempAt !== undefined) this.breakpoints.addTemporary(options.tempAt);
+    try {
+      const rip = this.machine.getReg('rip');
+      const out: string[] = [];
+      // Resuming from a breakpoint: execute the original instruction first (with its byte
+      // restored, single-stepped through the kernel's #DB path), then plant and run.
+      if (this.breakpoints.at(rip) || this.breakpoints.isTemporaryAt(rip)) {
+        const stop = this.kernel.resume({ budget: STEP_BUDGET, singleStep: true });
+        if (!(stop.kind === 'debug-break' && stop.code === SINGLE_STEP)) return this.report(stop, 'g');
+      }
+      const failed = this.breakpoints.insert(this.machine);
+      if (failed.length) {
+        for (const b of failed) out.push(fmt.breakpointInsertFailure(b.id, b.address!));
+        return out.join('\n');
+      }
+      let stop: KernelStop = { kind: 'budget' };
+      let ran = 0;
+      try {
+        while (ran < this.budget) {
+          const n = Math.min(SLICE, this.budget - ran);
+          stop = this.kernel.resume({ budget: n });
+          ran += n;
+          if (stop.kind !== 'budget') break;
+          if (this.options.interruptRequested?.()) {
+            stop = { kind: 'break-in' };
+            break;
+          }
+        }
+      } finally {
+        this.breakpoints.restore(this.machine);
+      }
+      return this.report(stop, options.showRegisters ? 't' : 'g', ran);
+    } finally {
+      this.breakpoints.clearTemporaries();
+    }
+  }
+
+  /** One instruction through the kernel's single-step path (TF set, #DB reported). */
+  step(): string {
+    const blocked = this.checkRunnable();
+    if (blocked) return blocked;
+    const stop = this.kernel.resume({ budget: STEP_BUDGET, singleStep: true });
+    return this.report(stop, 't');
+  }
+
+  /** Turns a kernel stop into kd's output, and records it. */
+  report(stop: KernelStop, how: 'g' | 't', ran = 0): string {
+    let info: StopInfo;
+    let text: string;
+    switch (stop.kind) {
+      case 'debug-break': {
+        const address = stop.address;
+        const bp = this.breakpoints.at(address);
+        const temp = this.breakpoints.isTemporaryAt(address);
+        if (stop.code === SINGLE_STEP || (temp && !bp)) {
+          info = { kind: 'step', address, symbol: this.symbolize(address) };
+          text = how === 't' ? `${fmt.registerBlock(this.registerFile())}\n${this.currentLocation()}` : this.currentLocation();
+        } else if (bp) {
+          info = { kind: 'break', breakpoint: bp.id, address, symbol: this.symbolize(address), code: stop.code };
+          text = `${fmt.breakpointHit(bp.id)}\n${this.currentLocation()}`;
+        } else {
+          info = { kind: 'break', breakpoint: null, address, symbol: this.symbolize(address), code: stop.code };
+          text = `Break instruction exception - code ${fmt.hexN(stop.code, 8)} (first chance)\n${this.currentLocation()}`;
+        }
+        break;
+      }
+      case 'bugcheck': {
+        const args = [...stop.args, 0n, 0n, 0n, 0n].slice(0, 4) as [bigint, bigint, bigint, bigint];
+        this.bugcheck = { code: stop.code, args };
+        info = { kind: 'bugcheck', code: stop.code, args };
+        this.halted = 'The target is stopped in KeBugCheckEx; .reboot restarts it.';
+        text = `${fmt.bugCheckBanner(this.bugcheck)}\n${this.currentLocation()}`;
+        break;
+      }
+      case 'triple-fault':
+        info = { kind: 'triple-fault' };
+        this.halted = 'The target has reset (triple fault); use .reboot to start it again.';
+        text = [
+          'The processor shut down: a fault occurred while it was delivering a double fault (triple fault).',
+          'No bug check was raised; the machine resets and the debugger loses the target.',
+          'Shutdown occurred...unloading all symbol tables.',
+        ].join('\n');
+        break;
+      case 'exited':
+        info = { kind: 'exited', status: stop.status };
+        this.halted = 'The target has no runnable thread left; use .reboot to start it again.';
+        text = `The process exited${stop.status !== undefined ? ` with status ${fmt.hexN(stop.status, 8)}` : ''}; the processor is idle.`;
+        break;
+      case 'break-in':
+        info = { kind: 'break-in', address: this.machine.getReg('rip') };
+        text = `${fmt.breakInBanner()}\n${this.currentLocation()}`;
+        break;
+      case 'budget':
+      default:
+        info = { kind: 'budget', instructions: ran || STEP_BUDGET };
+        text = `Instruction budget exhausted: the target ran ${ran || STEP_BUDGET} instructions with no event; stopped here (g continues).\n${this.currentLocation()}`;
+        break;
+    }
+    this.lastStop = info;
+    this.events.push({ ...info, command: this.currentCommand });
+    this.nextUnassemble = null;
+    return text;
+  }
+
+  registerFile(): fmt.RegisterFile {
+    const m = this.machine;
+    const g = (n: string) => m.getReg(n);
+    const s = (n: string) => m.getSeg(n).selector;
+    return {
+      rax: g('rax'), rbx: g('rbx'), rcx: g('rcx'), rdx: g('rdx'), rsi: g('rsi'), rdi: g('rdi'),
+      rip: g('rip'), rsp: g('rsp'), rbp: g('rbp'),
+      r8: g('r8'), r9: g('r9'), r10: g('r10'), r11: g('r11'), r12: g('r12'), r13: g('r13'), r14: g('r14'), r15: g('r15'),
+      efl: g('rflags') & 0xffffffffn,
+      cs: s('cs'), ss: s('ss'), ds: s('ds'), es: s('es'), fs: s('fs'), gs: s('gs'),
+    };
+  }
+
+  /** `.reboot`: a fresh kernel with the same options; breakpoints are kept (as kd keeps them). */
+  reboot(): string {
+    if (!this.options.boot) return 'This session was attached to a kernel it cannot restart.';
+    this.kernel = this.options.boot(this.options);
+    this.bugcheck = null;
+    this.halted = null;
+    this.nextUnassemble = null;
+    this.nextDump = null;
+    return 'Shutdown occurred...unloading all symbol tables.\nWaiting to reconnect...\nKernel Debugger connection established.';
+  }
+}
+
+export const SINGLE_STEP = 0x80000004;
+export const BREAKPOINT = 0x80000003;
+
+function walkStackFor(s: KdSession, max?: number) {
+  const m = s.machine;
+  return walkStack(m, m.getReg('rip'), m.getReg('rsp'), (a) => s.isCode(a), max);
+}
+
+/** Splits a line at `;` into commands, keeping each one's offset in the line. */
+export function splitCommands(line: string): Array<{ text: string; offset: number }> {
+  const parts: Array<{ text: string; offset: number }> = [];
+  let start = 0;
+  let quoted = false;
+  for (let i = 0; i <= line.length; i++) {
+    const c = line[i];
+    if (c === '"') quoted = !quoted;
+    if (i === line.length || (c === ';' && !quoted)) {
+      parts.push({ text: line.slice(start, i), offset: start });
+      start = i + 1;
+    }
+  }
+  return parts;
+}
+
+export { COMMANDS };

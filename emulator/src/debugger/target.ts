@@ -1,0 +1,81 @@
+// What the debugger needs from the layers below it (ARCHITECTURE.md, "Contracts between layers"):
+// the Machine API of emulator/src/cpu and the Kernel of emulator/src/windows. Declared here as the
+// narrow structural types kd uses, so that the debugger depends on the contract, not on internals.
+
+export interface SegmentView {
+  selector: number;
+  base: bigint;
+}
+
+export interface MachineView {
+  getReg(name: string): bigint;
+  setReg(name: string, value: bigint): void;
+  getSeg(name: string): SegmentView;
+  readMsr(index: number): bigint;
+  writeMsr(index: number, value: bigint): void;
+  getCr(n: number): bigint;
+  /** Debugger view of guest memory through the current page tables; null if any byte is unmapped. */
+  readVirtual(va: bigint, n: number): Uint8Array | null;
+  writeVirtual(va: bigint, bytes: Uint8Array): boolean;
+  events?: { events: readonly object[]; total: number };
+}
+
+export interface NearestSymbol {
+  /** `module!name` */
+  name: string;
+  address: bigint;
+}
+
+export interface ModuleInfo {
+  name: string;
+  base: bigint;
+  size: bigint;
+  image?: string;
+}
+
+export interface SymbolTable {
+  /** `nt!KiSystemCall64`, `KiSystemCall64` (any module) or a module name; undefined if unknown. */
+  resolve(name: string): bigint | undefined;
+  /** The symbol at or below an address within its module, or undefined. */
+  nearest(address: bigint): NearestSymbol | undefined;
+  modules: readonly ModuleInfo[];
+  /** Every symbol, for `x` and for `ln`'s following symbol. */
+  all(): readonly NearestSymbol[];
+}
+
+export interface StructFieldView {
+  offset: number;
+  name: string;
+  type: string;
+  kind: 'int' | 'sint' | 'ptr' | 'struct' | 'array';
+  size: number;
+}
+
+export interface StructView {
+  name: string;
+  fields: readonly StructFieldView[];
+}
+
+/** Why the kernel gave control back to the debugger (the guest's code reached a report hook). */
+export type KernelStop =
+  | { kind: 'debug-break'; code: number; address: bigint }
+  | { kind: 'bugcheck'; code: number; args: readonly bigint[] }
+  | { kind: 'triple-fault' }
+  | { kind: 'budget' }
+  | { kind: 'break-in' }
+  | { kind: 'exited'; status?: number };
+
+export interface KernelView {
+  machine: MachineView;
+  symbols: SymbolTable;
+  structs: Readonly<Record<string, StructView>>;
+  resume(options: { budget: number; singleStep?: boolean }): KernelStop;
+  /** Address of processor 0's KPCR, when the kernel exposes it. */
+  kpcr?: bigint;
+}
+
+export interface KernelOptions {
+  smep?: boolean;
+  smap?: boolean;
+  kvaShadow?: boolean;
+}
