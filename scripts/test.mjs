@@ -1,0 +1,99 @@
+// `npm test`: every test of the project, in order.
+//   1. unit and oracle tests (vitest)
+//   2. the site build (astro build, which also writes the Pagefind index), timed
+//   3. a Chromium for the browser tests (found, or installed with apt-get when possible)
+//   4. the browser tests (Playwright) against the built site
+// Ends with one line "N passed, M failed" summed over vitest and Playwright, and a non-zero exit
+// status when any step failed.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ensureBrowser } from './find-browser.mjs';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const results = path.join(root, 'test-results');
+const vitestJson = path.join(results, 'vitest.json');
+const playwrightJson = path.join(results, 'playwright.json');
+
+const [major] = process.versions.node.split('.').map(Number);
+if (major < 22) {
+  console.error(
+    `npm test needs Node 22 or newer and is running on ${process.version}. ` +
+      'Run it as `npm test` after `npm install`: npm puts the Node 22 from node_modules/.bin first on PATH.',
+  );
+  process.exit(1);
+}
+
+mkdirSync(results, { recursive: true });
+for (const f of [vitestJson, playwrightJson]) rmSync(f, { force: true });
+
+const failedSteps = [];
+function run(title, args, env = {}) {
+  console.log(`\n=== ${title} ===`);
+  const started = performance.now();
+  const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  const seconds = (performance.now() - started) / 1000;
+  if (r.status !== 0) failedSteps.push(title);
+  return { ok: r.status === 0, seconds };
+}
+
+function readJson(file) {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+let passed = 0;
+let failed = 0;
+
+// 1. Unit and oracle tests.
+run('unit and oracle tests (vitest)', [
+  'node_modules/vitest/vitest.mjs', 'run', '--passWithNoTests',
+  '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`,
+]);
+const vitest = readJson(vitestJson);
+if (vitest) {
+  passed += vitest.numPassedTests;
+  failed += vitest.numFailedTests;
+  if (vitest.numFailedTestSuites && !vitest.numFailedTests) failed += vitest.numFailedTestSuites;
+} else if (failedSteps.length) {
+  failed += 1;
+}
+
+// 2. Build the site once; the browser tests all run against this build.
+const build = run('site build (astro build + Pagefind index)', ['node_modules/astro/bin/astro.mjs', 'build']);
+writeFileSync(path.join(results, 'build-time.txt'), `${build.seconds.toFixed(1)} s (${new Date().toISOString()})\n`);
+console.log(`site build took ${build.seconds.toFixed(1)} s`);
+
+// 3 and 4. Browser tests.
+if (!build.ok) {
+  failed += 1;
+  console.error('The site did not build, so the browser tests were not run.');
+} else {
+  let browser = null;
+  try {
+    browser = ensureBrowser();
+    console.log(`\nbrowser: ${browser.path} (${browser.kind === 'playwright' ? "Playwright's own Chromium" : 'system Chromium'})`);
+  } catch (err) {
+    console.error(err.message);
+    failedSteps.push('finding a browser');
+    failed += 1;
+  }
+  if (browser) {
+    run('browser tests (Playwright)', ['node_modules/@playwright/test/cli.js', 'test'], { BOOK_PW_JSON: playwrightJson });
+    const pw = readJson(playwrightJson);
+    if (pw?.stats) {
+      passed += pw.stats.expected + pw.stats.flaky;
+      failed += pw.stats.unexpected;
+      if (pw.errors?.length && !pw.stats.unexpected) failed += pw.errors.length;
+    } else {
+      failed += 1;
+    }
+  }
+}
+
+if (failedSteps.length) console.error(`\nfailed steps: ${failedSteps.join(', ')}`);
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(failedSteps.length || failed ? 1 : 0);

@@ -1,0 +1,147 @@
+// The reading features of a chapter page: sidebar, table of contents, heading anchors, previous /
+// next, copy buttons, skip link, and the theme switch (remembered, applied before the first paint).
+import { test, expect } from '@playwright/test';
+import { chapterPages } from './site.ts';
+
+const chapters = chapterPages();
+const handling = '/chapters/handling-syscalls/';
+
+test('the sidebar lists every chapter in order and marks the one being read', async ({ page }) => {
+  for (const urlPath of chapters) {
+    await page.goto(urlPath);
+    const sidebar = page.getByRole('navigation', { name: 'Chapters' });
+    await expect(sidebar.getByRole('link')).toHaveCount(chapters.length);
+    const current = sidebar.locator('a[aria-current="page"]');
+    await expect(current).toHaveCount(1);
+    expect(new URL(await current.evaluate((a) => (a as HTMLAnchorElement).href)).pathname).toBe(urlPath);
+    const title = (await page.locator('h1').textContent())!.trim();
+    await expect(current).toContainText(title);
+  }
+  const numbers = await page
+    .getByRole('navigation', { name: 'Chapters' })
+    .locator('.chapter-number')
+    .allTextContents();
+  expect(numbers).toEqual(numbers.map((_, i) => `${i + 1}.`));
+});
+
+test('every table-of-contents entry leads to the heading it names, and every heading has an anchor', async ({ page }) => {
+  await page.goto(handling);
+  const toc = page.getByRole('navigation', { name: 'On this page' });
+  const entries = toc.getByRole('link');
+  expect(await entries.count()).toBeGreaterThanOrEqual(3);
+  for (const entry of await entries.all()) {
+    const text = (await entry.textContent())!.trim();
+    await entry.click();
+    const id = decodeURIComponent(new URL(page.url()).hash.slice(1));
+    const heading = page.locator(`[id="${id}"]`);
+    await expect(heading).toContainText(text);
+    await expect(heading).toBeInViewport();
+  }
+  const headings = page.locator('.chapter-body :is(h2, h3)');
+  for (const heading of await headings.all()) {
+    const id = await heading.getAttribute('id');
+    expect(id).toBeTruthy();
+    await expect(heading.locator('a.heading-anchor')).toHaveAttribute('href', `#${id}`);
+  }
+  const anchor = page.locator('#setting-up-rsp a.heading-anchor');
+  await anchor.click();
+  await expect(page).toHaveURL(/#setting-up-rsp$/);
+});
+
+test('previous and next lead through the chapters in order', async ({ page }) => {
+  await page.goto(chapters.length ? '/' : '/');
+  const first = page.getByRole('navigation', { name: 'Chapters' }).getByRole('link').first();
+  await first.click();
+  const visited = [new URL(page.url()).pathname];
+  const pager = page.getByRole('navigation', { name: 'Previous and next chapter' });
+  await expect(pager.locator('a[rel="prev"]')).toHaveCount(0);
+  while ((await pager.locator('a[rel="next"]').count()) > 0) {
+    const target = (await pager.locator('a[rel="next"] .target').textContent())!.trim();
+    await pager.locator('a[rel="next"]').click();
+    await expect(page.locator('h1')).toHaveText(target);
+    visited.push(new URL(page.url()).pathname);
+  }
+  expect(visited.length).toBe(chapters.length);
+  await pager.locator('a[rel="prev"]').click();
+  expect(new URL(page.url()).pathname).toBe(visited.at(-2));
+});
+
+test('a copy button copies its listing', async ({ page, context }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.goto(handling);
+  const block = page.locator('.code-block').filter({ hasText: 'swapgs' }).first();
+  const button = block.locator('button.copy-button');
+  await expect(button).toHaveText('Copy');
+  await button.click();
+  await expect(button).toHaveText('Copied');
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  expect(copied).toBe(await block.locator('pre').textContent());
+  expect(copied).toContain('mov     rsp,qword ptr gs:[1A8h]');
+  expect(copied).not.toContain('Copy');
+});
+
+test('the skip link is the first stop for the keyboard and moves focus to the content', async ({ page }) => {
+  await page.goto(handling);
+  await page.keyboard.press('Tab');
+  const skip = page.getByRole('link', { name: 'Skip to content' });
+  await expect(skip).toBeFocused();
+  await expect(skip).toBeInViewport();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('main#content')).toBeFocused();
+  await page.keyboard.press('Tab');
+  const focusedInMain = await page.evaluate(() => !!document.activeElement?.closest('main'));
+  expect(focusedInMain).toBe(true);
+});
+
+test.describe('theme', () => {
+  test.use({ colorScheme: 'light' });
+
+  test('follows the system preference when nothing was chosen', async ({ page }) => {
+    const background = () => page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.goto(handling);
+    expect(await background()).toBe('rgb(13, 17, 23)');
+    await expect(page.locator('#theme-toggle')).toHaveText('Use light theme');
+    await page.emulateMedia({ colorScheme: 'light' });
+    expect(await background()).toBe('rgb(255, 255, 255)');
+    await expect(page.locator('#theme-toggle')).toHaveText('Use dark theme');
+  });
+
+  test('the toggle is remembered across pages and applied before the first paint', async ({ page }) => {
+    // Records the theme attribute at the moment <body> is created, i.e. before anything is painted.
+    await page.addInitScript(() => {
+      new MutationObserver((_, observer) => {
+        if (document.body) {
+          (window as unknown as { themeAtBody: string }).themeAtBody =
+            document.documentElement.dataset.theme ?? 'none';
+          observer.disconnect();
+        }
+      }).observe(document, { childList: true, subtree: true });
+    });
+    await page.goto('/');
+    const lightBackground = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+    await page.getByRole('button', { name: 'Use dark theme' }).click();
+    await expect(page.getByRole('button', { name: 'Use light theme' })).toBeVisible();
+    const darkBackground = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+    expect(darkBackground).not.toBe(lightBackground);
+
+    await page.goto(handling);
+    expect(await page.evaluate(() => (window as unknown as { themeAtBody: string }).themeAtBody)).toBe('dark');
+    expect(await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor)).toBe(darkBackground);
+    await expect(page.getByRole('button', { name: 'Use light theme' })).toBeVisible();
+
+    await page.getByRole('button', { name: 'Use light theme' }).click();
+    await page.reload();
+    expect(await page.evaluate(() => (window as unknown as { themeAtBody: string }).themeAtBody)).toBe('light');
+    expect(await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor)).toBe(lightBackground);
+  });
+
+  test('code tokens take their colour from the active theme', async ({ page }) => {
+    await page.goto(handling);
+    const token = page.locator('.astro-code').first();
+    const light = await token.evaluate((el) => getComputedStyle(el).color);
+    await page.evaluate(() => (document.documentElement.dataset.theme = 'dark'));
+    const dark = await token.evaluate((el) => getComputedStyle(el).color);
+    expect(light).not.toBe(dark);
+  });
+});
