@@ -1,0 +1,216 @@
+// `npx kd`: the terminal front end of the kd session. Three ways to use it:
+//   kd                         interactive prompt (history; Ctrl+C breaks into a running `g`)
+//   kd -c "cmd; cmd; q"        run the commands and print the transcript
+//   kd -c "..." --json         print { transcript, outcome, registers, stops, events } as JSON
+// The session runs in a worker thread so that the main thread can take Ctrl+C while a `g` is
+// running and raise the break-in flag the session polls between slices.
+
+import { createInterface } from 'node:readline';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { addr64, hex16 } from './format.ts';
+import { KdSession, PROMPT, splitCommands, type KdSessionOptions, type StopInfo } from './session.ts';
+import type { KernelOptions, KernelView } from './target.ts';
+
+export const USAGE = `Usage: kd [options]
+
+A kd-style kernel debugger attached to the book's modeled Windows x64 kernel (build 17134),
+running on the book's x86-64 emulator. Commands and output follow WinDbg/kd for an x64 kernel
+target; type .help at the prompt for the list.
+
+Options:
+  -c "<cmds>"     run the commands (separated by ';'), print the transcript, exit
+  --json          with -c: print { transcript, outcome, registers, stops, events } as JSON;
+                  outcome.kind is break | bugcheck | triple-fault | exited | budget
+  --smap          turn SMAP on (CR4.SMAP; off by default in the modeled build)
+  --no-smep       turn SMEP off (CR4.SMEP; on by default)
+  --kva-shadow    boot with KVA shadowing (LSTAR = nt!KiSystemCall64Shadow, user/kernel CR3)
+  --budget <N>    instructions one 'g' may run before kd stops it (default 20000000)
+  -h, --help      show this help
+
+Interactive use: Ctrl+C breaks into a running 'g' (like Ctrl+Break in WinDbg); 'q' quits.
+
+Examples:
+  npx kd -c "rdmsr c0000082; u nt!KiSystemCall64 L4; bp nt!KiSystemCall64+0x15; g; r; k; q"
+  npx kd --kva-shadow -c "bp nt!KiSystemCall64Shadow; g; .bugcheck; q" --json
+`;
+
+export interface CliOptions extends KernelOptions {
+  commands?: string;
+  json: boolean;
+  budget?: number;
+  help: boolean;
+}
+
+/** Parses the command line; returns an error sentence for bad input. */
+export function parseArgs(argv: string[]): CliOptions | { error: string } {
+  const o: CliOptions = { json: false, help: false, smep: true, smap: false, kvaShadow: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    switch (a) {
+      case '-h': case '--help': o.help = true; break;
+      case '--json': o.json = true; break;
+      case '--smap': o.smap = true; break;
+      case '--no-smep': o.smep = false; break;
+      case '--kva-shadow': o.kvaShadow = true; break;
+      case '-c':
+        if (i + 1 >= argv.length) return { error: 'kd: -c needs a command string, e.g. -c "r; q"' };
+        o.commands = argv[++i];
+        break;
+      case '--budget': {
+        const v = argv[++i];
+        if (v === undefined || !/^[0-9]+$/.test(v) || Number(v) < 1 || Number(v) > 1e12) {
+          return { error: `kd: --budget needs a positive whole number of instructions (got '${v ?? ''}')` };
+        }
+        o.budget = Number(v);
+        break;
+      }
+      default:
+        return { error: `kd: unknown option '${a}' (see kd --help)` };
+    }
+  }
+  if (o.json && o.commands === undefined) return { error: 'kd: --json needs -c "<commands>"' };
+  return o;
+}
+
+async function loadBoot(): Promise<(o: KernelOptions) => KernelView> {
+  const windows = (await import('../windows/index.ts')) as { bootWindows: (o: KernelOptions) => KernelView };
+  return (o) => windows.bootWindows({ smep: o.smep, smap: o.smap, kvaShadow: o.kvaShadow });
+}
+
+function sessionOptions(o: CliOptions, boot: (k: KernelOptions) => KernelView): KdSessionOptions {
+  return { smep: o.smep, smap: o.smap, kvaShadow: o.kvaShadow, budget: o.budget, boot };
+}
+
+const bigintsAsHex = (_k: string, v: unknown) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v);
+
+function outcomeOf(stop: StopInfo | null): Record<string, unknown> {
+  if (!stop) return { kind: 'break', reason: 'initial' };
+  switch (stop.kind) {
+    case 'break':
+      return { kind: 'break', breakpoint: stop.breakpoint, address: addr64(stop.address), symbol: stop.symbol ?? null, code: `0x${stop.code.toString(16)}` };
+    case 'step':
+      return { kind: 'break', reason: 'step', address: addr64(stop.address), symbol: stop.symbol ?? null };
+    case 'break-in':
+      return { kind: 'break', reason: 'break-in', address: addr64(stop.address) };
+    case 'bugcheck':
+      return { kind: 'bugcheck', code: `0x${stop.code.toString(16)}`, args: stop.args.map((a) => `0x${hex16(a)}`) };
+    case 'triple-fault':
+      return { kind: 'triple-fault' };
+    case 'exited':
+      return { kind: 'exited', status: stop.status ?? null };
+    case 'budget':
+      return { kind: 'budget', instructions: stop.instructions };
+  }
+}
+
+/** Runs `-c` commands: one prompt line per command, like typing them. */
+export function runBatch(session: KdSession, commands: string): void {
+  for (const { text } of splitCommands(commands)) {
+    if (session.ended) break;
+    if (text.trim() === '') continue;
+    session.exec(text.trim());
+  }
+}
+
+export function jsonReport(session: KdSession): string {
+  const r = session.registerFile();
+  const registers = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? hex16(v) : v.toString(16).padStart(4, '0')]));
+  const machineEvents = session.machine.events?.events ?? [];
+  return JSON.stringify(
+    {
+      transcript: session.transcript(),
+      outcome: outcomeOf(session.lastEvent),
+      registers,
+      stops: session.events,
+      events: machineEvents.slice(-500),
+    },
+    bigintsAsHex,
+    2,
+  );
+}
+
+// --- interactive mode: the session lives in a worker; the main thread owns the terminal ---------
+
+interface WorkerInit { options: CliOptions; flag: SharedArrayBuffer }
+
+async function workerMain(): Promise<void> {
+  const { options, flag } = workerData as WorkerInit;
+  const interrupt = new Int32Array(flag);
+  const boot = await loadBoot();
+  let session: KdSession;
+  try {
+    session = new KdSession({ ...sessionOptions(options, boot), interruptRequested: () => Atomics.exchange(interrupt, 0, 0) === 1 });
+  } catch (e) {
+    parentPort!.postMessage({ fatal: `kd: the target could not be started: ${e instanceof Error ? e.message : String(e)}` });
+    return;
+  }
+  parentPort!.postMessage({ ready: true });
+  parentPort!.on('message', (line: string) => {
+    Atomics.store(interrupt, 0, 0);
+    const r = session.exec(line);
+    parentPort!.postMessage({ output: r.output, ended: session.ended });
+  });
+}
+
+function interactive(options: CliOptions): void {
+  const flag = new SharedArrayBuffer(4);
+  const interrupt = new Int32Array(flag);
+  const worker = new Worker(new URL(import.meta.url), { workerData: { options, flag } satisfies WorkerInit });
+  const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: PROMPT, historySize: 500, terminal: process.stdin.isTTY });
+  let busy = true;
+  const pending: string[] = [];
+  const send = () => {
+    const line = pending.shift();
+    if (line === undefined) { busy = false; rl.prompt(); return; }
+    busy = true;
+    worker.postMessage(line);
+  };
+  worker.on('message', (msg: { ready?: boolean; output?: string; ended?: boolean; fatal?: string }) => {
+    if (msg.fatal) { console.error(msg.fatal); process.exitCode = 1; rl.close(); void worker.terminate(); return; }
+    if (msg.ready) { console.log('Kernel Debugger connection established. Type .help for the commands, q to quit.'); send(); return; }
+    if (msg.output) console.log(msg.output);
+    if (msg.ended) { rl.close(); void worker.terminate(); return; }
+    send();
+  });
+  worker.on('error', (e) => { console.error(`kd: ${e.message}`); process.exitCode = 1; rl.close(); });
+  rl.on('line', (line) => {
+    if (!process.stdin.isTTY) console.log(PROMPT + line);
+    pending.push(line);
+    if (!busy) send();
+  });
+  rl.on('SIGINT', () => {
+    if (busy) Atomics.store(interrupt, 0, 1);
+    else { console.log('\n(the target is already stopped; type q to quit)'); rl.prompt(); }
+  });
+  rl.on('close', () => { if (!busy) void worker.terminate(); else pending.push('q'); });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const parsed = parseArgs(argv);
+  if ('error' in parsed) {
+    console.error(parsed.error);
+    return 2;
+  }
+  if (parsed.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (parsed.commands === undefined) {
+    interactive(parsed);
+    return 0;
+  }
+  let session: KdSession;
+  try {
+    session = new KdSession(sessionOptions(parsed, await loadBoot()));
+  } catch (e) {
+    console.error(`kd: the target could not be started: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+  runBatch(session, parsed.commands);
+  process.stdout.write(parsed.json ? `${jsonReport(session)}\n` : session.transcript());
+  return 0;
+}
+
+if (!isMainThread && (workerData as WorkerInit | undefined)?.flag) {
+  void workerMain();
+}
