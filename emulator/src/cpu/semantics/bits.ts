@@ -1,0 +1,107 @@
+// Bit tests and scans (SDM Vol. 2A BT, BTC, BTR, BTS, BSF, BSR, BSWAP, LZCNT; Vol. 2B POPCNT,
+// TZCNT). Undefined flags are left unchanged; BSF/BSR leave the destination unchanged for a zero
+// source (what processors do; AMD documents it, Intel calls it undefined).
+
+import type { Machine, Decoded, Semantics } from '../machine.ts';
+import { CF, ZF, STATUS_FLAGS, TWO32, isCanonicalPair } from '../state.ts';
+import { CpuFault, GP } from '../fault.ts';
+
+function bitOp(kind: 'bt' | 'bts' | 'btr' | 'btc'): Semantics {
+  return (m, d) => {
+    const dst = d.o[0], src = d.o[1];
+    const size = dst.size, N = size * 8;
+    let la = NaN;
+    let bit: number;
+    const off = m.rd(src, d), offHi = m.rhi;
+    if (src.kind === 2) bit = off & (N - 1); // immediate: taken modulo the width
+    else if (dst.kind !== 1) bit = off & (N - 1); // register destination: modulo the width
+    else {
+      // Register bit offset into memory: signed, selects the operand-sized unit at
+      // EA + (BitOffset DIV N) * N/8 (SDM BT "Operation", Table 3-2?).
+      let sOff: number;
+      if (size === 8) sOff = (offHi | 0) * TWO32 + off; // may be inexact beyond 2^53: such addresses are non-canonical anyway
+      else if (size === 4) sOff = off | 0;
+      else sOff = (off << 16) >> 16;
+      const unit = Math.floor(sOff / N);
+      bit = sOff - unit * N;
+      const base = m.ea(dst, d);
+      la = base + unit * size;
+      if (la >= 140737488355328 || la < -140737488355328) throw new CpuFault(GP, 0, 'non-canonical address');
+      void isCanonicalPair;
+    }
+    if (dst.kind === 1 && Number.isNaN(la)) la = m.ea(dst, d);
+    const lo = dst.kind === 1 ? m.read(la, size) : m.getGpr(dst.reg, size, dst.high8);
+    let hi = m.rhi;
+    const set = bit < 32 ? (lo >>> bit) & 1 : (hi >>> (bit - 32)) & 1;
+    let nlo = lo, nhi = hi;
+    if (kind !== 'bt') {
+      const mlo = bit < 32 ? (1 << bit) >>> 0 : 0, mhi = bit >= 32 ? (1 << (bit - 32)) >>> 0 : 0;
+      if (kind === 'bts') { nlo = (lo | mlo) >>> 0; nhi = (hi | mhi) >>> 0; }
+      else if (kind === 'btr') { nlo = (lo & ~mlo) >>> 0; nhi = (hi & ~mhi) >>> 0; }
+      else { nlo = (lo ^ mlo) >>> 0; nhi = (hi ^ mhi) >>> 0; }
+      if (dst.kind === 1) m.write(la, size, nlo, nhi);
+      else m.setGpr(dst.reg, size, dst.high8, nlo, nhi);
+    }
+    hi = 0;
+    m.rflags = (m.rflags & ~CF) | (set ? CF : 0); // CF = the selected bit; ZF unaffected
+  };
+}
+
+function ctz32(x: number): number { return x === 0 ? 32 : 31 - Math.clz32(x & -x); }
+
+function scan(kind: 'bsf' | 'bsr' | 'lzcnt' | 'tzcnt' | 'popcnt'): Semantics {
+  return (m, d) => {
+    const dst = d.o[0];
+    const size = dst.size, N = size * 8;
+    const lo = m.rd(d.o[1], d), hi = size === 8 ? m.rhi : 0;
+    const v = size === 8 ? lo : lo; // low half (size <= 4 operands are already masked)
+    const zero = (lo | hi) === 0;
+    let r: number;
+    switch (kind) {
+      case 'bsf':
+        if (zero) { m.rflags |= ZF; return; }
+        r = v !== 0 ? ctz32(v) : 32 + ctz32(hi);
+        m.setGpr(dst.reg, size, false, r, 0);
+        m.rflags &= ~ZF;
+        return;
+      case 'bsr':
+        if (zero) { m.rflags |= ZF; return; }
+        r = hi !== 0 ? 63 - Math.clz32(hi) : 31 - Math.clz32(v);
+        m.setGpr(dst.reg, size, false, r, 0);
+        m.rflags &= ~ZF;
+        return;
+      case 'lzcnt':
+        r = size === 8 ? (hi !== 0 ? Math.clz32(hi) : 32 + Math.clz32(lo)) : Math.clz32(lo) - (32 - N);
+        m.setGpr(dst.reg, size, false, r, 0);
+        m.rflags = (m.rflags & ~(CF | ZF)) | (zero ? CF : 0) | (r === 0 ? ZF : 0);
+        return;
+      case 'tzcnt':
+        r = zero ? N : lo !== 0 ? ctz32(lo) : 32 + ctz32(hi);
+        m.setGpr(dst.reg, size, false, r, 0);
+        m.rflags = (m.rflags & ~(CF | ZF)) | (zero ? CF : 0) | (r === 0 ? ZF : 0);
+        return;
+      default: {
+        let c = 0;
+        for (let x = lo; x; x &= x - 1) c++;
+        for (let x = hi; x; x &= x - 1) c++;
+        m.setGpr(dst.reg, size, false, c, 0);
+        m.rflags = (m.rflags & ~STATUS_FLAGS) | (zero ? ZF : 0); // all cleared but ZF
+      }
+    }
+  };
+}
+
+/** BSWAP (SDM Vol. 2A BSWAP): reverses byte order of a 32- or 64-bit register. */
+const bswap: Semantics = (m, d) => {
+  const o = d.o[0];
+  const sw = (x: number): number => (((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24)) >>> 0;
+  const lo = m.getGpr(o.reg, o.size, false), hi = m.rhi;
+  if (o.size === 8) m.setGpr(o.reg, 8, false, sw(hi), sw(lo));
+  else m.setGpr(o.reg, 4, false, sw(lo), 0);
+};
+
+export const BITS: Record<string, Semantics> = {
+  bt: bitOp('bt'), bts: bitOp('bts'), btr: bitOp('btr'), btc: bitOp('btc'),
+  bsf: scan('bsf'), bsr: scan('bsr'), lzcnt: scan('lzcnt'), tzcnt: scan('tzcnt'), popcnt: scan('popcnt'), bswap,
+};
+void ({} as Decoded); void ({} as Machine);

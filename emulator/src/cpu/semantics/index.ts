@@ -1,0 +1,16 @@
+// The semantics table: one function per opcode-table `op` key.
+
+import type { Semantics } from '../machine.ts';
+import { ALU } from './alu.ts';
+import { SHIFT } from './shift.ts';
+import { MULDIV } from './muldiv.ts';
+import { BITS } from './bits.ts';
+import { DATA } from './data.ts';
+import { STACK } from './stack.ts';
+import { CONTROL } from './control.ts';
+import { STRING } from './string.ts';
+import { SYSTEM } from './system.ts';
+
+export const SEMANTICS: Record<string, Semantics> = {
+  ...ALU, ...SHIFT, ...MULDIV, ...BITS, ...DATA, ...STACK, ...CONTROL, ...STRING, ...SYSTEM,
+};
