@@ -1,0 +1,130 @@
+// Running a scenario: boot a kernel with the scenario's options, feed kd its commands one by one,
+// and record everything a page or a test needs. The outcome is whatever kd last reported; nothing
+// here decides it. Deterministic, like the session it drives.
+
+import { KdSession, PROMPT } from '../debugger/session.ts';
+import { evaluate, ExprError } from '../debugger/expr.ts';
+import type { KernelOptions, KernelView } from '../debugger/target.ts';
+import { claimExpressions, checkClaim, type Claim, type ClaimResult } from './claims.ts';
+import { captureState, compactEvents, hex64, type Outcome, type ScenarioOptions, type Trace } from './trace.ts';
+
+/** Bumped whenever a change to the emulator may change a transcript (permalinks carry it). */
+export const EMULATOR_VERSION = '1';
+
+export interface Scenario {
+  id: string;
+  options?: ScenarioOptions;
+  /** kd input lines; a leading `kd>` or `0: kd>` prompt is dropped. */
+  commands: string[];
+  claim?: Claim;
+  /** Instruction budget of one `g` (kd's default if absent). */
+  budget?: number;
+}
+
+/** How to get a kernel: the modeled Windows (index.ts), or a stand-in in tests. */
+export type BootKernel = (options: KernelOptions) => KernelView;
+
+export class ScenarioError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ScenarioError';
+  }
+}
+
+/** `0: kd> g`, `kd> g` and `g` are the same command. */
+export function stripPrompt(line: string): string {
+  return line.replace(/^\s*(?:\d+:\s*)?kd>\s?/, '');
+}
+
+function validate(s: Scenario): void {
+  if (typeof s.id !== 'string' || !/^[A-Za-z0-9][\w.-]*$/.test(s.id)) {
+    throw new ScenarioError(`A scenario id is letters, digits, "-", "_" or ".", not ${JSON.stringify(s.id)}.`);
+  }
+  if (!Array.isArray(s.commands) || s.commands.some((c) => typeof c !== 'string')) {
+    throw new ScenarioError(`Scenario "${s.id}": commands must be a list of kd input lines.`);
+  }
+  for (const [k, v] of Object.entries(s.options ?? {})) {
+    if (!['smep', 'smap', 'kvaShadow'].includes(k) || (v !== undefined && typeof v !== 'boolean')) {
+      throw new ScenarioError(`Scenario "${s.id}": unknown machine option ${k}=${String(v)} (smep, smap and kvaShadow are true or false).`);
+    }
+  }
+}
+
+/** A live session with a scenario's options, for widgets that continue where a trace ended. */
+export function openSession(s: Pick<Scenario, 'options' | 'budget'>, boot: BootKernel): KdSession {
+  return new KdSession({ ...(s.options ?? {}), boot, ...(s.budget ? { budget: s.budget } : {}) });
+}
+
+export function outcomeOf(session: KdSession): Outcome {
+  const stop = session.lastEvent;
+  if (!stop) return { kind: 'none' };
+  switch (stop.kind) {
+    case 'break':
+      return { kind: 'break', address: hex64(stop.address), at: stop.symbol, ...(stop.breakpoint !== null ? { breakpoint: stop.breakpoint } : {}) };
+    case 'step':
+      return { kind: 'step', address: hex64(stop.address), at: stop.symbol };
+    case 'break-in':
+      return { kind: 'break-in', address: hex64(stop.address), at: session.symbolize(stop.address) };
+    case 'bugcheck': {
+      const rip = session.machine.getReg('rip');
+      return { kind: 'bugcheck', code: stop.code, args: stop.args.map(hex64), address: hex64(rip), at: session.symbolize(rip) };
+    }
+    default:
+      return { kind: stop.kind };
+  }
+}
+
+/** Evaluates kd expressions on the session's machine: hex, or kd's error text. */
+export function evaluateAll(session: KdSession, expressions: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of expressions) {
+    try {
+      out[e] = hex64(evaluate(e, session.exprContext));
+    } catch (err) {
+      out[e] = err instanceof ExprError ? err.message.split('\n')[0] : `error: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
+  return out;
+}
+
+/** Runs an already-open session through the scenario's commands and returns the trace. */
+export function traceSession(s: Scenario, session: KdSession): Trace {
+  const transcript: Trace['transcript'] = [];
+  for (const raw of s.commands) {
+    const command = stripPrompt(raw);
+    const r = session.exec(command);
+    transcript.push({ prompt: PROMPT, command, output: r.output, state: captureState(session.machine) });
+    if (session.ended) break;
+  }
+  return {
+    id: s.id,
+    options: { ...(s.options ?? {}) },
+    version: EMULATOR_VERSION,
+    transcript,
+    outcome: outcomeOf(session),
+    events: compactEvents(session.machine.events?.events),
+    evaluations: s.claim ? evaluateAll(session, claimExpressions(s.claim)) : {},
+  };
+}
+
+export function runScenarioWith(s: Scenario, boot: BootKernel): Trace {
+  validate(s);
+  let session: KdSession;
+  try {
+    session = openSession(s, boot);
+  } catch (e) {
+    throw new ScenarioError(`Scenario "${s.id}": the kernel did not boot: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return traceSession(s, session);
+}
+
+/** Runs a scenario and checks its claim (if any). */
+export function runAndCheck(s: Scenario, boot: BootKernel): { trace: Trace; check: ClaimResult | null } {
+  const trace = runScenarioWith(s, boot);
+  return { trace, check: s.claim ? checkClaim(trace, s.claim) : null };
+}
+
+/** The whole session as kd shows it (prompt, command, output), one string. */
+export function transcriptText(trace: Trace): string {
+  return trace.transcript.map((t) => (t.output ? `${t.prompt}${t.command}\n${t.output}` : `${t.prompt}${t.command}`)).join('\n');
+}
