@@ -1,0 +1,181 @@
+/* Host-CPU vectors for the executor's ALU, shift, multiply, divide and bit instructions.
+ *
+ * Each form (an instruction at one operand size, written in Intel syntax) runs here, on the real
+ * processor, over edge-case and pseudo-random operands and input flags. Output, one line each:
+ *   F <id> <kind> <size> <instruction text>
+ *   V <id> <rax> <rbx> <rcx> <rdx> <rflags>  <rax'> <rbx'> <rcx'> <rdx'> <rflags'>   (hex)
+ * Operand A is the rax family, B the rbx family, counts are in cl; mul/div use rdx:rax.
+ * Built with: gcc -O2 -masm=intel -mno-red-zone (pushfq/popfq run inside the asm).
+ * The seed is fixed so that a run is reproducible on a given processor. */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cpuid.h>
+#include <stdlib.h>
+
+typedef void (*runner)(uint64_t *r, uint64_t *fl);
+
+#define RUN(fn, text)                                                                     \
+  static void fn(uint64_t *r, uint64_t *fl) {                                             \
+    uint64_t a = r[0], b = r[1], c = r[2], d = r[3], f = *fl;                             \
+    __asm__ volatile("push %[f]\n\tpopfq\n\t" text "\n\tpushfq\n\tpop %[f]"               \
+                     : "+a"(a), "+b"(b), "+c"(c), "+d"(d), [f] "+r"(f) : : "cc", "memory"); \
+    r[0] = a; r[1] = b; r[2] = c; r[3] = d; *fl = f;                                      \
+  }
+
+/* kind: B binary, U unary, S shift by cl, D double shift, M mul/imul (one operand), V div,
+ * W idiv, I imul two-operand, T bit test, N scan/count (needs feature: 0 none, 1 lzcnt, 2 tzcnt) */
+struct form { const char *kind; int size; const char *text; runner fn; int feature; };
+
+#define B4(op)                                                                        \
+  RUN(op##8, #op " al, bl") RUN(op##16, #op " ax, bx") RUN(op##32, #op " eax, ebx") RUN(op##64, #op " rax, rbx")
+#define U4(op)                                                                        \
+  RUN(op##8, #op " al") RUN(op##16, #op " ax") RUN(op##32, #op " eax") RUN(op##64, #op " rax")
+#define S4(op)                                                                        \
+  RUN(op##8, #op " al, cl") RUN(op##16, #op " ax, cl") RUN(op##32, #op " eax, cl") RUN(op##64, #op " rax, cl")
+#define M4(name, op)                                                                  \
+  RUN(name##8, #op " bl") RUN(name##16, #op " bx") RUN(name##32, #op " ebx") RUN(name##64, #op " rbx")
+#define R3(op)                                                                        \
+  RUN(op##16, #op " ax, bx") RUN(op##32, #op " eax, ebx") RUN(op##64, #op " rax, rbx")
+#define D3(op)                                                                        \
+  RUN(op##16, #op " ax, bx, cl") RUN(op##32, #op " eax, ebx, cl") RUN(op##64, #op " rax, rbx, cl")
+
+B4(add) B4(adc) B4(sub) B4(sbb) B4(and) B4(or) B4(xor) B4(cmp) B4(test)
+U4(inc) U4(dec) U4(neg) U4(not)
+S4(shl) S4(shr) S4(sar) S4(rol) S4(ror) S4(rcl) S4(rcr)
+D3(shld) D3(shrd)
+M4(mul, mul) M4(imul1_, imul) M4(div, div) M4(idiv, idiv)
+R3(imul) R3(bt) R3(bts) R3(btr) R3(btc) R3(bsf) R3(bsr) R3(popcnt) R3(lzcnt) R3(tzcnt)
+
+#define F4(k, op) {k, 1, #op " al, bl", op##8, 0}, {k, 2, #op " ax, bx", op##16, 0}, \
+                  {k, 4, #op " eax, ebx", op##32, 0}, {k, 8, #op " rax, rbx", op##64, 0}
+#define FU(k, op) {k, 1, #op " al", op##8, 0}, {k, 2, #op " ax", op##16, 0}, \
+                  {k, 4, #op " eax", op##32, 0}, {k, 8, #op " rax", op##64, 0}
+#define FS(op) {"S", 1, #op " al, cl", op##8, 0}, {"S", 2, #op " ax, cl", op##16, 0}, \
+               {"S", 4, #op " eax, cl", op##32, 0}, {"S", 8, #op " rax, cl", op##64, 0}
+#define FM(k, name, op) {k, 1, #op " bl", name##8, 0}, {k, 2, #op " bx", name##16, 0}, \
+                  {k, 4, #op " ebx", name##32, 0}, {k, 8, #op " rbx", name##64, 0}
+#define FR(k, op, feat) {k, 2, #op " ax, bx", op##16, feat}, {k, 4, #op " eax, ebx", op##32, feat}, \
+                        {k, 8, #op " rax, rbx", op##64, feat}
+#define FD(op) {"D", 2, #op " ax, bx, cl", op##16, 0}, {"D", 4, #op " eax, ebx, cl", op##32, 0}, \
+               {"D", 8, #op " rax, rbx, cl", op##64, 0}
+
+static const struct form FORMS[] = {
+  F4("B", add), F4("B", adc), F4("B", sub), F4("B", sbb), F4("B", and), F4("B", or), F4("B", xor),
+  F4("B", cmp), F4("B", test),
+  FU("U", inc), FU("U", dec), FU("U", neg), FU("U", not),
+  FS(shl), FS(shr), FS(sar), FS(rol), FS(ror), FS(rcl), FS(rcr),
+  FD(shld), FD(shrd),
+  FM("M", mul, mul), FM("M", imul1_, imul), FM("V", div, div), FM("W", idiv, idiv), FR("I", imul, 0),
+  FR("T", bt, 0), FR("T", bts, 0), FR("T", btr, 0), FR("T", btc, 0),
+  FR("N", bsf, 0), FR("N", bsr, 0), FR("N", popcnt, 0), FR("N", lzcnt, 1), FR("N", tzcnt, 2),
+};
+
+/* xorshift64*: fixed seed, reproducible. */
+static uint64_t rs = 0x9e3779b97f4a7c15ull;
+static uint64_t rnd(void) { rs ^= rs >> 12; rs ^= rs << 25; rs ^= rs >> 27; return rs * 0x2545f4914f6cdd1dull; }
+
+static uint64_t mask_of(int size) { return size == 8 ? ~0ull : (1ull << (size * 8)) - 1; }
+
+/* Edge values at a size: 0, 1, 2, max/2 (largest positive), max/2+1 (smallest negative), max-1,
+ * max, and a few patterns. */
+static uint64_t edge(int size, int k) {
+  uint64_t m = mask_of(size), h = m >> 1;
+  uint64_t e[] = {0, 1, 2, h, h + 1, m - 1, m, 0x5555555555555555ull & m, 0xaaaaaaaaaaaaaaaaull & m, 0x80ull, 0x7full};
+  return e[k % 11];
+}
+#define NEDGE 11
+
+/* Pseudo-random value whose bits above `size` are random too (they must survive or be zeroed
+ * exactly as the architecture says). */
+static uint64_t operand(int size, int i, int which) {
+  uint64_t v;
+  if (i < NEDGE * NEDGE) v = edge(size, which ? i % NEDGE : i / NEDGE);
+  else {
+    v = rnd();
+    switch (rnd() % 4) { case 0: v &= 0xff; break; case 1: v &= 0xffff; break; default: break; }
+  }
+  return (v & mask_of(size)) | (size == 8 ? 0 : (rnd() & ~mask_of(size)));
+}
+
+static int have_lzcnt, have_tzcnt;
+
+static int div_ok(const char *kind, int size, uint64_t a, uint64_t d, uint64_t divisor) {
+  uint64_t m = mask_of(size);
+  int bits = size * 8;
+  divisor &= m;
+  if (divisor == 0) return 0;
+  if (kind[0] == 'V') {
+    unsigned __int128 hi = size == 1 ? 0 : (d & m), lo = size == 1 ? (a & 0xffff) : (a & m);
+    unsigned __int128 x = size == 1 ? lo : ((hi << bits) | lo);
+    unsigned __int128 q = x / divisor;
+    return q <= m;
+  } else {
+    __int128 x, dv;
+    int dbits = size == 1 ? 16 : 2 * bits;
+    unsigned __int128 ux = size == 1 ? (a & 0xffff) : ((((unsigned __int128)(d & m)) << bits) | (a & m));
+    /* sign-extend the dividend from dbits and the divisor from bits */
+    x = (__int128)(ux << (128 - dbits)) >> (128 - dbits);
+    dv = (__int128)((unsigned __int128)divisor << (128 - bits)) >> (128 - bits);
+    __int128 q = x / dv;
+    __int128 lim = (__int128)1 << (bits - 1);
+    return q >= -lim && q < lim;
+  }
+}
+
+int main(int argc, char **argv) {
+  int per = argc > 1 ? atoi(argv[1]) : 140;
+  unsigned int ea, eb, ec, ed;
+  if (__get_cpuid(0x80000001, &ea, &eb, &ec, &ed)) have_lzcnt = (ec >> 5) & 1;
+  if (__get_cpuid_count(7, 0, &ea, &eb, &ec, &ed)) have_tzcnt = (eb >> 3) & 1;
+  unsigned int n = sizeof FORMS / sizeof FORMS[0];
+  printf("# host-flags vectors; lzcnt %d tzcnt %d\n", have_lzcnt, have_tzcnt);
+  for (unsigned int id = 0; id < n; id++) {
+    const struct form *f = &FORMS[id];
+    if ((f->feature == 1 && !have_lzcnt) || (f->feature == 2 && !have_tzcnt)) {
+      printf("# skipped (no CPU support): %s\n", f->text);
+      continue;
+    }
+    printf("F %u %s %d %s\n", id, f->kind, f->size, f->text);
+    for (int i = 0; i < per; i++) {
+      uint64_t r[4], fl, in[4], fin;
+      r[0] = operand(f->size, i, 0);
+      r[1] = operand(f->size, i, 1);
+      r[2] = rnd();
+      r[3] = rnd();
+      if (f->kind[0] == 'S' || f->kind[0] == 'D') {
+        int bits = f->size * 8;
+        int counts[] = {0, 1, 2, bits - 1, bits, bits + 1, 31, 32, 33, 63, 64, 7, 8, 9, 15, 16, 17};
+        int c = i < 17 ? counts[i] : (int)(rnd() % 72);
+        r[2] = (r[2] & ~0xffull) | (uint64_t)c;
+        if (f->kind[0] == 'D' && i < NEDGE * NEDGE) { r[0] = operand(f->size, i, 0); r[1] = operand(f->size, i, 1); }
+      }
+      if (f->kind[0] == 'M' || f->kind[0] == 'V' || f->kind[0] == 'W') {
+        /* rdx is an input of div/idiv: keep it varied but mostly small enough */
+        if (f->kind[0] != 'M') {
+          int tries = 0;
+          while (!div_ok(f->kind, f->size, r[0], r[3], r[1]) && tries++ < 200) {
+            r[1] = operand(f->size, NEDGE * NEDGE + i, 1);
+            switch (rnd() % 3) {
+              case 0: r[3] = (r[3] & ~mask_of(f->size)) | 0; break;
+              case 1: r[3] = (r[3] & ~mask_of(f->size)) | mask_of(f->size); break;
+              default: r[3] = (r[3] & ~mask_of(f->size)) | (rnd() & (mask_of(f->size) >> 4)); break;
+            }
+            if (f->size == 1) r[0] = (r[0] & ~0xffffull) | (rnd() & 0xffff);
+          }
+          if (!div_ok(f->kind, f->size, r[0], r[3], r[1])) continue;
+        }
+      }
+      /* status flags in: random CF PF AF ZF SF OF, bit 1 set, nothing else */
+      fl = 0x2 | (rnd() & 0x8d5);
+      memcpy(in, r, sizeof in);
+      fin = fl;
+      f->fn(r, &fl);
+      printf("V %u %llx %llx %llx %llx %llx %llx %llx %llx %llx %llx\n", id,
+             (unsigned long long)in[0], (unsigned long long)in[1], (unsigned long long)in[2], (unsigned long long)in[3],
+             (unsigned long long)fin, (unsigned long long)r[0], (unsigned long long)r[1], (unsigned long long)r[2],
+             (unsigned long long)r[3], (unsigned long long)(fl & 0x8d5));
+    }
+  }
+  return 0;
+}
