@@ -125,7 +125,8 @@ function compact(e: Record<string, unknown>): CompactEvent {
 export function compactEvents(events: readonly object[] | undefined): CompactEvent[] {
   if (!events) return [];
   const chain = (events as Array<Record<string, unknown>>).filter((e) => CHAIN_KINDS.has(String(e.kind)));
-  let start = chain.findLastIndex((e) => e.kind === 'syscall');
+  let start = -1;
+  for (let i = chain.length - 1; i >= 0 && start < 0; i--) if (chain[i].kind === 'syscall') start = i;
   if (start < 0) start = Math.max(0, chain.length - EVENTS_HEAD - EVENTS_TAIL);
   const story = chain.slice(start);
   if (story.length <= EVENTS_HEAD + EVENTS_TAIL) return story.map(compact);
