@@ -122,7 +122,8 @@ export class Machine {
   tscOffset = 0n;
   /** Instructions retired. RDTSC reads it (deterministic time). */
   icount = 0;
-  /** 0 running, 1 halted (HLT), 2 shutdown (triple fault). */
+  /** 0 running, 1 halted by HLT (the next step resumes after it), 2 shutdown (triple fault:
+   *  nothing executes any more). */
   halted = 0;
 
   // ---- machinery ----
@@ -532,7 +533,8 @@ export class Machine {
   /** Executes one instruction (or delivers one event). Returns a stop reason or null. */
   step(): StopReason | null {
     if (this.halted === 2) return { kind: 'triple-fault', rip: linearToBig(this.rip), first: this.lastTriple?.first ?? -1, second: this.lastTriple?.second ?? -1 };
-    if (this.halted === 1) return { kind: 'halt', rip: linearToBig(this.rip) };
+    // HLT stopped the previous run; stepping again resumes after it (as an interrupt would).
+    if (this.halted === 1) this.halted = 0;
     const startRip = this.rip;
     this.curRip = startRip;
     if (this.journal.on) this.journal.begin();
