@@ -111,8 +111,14 @@ export function takeSnapshot(m: Machine): Snapshot {
 
 export function applySnapshot(m: Machine, s: Snapshot): void {
   if (s.version !== 1) throw new Error(`snapshot version ${String(s.version)} is not supported (expected 1)`);
-  m.phys.pages.clear();
-  for (const [ppn, data] of s.pages) m.phys.pageForWrite(ppn).data.set(data);
+  // Reuse page objects that exist in both (restoring often, e.g. per test case, stays cheap).
+  const keep = new Set<number>();
+  for (const [ppn, data] of s.pages) {
+    const p = m.phys.pageForWrite(ppn);
+    p.data.set(data);
+    keep.add(ppn);
+  }
+  for (const [ppn, p] of m.phys.pages) if (!keep.has(ppn)) { p.data.fill(0); }
   m.r.set(s.regs);
   loadScalars(m, s.scalars);
   for (let i = 0; i < 8; i++) m.dr[i] = s.dr[i] ?? 0n;
