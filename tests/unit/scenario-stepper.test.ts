@@ -1,0 +1,49 @@
+// The hardware-style stepper over the system-call entry. Expected facts come from the SDM
+// (SWAPGS exchanges GS.base and IA32_KERNEL_GS_BASE; SYSCALL does not change RSP) and from the
+// published KiSystemCall64 listing (RSP is loaded from gs:[1A8h] by the instruction at +0Ch).
+import { describe, expect, it } from 'vitest';
+import { CpuStepper, StepperError } from '../../emulator/src/scenario/cpu-stepper.ts';
+import { bootModeledWindows } from '../../emulator/src/scenario/index.ts';
+
+describe('CpuStepper over nt!KiSystemCall64', () => {
+  it('shows RSP on the user stack until the instruction at +0Ch has run', () => {
+    const s = CpuStepper.start(bootModeledWindows, {}, 'nt!KiSystemCall64');
+    const v0 = s.view();
+    expect(v0.at).toBe('nt!KiSystemCall64');
+    expect(v0.line).toMatch(/swapgs/);
+    expect(v0.state.cpl).toBe(0);
+    expect(v0.rspSpace).toBe('user');
+    s.step();
+    const v1 = s.view();
+    // SWAPGS exchanged the two bases.
+    expect(v1.state.gsBase).toBe(v0.state.kernelGsBase);
+    expect(v1.state.kernelGsBase).toBe(v0.state.gsBase);
+    expect(v1.event).toBe('swapgs');
+    s.step();
+    expect(s.view().at).toBe('nt!KiSystemCall64+0xc');
+    expect(s.view().rspSpace).toBe('user');
+    expect(s.evaluate(['poi(@$pcr+10h)'])['poi(@$pcr+10h)']).toBe(v0.state.regs.rsp);
+    s.step();
+    const v3 = s.view();
+    expect(v3.at).toBe('nt!KiSystemCall64+0x15');
+    expect(v3.rspSpace).toBe('kernel');
+    const e = s.evaluate(['@rsp', 'poi(@$pcr+1A8h)']);
+    expect(e['@rsp']).toBe(e['poi(@$pcr+1A8h)']);
+  });
+
+  it('step back restores the exact previous state, memory included', () => {
+    const s = CpuStepper.start(bootModeledWindows, {}, 'nt!KiSystemCall64');
+    const seen: string[] = [JSON.stringify(s.view())];
+    for (let i = 0; i < 6; i++) { s.step(); seen.push(JSON.stringify(s.view())); }
+    for (let i = 5; i >= 0; i--) {
+      expect(s.back()).toBe(true);
+      expect(JSON.stringify(s.view())).toBe(seen[i]);
+    }
+    expect(s.back()).toBe(false);
+  });
+
+  it('refuses a start it cannot reach or read', () => {
+    expect(() => CpuStepper.start(bootModeledWindows, {}, 'nt!NoSuchSymbol')).toThrow(StepperError);
+    expect(() => CpuStepper.start(bootModeledWindows, {}, 'nt!NoSuchSymbol')).toThrow(/Cannot start the stepper at "nt!NoSuchSymbol"/);
+  });
+});
