@@ -375,7 +375,7 @@ function inferOpSize(c: Candidate, ops: AsmOperand[]): number {
       if (o.kind === 'mem' && o.size) return o.size;
     }
     if (s.size === 'z' && o.kind === 'reg' && s.kind !== 'I') return o.size === 4 ? 8 : o.size; // movsxd r64,r32
-    if (s.size === 'x' && o.kind === 'reg') return o.size;
+    if (s.size === 'x') return o.kind === 'reg' ? o.size : 4; // memory is a word at any operand size
   }
   if (r.osz === 'd64') return 8;
   return 0;
