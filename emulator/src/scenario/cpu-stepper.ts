@@ -124,7 +124,7 @@ export class CpuStepper {
     const before = cpu.icount;
     const stop = cpu.step();
     this.taken.push(1);
-    if (stop && stop.kind !== 'step' && cpu.icount === before && stop.kind !== 'exception') return describeStop(stop);
+    if (stop && cpu.icount === before && stop.kind !== 'exception') return describeStop(stop);
     return null;
   }
 
