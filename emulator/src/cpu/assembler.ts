@@ -10,8 +10,10 @@
 // backtick address is RIP-relative; a plain number is an absolute address (ModRM+SIB disp32, or
 // moffs for al/ax/eax/rax when the address does not fit in 32 bits). The `name (address)` form
 // the disassembler prints for branch and RIP-relative targets is accepted and uses the address.
-// Among the encodings that fit, the shortest is chosen (the first in table order on a tie), as GNU
-// as and MASM do; relative branches start short and grow to rel32 where the target is too far.
+// Among the encodings that fit, the shortest is chosen; between the two register-to-register
+// forms, the one Microsoft's tools emit (ModRM.reg = destination: 8B C1 for mov eax,ecx), so that
+// Windows code assembles to the bytes WinDbg shows. Relative branches start short and grow to
+// rel32 where the target is too far.
 // Encoding rules: SDM Vol. 2A chapter 2 (prefixes, REX, ModRM/SIB, displacement, immediate).
 
 import { CC_ALIASES, CC_NAMES, OPCODES, type OpcodeRow, type OperandSpec } from './opcodes.ts';
@@ -682,6 +684,7 @@ function encodeStatement(st: Statement, ctx: Context): number[] {
   const cands = BY_MNEMONIC.get(name);
   if (!cands) throw new AsmError(st.line, st.mnemonicColumn, `unknown instruction '${st.mnemonic}'`);
   let best: number[] | null = null;
+  let bestRegDest = false;
   let shortMiss = false;
   const tryAll = (list: AsmOperand[]) => {
     for (const c of cands) {
@@ -698,7 +701,14 @@ function encodeStatement(st: Statement, ctx: Context): number[] {
         shortMiss = true;
         continue;
       }
-      if (best === null || b.bytes.length < best.length) best = b.bytes;
+      // Register-to-register forms have two encodings (e.g. 89 /r and 8B /r); Microsoft's
+      // assembler and compiler, whose bytes WinDbg shows in Windows code, use the one whose
+      // ModRM.reg is the destination (8B C1 = mov eax,ecx; 33 C0 = xor eax,eax).
+      const regDest = c.row.operands[0]?.kind === 'G';
+      if (best === null || b.bytes.length < best.length || (b.bytes.length === best.length && regDest && !bestRegDest)) {
+        best = b.bytes;
+        bestRegDest = regDest;
+      }
     }
   };
   if (name === 'int3' && ops.length === 0) ops = [{ kind: 'imm', expr: { constant: 3n, labels: [], symbolic: false }, column: 0 }];
