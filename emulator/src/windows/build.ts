@@ -42,7 +42,6 @@ export const BUILD = {
 export const SERVICE_NUMBERS = {
   NtClose: 0x0f,
   NtTerminateProcess: 0x2c,
-  NtQueryPerformanceCounter: 0x31,
   NtYieldExecution: 0x46,
   NtQuerySystemTime: 0x5a,
 } as const;
