@@ -38,14 +38,14 @@ function normalizeOurText(t: string): string {
   if (/^lea /.test(t)) t = t.replace(/\b[fg]s:\[/, '[');
   return t.replace(/\b([0-9a-f]{8})`([0-9a-f]{8})\b/g, (_m, a, b) => formatNumber(BigInt('0x' + a + b))).replace(/\s+/g, ' ');
 }
-function normalizeIcedText(t: string): string {
+function normalizeIcedText(t: string, isNop: boolean): string {
   t = t.replace(/\b(bnd|notrack|xacquire|xrelease|hnt|ht|repe|repne|rep) /g, '');
   // iced prints `xchg reg,reg` with the ModRM.reg operand first; WinDbg's operand order is the
   // encoding's (r/m first). Both name the same two registers.
   const x = /^((?:lock )?xchg) ([^,]+),([^,]+)$/.exec(t);
   if (x) t = `${x[1]} ${[x[2], x[3]].sort().join(',')}`;
   // 66 90 and 48 90 are NOP (Vol. 2B NOP/XCHG); iced spells them xchg ax,ax / xchg rax,rax.
-  if (t === 'xchg ax,ax' || t === 'xchg rax,rax') t = 'nop';
+  if (isNop && (t === 'xchg ax,ax' || t === 'xchg rax,rax')) t = 'nop';
   // iced abbreviates imul r,r,imm to imul r,imm; WinDbg prints all three operands.
   const im = /^imul (\w+),([^,\[]+)$/.exec(t);
   if (im && /^[0-9]/.test(im[2])) t = `imul ${im[1]},${im[1]},${im[2]}`;
@@ -240,7 +240,7 @@ function compareBatch(slots: Uint8Array[], tally: Tally): void {
     let textOk = true;
     if (a === b && !/^(rep |repne )?(movs|cmps|stos|lods|scas)/.test(mine.mnemonic)) {
       const ta = normalizeOurText(formatText(mine));
-      const tb = normalizeIcedText(masm.format(ins));
+      const tb = normalizeIcedText(masm.format(ins), ins.mnemonic === Mnemonic.Nop);
       if (ta !== tb) {
         textOk = false;
         tally.mismatches.push({ hex: hex(slots[i].subarray(0, ins.length)), ours: ta, iced: tb });

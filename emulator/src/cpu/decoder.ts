@@ -97,7 +97,7 @@ export function decode(fetch: FetchByte, address: bigint): DecodeResult {
     if (pos >= MAX_LENGTH) return undecodable(address, pos, 'instruction longer than 15 bytes');
     modrm = fetch(pos++);
   }
-  // The mandatory prefix of 0F-map rows: F2/F3 if present, else 66 (Vol. 2A §2.1.2, §2.2.1.1?).
+  // The mandatory prefix of 0F-map rows: F2/F3 if present, else 66 (Vol. 2A §2.1.2 "Opcodes").
   const mandatory = rep !== 0 ? rep : opsz ? 0x66 : 0;
   let row: OpcodeRow | null = null;
   let rowIndex = -1;

@@ -4,8 +4,8 @@
 //
 // Register numbers follow the encoding (SDM Vol. 2A §2.1.5, Table 2-2 / §2.2.1.2 REX):
 // 0 rax, 1 rcx, 2 rdx, 3 rbx, 4 rsp, 5 rbp, 6 rsi, 7 rdi, 8..15 r8..r15.
-// Segment registers follow the Sreg field (SDM Vol. 2A §3.1.1.1, Table 3-1? and §2.1.5 Table 2-?):
-// 0 es, 1 cs, 2 ss, 3 ds, 4 fs, 5 gs.
+// Segment registers follow the sreg field (SDM Vol. 2A Appendix B, "Encoding of Segment Register
+// (sreg) Field"): 0 es, 1 cs, 2 ss, 3 ds, 4 fs, 5 gs.
 
 export type Size = 1 | 2 | 4 | 8 | 10 | 16;
 export type SegIndex = 0 | 1 | 2 | 3 | 4 | 5;

@@ -51,8 +51,8 @@
 // Flags: L = LOCK allowed when the destination is memory (SDM Vol. 2A §3.2 "LOCK"; elsewhere
 // LOCK raises #UD); R = string instruction taking rep (F3) / F2; E = compare string (repe/repne);
 // B0 = matches only without REX.B (opcode 90 is NOP, 41 90 is xchg r8,rax); S = strict prefixes:
-// no 66/F2/F3 beyond a mandatory one (in the 0F 01 and 0F AE groups those prefixes select other
-// instructions, which we do not model, so they decode as #UD here). Elsewhere a 66 without
+// no 66/F2/F3 beyond a mandatory one (on the register forms of 0F 01 and on 0F AE those prefixes
+// select other instructions, which we do not model, so they decode as #UD here). Elsewhere a 66 without
 // meaning and F2/F3 on non-string instructions are ignored, as the processor does.
 
 export type Osz = 'b' | 'v' | 'd64' | 'f64' | 'q' | 'y' | 'w' | 'n';
@@ -372,15 +372,15 @@ add('mov', 'mov_from_cr', '0F 20 /r', 'Rq,Cq', 'n', '', 'MOV—Move to/from Cont
 add('mov', 'mov_cr', '0F 22 /r', 'Cq,Rq', 'n', '', 'MOV—Move to/from Control Registers');
 add('mov', 'mov_from_dr', '0F 21 /r', 'Rq,Dq', 'n', '', 'MOV—Move to/from Debug Registers');
 add('mov', 'mov_dr', '0F 23 /r', 'Dq,Rq', 'n', '', 'MOV—Move to/from Debug Registers');
-add('sgdt', 'sgdt', '0F 01 /0 mem', 'Mt', 'n', 'S', 'SGDT');
-add('sidt', 'sidt', '0F 01 /1 mem', 'Mt', 'n', 'S', 'SIDT');
-add('lgdt', 'lgdt', '0F 01 /2 mem', 'Mt', 'n', 'S', 'LGDT/LIDT');
-add('lidt', 'lidt', '0F 01 /3 mem', 'Mt', 'n', 'S', 'LGDT/LIDT');
-add('invlpg', 'invlpg', '0F 01 /7 mem', 'Mn', 'n', 'S', 'INVLPG');
+add('sgdt', 'sgdt', '0F 01 /0 mem', 'Mt', 'n', '', 'SGDT');
+add('sidt', 'sidt', '0F 01 /1 mem', 'Mt', 'n', '', 'SIDT');
+add('lgdt', 'lgdt', '0F 01 /2 mem', 'Mt', 'n', '', 'LGDT/LIDT');
+add('lidt', 'lidt', '0F 01 /3 mem', 'Mt', 'n', '', 'LGDT/LIDT');
+add('invlpg', 'invlpg', '0F 01 /7 mem', 'Mn', 'n', '', 'INVLPG');
 add('clac', 'clac', '0F 01 =CA', '', 'n', 'S', 'CLAC');
 add('stac', 'stac', '0F 01 =CB', '', 'n', 'S', 'STAC');
-add('swapgs', 'swapgs', '0F 01 =F8', '', 'n', 'S', 'SWAPGS');
-add('rdtscp', 'rdtscp', '0F 01 =F9', '', 'n', 'S', 'RDTSCP');
+add('swapgs', 'swapgs', '0F 01 =F8', '', 'n', '', 'SWAPGS');
+add('rdtscp', 'rdtscp', '0F 01 =F9', '', 'n', '', 'RDTSCP');
 add('str', 'str', '0F 00 /1', 'Ex', 'v', '', 'STR');
 add('ltr', 'ltr', '0F 00 /3', 'Ew', 'n', '', 'LTR');
 add('rdfsbase', 'rdfsbase', 'F3 0F AE /0 reg', 'Ry', 'y', 'S', 'RDFSBASE/RDGSBASE');

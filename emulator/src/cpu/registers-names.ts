@@ -1,5 +1,6 @@
-// Register names by encoding number and size, as WinDbg (and the SDM, Vol. 1 §3.7.2.1 and
-// Vol. 2A §2.2.1.2 Table 2-? "Register specifier") spell them.
+// Register names by encoding number and size, as WinDbg and the SDM spell them (SDM Vol. 1
+// §3.4.1.1 "General-Purpose Registers in 64-Bit Mode"; Vol. 2A §2.2.1.2 on REX and byte
+// registers: without REX, byte registers 4..7 are AH, CH, DH, BH; with any REX, SPL, BPL, SIL, DIL).
 
 export const GPR_NAMES: Record<number, readonly string[]> = {
   8: ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'],
