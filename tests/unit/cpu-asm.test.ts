@@ -2,6 +2,7 @@
 // e.g. `mov qword ptr gs:[10h],rsp` = 65 (GS) 48 (REX.W) 89 /r with ModRM 24 (mod 00, reg rsp,
 // rm 100 = SIB) and SIB 25 (no index, base 101 = disp32 only), disp32 10 00 00 00.
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { assemble, AsmError } from '../../emulator/src/cpu/assembler.ts';
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
@@ -61,6 +62,30 @@ describe('assembler', () => {
 
   it('emits data and skips comments', () => {
     expect(asm("db 90h, 0CCh, 'ab' ; trailing comment\n; whole-line comment\ndw 1234h\ndd 1\ndq 8")).toBe('90cc61623412010000000800000000000000');
+  });
+
+  it('writes register-to-register forms as Microsoft tools do', () => {
+    // The bytes of every Windows x64 prologue and zeroing idiom as WinDbg shows them.
+    expect(asm('mov rbp,rsp')).toBe('488bec');
+    expect(asm('xor eax,eax')).toBe('33c0');
+    expect(asm('sub rsp,rax')).toBe('482be0');
+    // With a memory operand there is only one form per direction.
+    expect(asm('mov qword ptr [rax],rcx')).toBe('488908');
+  });
+
+  it('only ever throws AsmError on malformed input', () => {
+    const tokens = ['mov', 'add', 'push', 'jmp', 'lock', 'rep', 'db', 'dq', 'align', 'rax', 'eax', 'ah', 'r8b', 'cr3', 'gs', 'qword', 'ptr', '[', ']', ',', '+', '-', '*', ':', '(', ')', '10h', '0x', '`', "'", 'lbl', 'lbl:', 'nt!Foo', ';', '8', '0FFFFFFFFFFFFFFFFFh', ' '];
+    const line = fc.array(fc.constantFrom(...tokens), { maxLength: 10 }).map((t) => t.join(' '));
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 4 }), (lines) => {
+        try {
+          assemble(lines.join('\n'), { symbols: (n) => (n === 'nt!Foo' ? 0x1000n : undefined) });
+        } catch (e) {
+          if (!(e instanceof AsmError)) throw e;
+        }
+      }),
+      { seed: 4242, numRuns: 3000 },
+    );
   });
 
   it('reports errors with line and column', () => {
