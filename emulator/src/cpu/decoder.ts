@@ -34,7 +34,9 @@ function undecodable(address: bigint, length: number, reason: string): Undecodab
   return { address, invalid: true, length, reason };
 }
 
-const SEG_PREFIX: Record<number, SegIndex> = { 0x26: 0, 0x2e: 1, 0x36: 2, 0x3e: 3, 0x64: 4, 0x65: 5 };
+/** Segment-override prefix byte -> segment index + 1 (0: not a segment prefix). */
+const SEG_PREFIX = new Uint8Array(256);
+SEG_PREFIX[0x26] = 1; SEG_PREFIX[0x2e] = 2; SEG_PREFIX[0x36] = 3; SEG_PREFIX[0x3e] = 4; SEG_PREFIX[0x64] = 5; SEG_PREFIX[0x65] = 6;
 const SEG_DS: SegIndex = 3;
 const SEG_SS: SegIndex = 2;
 const SEG_ES: SegIndex = 0;
@@ -68,10 +70,10 @@ export function decode(fetch: FetchByte, address: bigint): DecodeResult {
     else if (b === 0xf0) lock = true;
     else if (b === 0xf2 || b === 0xf3) {
       rep = b; // the last of F2/F3 counts (as iced-x86 and the processors we know behave)
-    } else if (b in SEG_PREFIX) {
+    } else if (SEG_PREFIX[b] !== 0) {
       // In 64-bit mode ES/CS/SS/DS overrides are ignored (Vol. 1 §3.3.7.1); of FS and GS the last
       // one counts, and an ignored prefix never displaces them.
-      const s = SEG_PREFIX[b];
+      const s = SEG_PREFIX[b] - 1;
       if (s >= 4 || seg < 4) seg = s;
     } else if ((b & 0xf0) === 0x40) {
       rex = b;
