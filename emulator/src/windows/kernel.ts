@@ -58,39 +58,43 @@ export class ContextView {
     const slot = this.frameSlot(name);
     if (slot === null) return this.cpu.getReg(name);
     const size = name.toLowerCase().endsWith('flags') ? 4 : 8;
-    return readLe(this.cpu, slot, size);
+    return readLe(this, slot, size);
   }
   setReg(name: string, value: bigint): void {
     const slot = this.frameSlot(name);
     if (slot === null) { this.cpu.setReg(name, value); return; }
     const size = name.toLowerCase().endsWith('flags') ? 4 : 8;
-    writeLe(this.cpu, slot, BigInt.asUintN(size * 8, value), size);
+    writeLe(this, slot, BigInt.asUintN(size * 8, value), size);
   }
   getSeg(name: string): { selector: number; base: bigint; limit: number; attributes: number } {
     const live = this.cpu.getSeg(name);
     const tf = this.k.reportedTrapFrame;
     const n = name.toLowerCase();
     if (tf !== null && (n === 'cs' || n === 'ss')) {
-      return { ...live, selector: Number(readLe(this.cpu, tf + TRAP(n === 'cs' ? 'SegCs' : 'SegSs'), 2)) };
+      return { ...live, selector: Number(readLe(this, tf + TRAP(n === 'cs' ? 'SegCs' : 'SegSs'), 2)) };
     }
     return live;
   }
   readMsr(index: number): bigint { return this.cpu.readMsr(index); }
   writeMsr(index: number, value: bigint): void { this.cpu.writeMsr(index, value); }
   getCr(n: number): bigint { return this.cpu.getCr(n); }
-  readVirtual(va: bigint, n: number): Uint8Array | null { return this.cpu.readVirtual(va, n); }
-  writeVirtual(va: bigint, bytes: Uint8Array): boolean { return this.cpu.writeVirtual(va, bytes); }
+  // Memory as the kernel sees it. On Windows the debugger's memory accesses are made by the
+  // kernel's debugger stub, which runs with the kernel page tables; with KVA shadow the CPU may be
+  // stopped on the user CR3, which maps almost no kernel memory, so the view uses the kernel's.
+  readVirtual(va: bigint, n: number): Uint8Array | null { return this.k.withKernelCr3(() => this.cpu.readVirtual(va, n)); }
+  writeVirtual(va: bigint, bytes: ArrayLike<number>): boolean { return this.k.withKernelCr3(() => this.cpu.writeVirtual(va, bytes)); }
+  translate(va: bigint) { return this.k.withKernelCr3(() => this.cpu.translate(va)); }
   get events() { return this.cpu.events; }
 }
 
-function readLe(m: Machine, va: bigint, n: number): bigint {
+function readLe(m: Machine | ContextView, va: bigint, n: number): bigint {
   const b = m.readVirtual(va, n);
   if (!b) return 0n;
   let v = 0n;
   for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
   return v;
 }
-function writeLe(m: Machine, va: bigint, v: bigint, n: number): void {
+function writeLe(m: Machine | ContextView, va: bigint, v: bigint, n: number): void {
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) { out[i] = Number((v >> BigInt(8 * i)) & 0xffn); }
   m.writeVirtual(va, out);
@@ -124,6 +128,15 @@ export class Kernel {
     this.cpu.addHook(nt.get('KdpReport')!, () => ({ stop: true, reason: 'nt!KdpReport: exception reported to the kernel debugger' }));
     this.cpu.addHook(nt.get('DbgBreakPointWithStatus')!, () => ({ stop: true, reason: 'nt!DbgBreakPointWithStatus: bug check' }));
     this.cpu.addHook(nt.get('KiIdleLoop')!, () => ({ stop: true, reason: 'nt!KiIdleLoop: no thread left to run' }));
+  }
+
+  /** Runs `f` with CR3 = the kernel's page tables (which also map all user memory), then puts the
+   *  CPU's CR3 back. */
+  withKernelCr3<T>(f: () => T): T {
+    const saved = this.cpu.getCr(3);
+    if (saved === this.image.kernelCr3) return f();
+    this.cpu.setCr(3, this.image.kernelCr3);
+    try { return f(); } finally { this.cpu.setCr(3, saved); }
   }
 
   /** Asks a running `resume` to stop at its next slice (Ctrl+Break). */
@@ -178,16 +191,16 @@ export class Kernel {
           const rec = this.cpu.getReg('rcx');
           const tf = this.cpu.getReg('r8');
           this.reportedTrapFrame = tf;
-          const code = Number(readLe(this.cpu, rec, 4));
-          return { kind: 'debug-break', code, address: readLe(this.cpu, tf + TRAP('Rip'), 8), trapFrame: tf, exceptionRecord: rec };
+          const code = Number(readLe(this.machine, rec, 4));
+          return { kind: 'debug-break', code, address: readLe(this.machine, tf + TRAP('Rip'), 8), trapFrame: tf, exceptionRecord: rec };
         }
         if (r.rip === nt.get('DbgBreakPointWithStatus')) {
           const d = this.image.data.KiBugCheckData;
-          const q = (i: number) => readLe(this.cpu, d + BigInt(i * 8), 8);
+          const q = (i: number) => readLe(this.machine, d + BigInt(i * 8), 8);
           return { kind: 'bugcheck', code: Number(q(0) & 0xffffffffn), args: [q(1), q(2), q(3), q(4)] };
         }
         if (r.rip === nt.get('KiIdleLoop')) {
-          const status = readLe(this.cpu, THREAD.eprocess + BigInt(off('_EPROCESS.ExitStatus')), 4);
+          const status = readLe(this.machine, THREAD.eprocess + BigInt(off('_EPROCESS.ExitStatus')), 4);
           return { kind: 'exited', status: Number(status) };
         }
         return { kind: 'internal-error', message: `unexpected hook stop at ${r.rip.toString(16)}: ${r.reason}` };
