@@ -145,3 +145,19 @@ test.describe('theme', () => {
     expect(light).not.toBe(dark);
   });
 });
+
+test('the print stylesheet drops navigation, wraps code and shows where links go', async ({ page }) => {
+  await page.goto(handling);
+  await page.emulateMedia({ media: 'print', colorScheme: 'dark' });
+  for (const selector of ['.site-header', '.sidebar', '.toc', '.prev-next', '.site-footer']) {
+    await expect(page.locator(selector).first()).toBeHidden();
+  }
+  await expect(page.locator('.copy-button').first()).toBeHidden();
+  const pre = page.locator('.chapter-body pre').first();
+  expect(await pre.evaluate((el) => getComputedStyle(el).whiteSpace)).toBe('pre-wrap');
+  const link = page.locator('.chapter-body a[href^="/chapters/"]').first();
+  const after = await link.evaluate((el) => getComputedStyle(el, '::after').content);
+  expect(after).toContain('/chapters/');
+  // Printing is always light, whatever theme is on screen.
+  expect(await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor)).toBe('rgb(255, 255, 255)');
+});
