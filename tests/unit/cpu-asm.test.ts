@@ -60,6 +60,13 @@ describe('assembler', () => {
     expect(asm('mov rax,qword ptr [nt!KeBugCheckEx]', 0x1000n, sym)).toBe('488b05f90f0000');
   });
 
+  it('accepts [rip+disp], offset, short and near ptr', () => {
+    expect(asm('lea rax,[rip+10h]')).toBe('488d0510000000');
+    expect(asm('mov rcx,offset L\nL: ret', 0x1000n)).toBe('48b90a10000000000000c3');
+    expect(asm('jmp short L\nL: ret')).toBe('eb00c3');
+    expect(asm('jmp near ptr L\nL: ret')).toBe('eb00c3');
+  });
+
   it('emits data and skips comments', () => {
     expect(asm("db 90h, 0CCh, 'ab' ; trailing comment\n; whole-line comment\ndw 1234h\ndd 1\ndq 8")).toBe('90cc61623412010000000800000000000000');
   });

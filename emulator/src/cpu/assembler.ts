@@ -68,6 +68,8 @@ type AsmOperand =
   | {
       kind: 'mem'; size: number; seg: number; base: number | null; index: number | null; scale: number;
       disp: Expr; addrSize: 4 | 8; rip: boolean; column: number;
+      /** `[rip+10h]`: the displacement is written as is (relative to the next instruction). */
+      ripDisp?: boolean;
     }
   | { kind: 'imm'; expr: Expr; column: number };
 
@@ -191,6 +193,13 @@ class Parser {
       return this.memory(t.slice(1, -1), column + 1, size, seg);
     }
     if (size || seg >= 0) this.fail(column, 'expected [ after the size or segment');
+    // MASM's `offset name` and a branch's `short` / `near ptr` change nothing here: the value is
+    // the address, and the branch size is chosen by distance.
+    m = /^(offset|short|near\s+ptr)\s+/i.exec(t);
+    if (m) {
+      column += m[0].length;
+      t = t.slice(m[0].length);
+    }
     const target = Parser.targetAddress(t);
     if (target) {
       const e = this.expr(target, column);
@@ -211,6 +220,7 @@ class Parser {
     let index: number | null = null;
     let scale = 1;
     let addrSize: 4 | 8 | 0 = 0;
+    let ripReg = false;
     const disp: Expr = { constant: 0n, labels: [], symbolic: false };
     const re = /\s*([+-]?)\s*([^+\-]+)/y;
     let pos = 0;
@@ -220,6 +230,12 @@ class Parser {
       if (!m) this.fail(column + pos, `cannot read memory operand '[${inner}]'`);
       const termCol = column + pos + m[0].indexOf(m[2]);
       const term = m[2].trim().toLowerCase();
+      if (term === 'rip') {
+        if (m[1] === '-' || ripReg || base !== null || index !== null) this.fail(termCol, 'rip can only be the sole base register');
+        ripReg = true;
+        pos = re.lastIndex;
+        continue;
+      }
       const sm = /^(\w+)\s*\*\s*(\w+)$/.exec(term);
       let r = parseGpr(term);
       let sc = 0;
@@ -252,6 +268,10 @@ class Parser {
     if (index === 4) {
       if (scale !== 1 || base === 4) this.fail(column, 'rsp cannot be an index register');
       [base, index] = [index, base];
+    }
+    if (ripReg) {
+      if (base !== null || index !== null) this.fail(column, 'rip cannot be combined with other registers');
+      return { kind: 'mem', size, seg, base: null, index: null, scale: 1, disp, addrSize: 8, rip: true, ripDisp: true, column };
     }
     const rip = base === null && index === null && disp.symbolic;
     return { kind: 'mem', size, seg, base, index, scale, disp, addrSize: addrSize || 8, rip, column };
@@ -553,7 +573,11 @@ function encodeWith(c: Candidate, ops: AsmOperand[], prefixes: string[], st: Sta
       if (m.addrSize === 4) addr67 = true;
       const disp = evaluate(m.disp, ctx);
       const provisional = m.disp.labels.length > 0;
-      if (m.rip) {
+      if (m.rip && m.ripDisp) {
+        if (!fitsS32(disp)) return null;
+        tail.push((regBits << 3) | 5);
+        pushLE(tail, disp, 4);
+      } else if (m.rip) {
         tail.push((regBits << 3) | 5);
         ripPatch = tail.length;
         ripTarget = disp;
