@@ -54,6 +54,12 @@ describe('boot', () => {
     expect(starts).toEqual([0, 3, 0xc, 0x15]);
   });
 
+  it('ntdll stubs have the 17134 shape and bytes (NtTerminateProcess, service 2Ch)', () => {
+    const k = bootWindows();
+    const hex = Buffer.from(k.machine.readVirtual(sym(k, 'ntdll!NtTerminateProcess'), 0x18)!).toString('hex');
+    expect(hex).toBe('4c8bd1' + 'b82c000000' + 'f604250803fe7f01' + '7503' + '0f05' + 'c3' + 'cd2e' + 'c3');
+  });
+
   it('the KVA-shadow entry matches the published listing through +2Dh', () => {
     const k = bootWindows({ kvaShadow: true });
     const hex = Buffer.from(k.cpu.readVirtual(sym(k, 'nt!KiSystemCall64Shadow'), 0x2f)!).toString('hex');

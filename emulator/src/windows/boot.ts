@@ -4,13 +4,8 @@
 // process objects, KUSER_SHARED_DATA, ntdll, the TEB/PEB and the user program.
 // Everything here is data placed in memory and registers; nothing is decided later in TypeScript.
 
-// TEMPORARY (until cpu/index.ts loads: it imports a setup.ts not yet in the tree): wire the
-// decoder and semantics here, as cpu/index.ts does.
-import { Machine, installExecutor } from '../cpu/machine.ts';
-import { decode } from '../cpu/decoder.ts';
-import { SEMANTICS } from '../cpu/semantics/index.ts';
+import { Machine } from '../cpu/index.ts';
 import { assemble } from '../cpu/assembler.ts';
-installExecutor(decode, SEMANTICS);
 import { BUILD, SERVICE_NUMBERS } from './build.ts';
 import type { ServiceName } from './build.ts';
 import { off } from './structs.ts';

@@ -36,7 +36,7 @@ ${name}:
   test    byte ptr [rsp+${hex(cs)}],1
   je      ${target}
   swapgs
-  db      0Fh,0AEh,0E8h          ; lfence (TEMPORARY: the assembler cannot encode lfence yet)
+  lfence
   mov     qword ptr gs:[${hex(GS_USER_RSP_SHADOW)}],rsi
   bt      dword ptr gs:[${hex(GS_SHADOW_FLAGS)}],1
   jb      ${name}Cr3Done
@@ -68,7 +68,7 @@ KiSystemCall64ShadowCr3Done:
   push    r11
   push    33h
   push    rcx
-  db      49h,8Bh,0CAh           ; mov rcx,r10 (8B /r form, as in the listing)
+  mov     rcx,r10
   sub     rsp,8
   push    rbp
   sub     rsp,158h

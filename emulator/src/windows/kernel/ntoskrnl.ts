@@ -11,11 +11,6 @@
 // No code here knows which scenario is running: every branch is decided by the CPU state the
 // instructions read (saved CS, GS base, CR2, error code, kernel globals).
 //
-// MOV_RR_NOTE: a register-to-register mov has two encodings (89 /r and 8B /r, SDM Vol. 2B MOV).
-// Microsoft's tools emit 8B /r; our assembler picks 89 /r, so the instructions whose bytes are
-// copied from listings are written as `db` with the instruction in the comment (TEMPORARY until
-// the assembler can be asked for the 8B form).
-//
 // Global variables are addressed through a register loaded with their absolute address
 // (`mov rax,0FFFFF803...h`), where Windows uses RIP-relative operands: same effect, and the
 // source needs no RIP-relative label arithmetic.
@@ -260,7 +255,7 @@ KiSystemCall64:
   push    r11
   push    33h
   push    rcx
-  db      49h,8Bh,0CAh           ; mov rcx,r10 in its 8B /r form, as in the listing (see MOV_RR_NOTE)
+  mov     rcx,r10
   sub     rsp,8
   push    rbp
   sub     rsp,158h

@@ -22,7 +22,7 @@ export const STUB_SPACING = 0x20;
 export function ntdllStubText(name: ServiceName): string {
   const n = SERVICE_NUMBERS[name];
   return `${name}:
-  db      4Ch,8Bh,0D1h           ; mov r10,rcx (8B /r form, as in the listing)
+  mov     r10,rcx
   mov     eax,${hex(n)}
   test    byte ptr [7FFE0308h],1
   jne     ${name}Int2E
