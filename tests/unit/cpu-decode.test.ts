@@ -66,3 +66,35 @@ describe('decoder', () => {
     expect(bad).toMatchObject({ invalid: true });
   });
 });
+
+describe('decoder length limit', () => {
+  it('marks instructions longer than 15 bytes (#GP(0), SDM Vol. 3A §6.15)', () => {
+    // 14 operand-size prefixes + 05 imm16: 17 bytes.
+    const r = decodeBytes(bytes('66'.repeat(14) + '053412'));
+    expect(r).toMatchObject({ invalid: true, tooLong: true });
+    // 11 prefixes + add ax,imm16 = 14 bytes: fine.
+    expect('invalid' in decodeBytes(bytes('66'.repeat(11) + '053412'))).toBe(false);
+  });
+});
+
+describe('opcode table', () => {
+  it('every row decodes from its own encoding (no row is shadowed by another)', async () => {
+    const { OPCODES } = await import('../../emulator/src/cpu/opcodes.ts');
+    OPCODES.forEach((r, i) => {
+      const b: number[] = [];
+      if (r.prefix) b.push(r.prefix);
+      if (r.map === 1) b.push(0x0f);
+      b.push(r.opcode + (r.plusR ? 1 : 0)); // +r: register 1 (90+0 is NOP, not xchg)
+      if (r.modrm !== -1) {
+        if (r.fixedModrm >= 0) b.push(r.fixedModrm);
+        else {
+          const reg = typeof r.modrm === 'number' ? r.modrm : 0;
+          b.push((r.mod === 'mem' ? 0x00 : 0xc0) | (reg << 3));
+        }
+      }
+      b.push(0, 0, 0, 0, 0, 0, 0, 0);
+      const d = decodeBytes(Uint8Array.from(b));
+      expect({ row: i, encoding: r.encoding, decoded: 'invalid' in d ? d.reason : d.row }).toEqual({ row: i, encoding: r.encoding, decoded: i });
+    });
+  });
+});

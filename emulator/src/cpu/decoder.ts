@@ -31,8 +31,10 @@ OPCODES.forEach((r, i) => {
 const MAX_LENGTH = 15;
 
 function undecodable(address: bigint, length: number, reason: string): Undecodable {
-  return { address, invalid: true, length, reason };
+  return reason === TOO_LONG ? { address, invalid: true, length, reason, tooLong: true } : { address, invalid: true, length, reason };
 }
+
+const TOO_LONG = 'instruction longer than 15 bytes';
 
 /** Segment-override prefix byte -> segment index + 1 (0: not a segment prefix). */
 const SEG_PREFIX = new Uint8Array(256);
@@ -63,7 +65,7 @@ export function decode(fetch: FetchByte, address: bigint): DecodeResult {
   // Legacy prefixes (Vol. 2A §2.1.1), then REX, which counts only immediately before the opcode
   // (Vol. 2A §2.2.1: a REX followed by another prefix is ignored).
   for (;;) {
-    if (pos >= MAX_LENGTH) return undecodable(address, pos, 'instruction longer than 15 bytes');
+    if (pos >= MAX_LENGTH) return undecodable(address, pos, TOO_LONG);
     b = fetch(pos);
     if (b === 0x66) opsz = true;
     else if (b === 0x67) adsz = true;
@@ -86,7 +88,7 @@ export function decode(fetch: FetchByte, address: bigint): DecodeResult {
   let map: 0 | 1 = 0;
   if (b === 0x0f) {
     pos++;
-    if (pos >= MAX_LENGTH) return undecodable(address, pos, 'instruction longer than 15 bytes');
+    if (pos >= MAX_LENGTH) return undecodable(address, pos, TOO_LONG);
     b = fetch(pos);
     map = 1;
   }
@@ -96,7 +98,7 @@ export function decode(fetch: FetchByte, address: bigint): DecodeResult {
   if (cands === undefined) return undecodable(address, pos, `unsupported opcode ${map ? '0F ' : ''}${hex2(b)}`);
   let modrm = -1;
   if (HAS_MODRM[key]) {
-    if (pos >= MAX_LENGTH) return undecodable(address, pos, 'instruction longer than 15 bytes');
+    if (pos >= MAX_LENGTH) return undecodable(address, pos, TOO_LONG);
     modrm = fetch(pos++);
   }
   // The mandatory prefix of 0F-map rows: F2/F3 if present, else 66 (Vol. 2A §2.1.2 "Opcodes").
@@ -166,7 +168,7 @@ export function decode(fetch: FetchByte, address: bigint): DecodeResult {
       let disp = 0n;
       let dispBytes = mod === 1 ? 1 : mod === 2 ? 4 : 0;
       if (rm === 4) {
-        if (pos >= MAX_LENGTH) throw new Failure('instruction longer than 15 bytes');
+        if (pos >= MAX_LENGTH) throw new Failure(TOO_LONG);
         const sib = fetch(pos++);
         const sb = sib & 7;
         const si = ((sib >> 3) & 7) | ((rex & 2) << 2);
@@ -181,7 +183,7 @@ export function decode(fetch: FetchByte, address: bigint): DecodeResult {
         dispBytes = 4;
       } else base = rm | ((rex & 1) << 3);
       if (dispBytes) {
-        if (pos + dispBytes > MAX_LENGTH) throw new Failure('instruction longer than 15 bytes');
+        if (pos + dispBytes > MAX_LENGTH) throw new Failure(TOO_LONG);
         disp = readSigned(fetch, pos, dispBytes);
         pos += dispBytes;
       }
@@ -237,7 +239,7 @@ export function decode(fetch: FetchByte, address: bigint): DecodeResult {
           else if (spec.size === 's') { n = 1; signed = true; }
           else if (spec.size === 'z') { n = opSize === 2 ? 2 : 4; signed = true; }
           else { n = opSize; signed = false; } // 'v': mov r64, imm64
-          if (pos + n > MAX_LENGTH) throw new Failure('instruction longer than 15 bytes');
+          if (pos + n > MAX_LENGTH) throw new Failure(TOO_LONG);
           const outSize: Size = spec.size === 'b' ? 1 : spec.size === 'w' ? 2 : opSize;
           let v = signed ? readSigned(fetch, pos, n) : readUnsigned(fetch, pos, n);
           pos += n;
@@ -252,7 +254,7 @@ export function decode(fetch: FetchByte, address: bigint): DecodeResult {
           break;
         case 'O': {
           const n = addrSize;
-          if (pos + n > MAX_LENGTH) throw new Failure('instruction longer than 15 bytes');
+          if (pos + n > MAX_LENGTH) throw new Failure(TOO_LONG);
           const disp = readUnsigned(fetch, pos, n);
           pos += n;
           operands.push({
@@ -300,7 +302,7 @@ export function decode(fetch: FetchByte, address: bigint): DecodeResult {
       }
     }
     if (relBytes) {
-      if (pos + relBytes > MAX_LENGTH) throw new Failure('instruction longer than 15 bytes');
+      if (pos + relBytes > MAX_LENGTH) throw new Failure(TOO_LONG);
       const d = readSigned(fetch, pos, relBytes);
       pos += relBytes;
       const target = BigInt.asUintN(64, address + BigInt(pos) + d);

@@ -78,6 +78,10 @@ export interface Undecodable {
   /** How many bytes were consumed before the decoder gave up (for `u`'s `???` line). */
   length: number;
   reason: string;
+  /** Set when the bytes are an instruction longer than 15 bytes: that raises #GP(0), not #UD
+   *  (SDM Vol. 3A §6.15, "Interrupt 13—General Protection Exception": "exceeding the instruction
+   *  length limit of 15 bytes"). */
+  tooLong?: true;
 }
 
 export type DecodeResult = Instruction | Undecodable;
