@@ -16,13 +16,13 @@
 //   I immediate, J relative branch, O moffs (absolute address), X [rsi] source string,
 //   Y [rdi] destination string, S segment register in reg field, C control register, D debug
 //   register, A accumulator (al/ax/eax/rax), CL, 1 (the constant of the shift-by-one forms),
-//   FS / GS fixed segment registers.
+//   3 (the implicit vector of INT3, which WinDbg prints as `int 3`), FS / GS fixed segment registers.
 //   Size suffixes: b 8, w 16, d 32, q 64, v the instruction's operand size (16/32/64),
 //   z min(operand size, 32) (Iz: imm16/imm32, sign-extended to 64 when the operand size is 64),
 //   s imm8 sign-extended to the operand size, y 32/64, t the 10-byte pseudo-descriptor,
 //   n no size (lea, invlpg), x: register at the operand size / memory word (mov Sreg, str).
 //
-// Operand-size classes (`osz`, SDM Vol. 1 §3.6.1, Vol. 2A §2.2.1.2 and Table 2-4, §2.2.1.7):
+// Operand-size classes (`osz`, SDM Vol. 1 §3.6.1, Vol. 2A §2.2.1.2 and §2.2.1.7):
 //   b    byte instruction (66 and REX.W do not change it);
 //   v    32 by default, 66 -> 16, REX.W -> 64 (REX.W wins over 66);
 //   d64  64 by default, 66 -> 16, cannot encode 32 (push, pop, 64-bit mode defaults);
@@ -52,8 +52,11 @@
 // LOCK raises #UD); R = string instruction taking rep (F3) / F2; E = compare string (repe/repne);
 // B0 = matches only without REX.B (opcode 90 is NOP, 41 90 is xchg r8,rax); S = strict prefixes:
 // no 66/F2/F3 beyond a mandatory one (on the register forms of 0F 01 and on 0F AE those prefixes
-// select other instructions, which we do not model, so they decode as #UD here). Elsewhere a 66 without
-// meaning and F2/F3 on non-string instructions are ignored, as the processor does.
+// select other instructions, which we do not model, so they decode as #UD here). Elsewhere a 66
+// without meaning and F2/F3 on non-string instructions are ignored, as the processor does.
+//
+// The decoder adjusts a few mnemonics to the prefixes, as MASM and WinDbg spell them: jecxz and
+// loopd/looped/loopned with a 67 prefix (ECX counts), pushw for a 16-bit push of an immediate.
 
 export type Osz = 'b' | 'v' | 'd64' | 'f64' | 'q' | 'y' | 'w' | 'n';
 
