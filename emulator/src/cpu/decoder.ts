@@ -388,13 +388,15 @@ function hex2(b: number): string {
  *  error, reported as Undecodable. */
 export function decodeBytes(bytes: Uint8Array, address: bigint = 0n): DecodeResult {
   const fetch: FetchByte = (i) => {
-    if (i >= bytes.length) throw new RangeError('fetch past end of buffer');
+    if (i >= bytes.length) throw PAST_END;
     return bytes[i];
   };
   try {
     return decode(fetch, address);
   } catch (e) {
-    if (e instanceof RangeError) return undecodable(address, bytes.length, 'instruction runs past the end of the bytes');
+    if (e === PAST_END) return undecodable(address, bytes.length, 'instruction runs past the end of the bytes');
     throw e;
   }
 }
+
+const PAST_END = new Failure('past the end of the bytes');
