@@ -161,3 +161,16 @@ test('the print stylesheet drops navigation, wraps code and shows where links go
   // Printing is always light, whatever theme is on screen.
   expect(await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor)).toBe('rgb(255, 255, 255)');
 });
+
+test('without clipboard access the copy button selects the listing instead', async ({ page }) => {
+  await page.addInitScript(() => {
+    Object.defineProperty(navigator, 'clipboard', {
+      value: { writeText: () => Promise.reject(new Error('denied')) },
+    });
+  });
+  await page.goto(handling);
+  const block = page.locator('.code-block').filter({ hasText: 'swapgs' }).first();
+  await block.locator('button.copy-button').click();
+  await expect(block.locator('button.copy-button')).toHaveText('Selected: press Ctrl+C');
+  expect(await page.evaluate(() => getSelection()!.toString())).toContain('push    2Bh');
+});
