@@ -105,6 +105,7 @@ describe('assembler', () => {
     expect(s.message).toMatch(/operand size is not specified/);
     const h = error('mov ah,r8b');
     expect(h.message).toMatch(/REX/);
+    expect(error('add rax,1122334455h').message).toMatch(/does not fit in 32 bits/);
     const r = error('loop far\n' + 'nop\n'.repeat(200) + 'far: ret');
     expect(r.message).toMatch(/out of range/);
   });

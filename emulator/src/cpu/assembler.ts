@@ -746,7 +746,7 @@ function encodeStatement(st: Statement, ctx: Context): number[] {
   if (best === null && shortMiss) throw new AsmError(st.line, st.operands[0]?.column ?? st.mnemonicColumn, 'branch target out of range of a short (rel8) branch');
   if (best === null) {
     const col = st.operands.length ? st.operands[0].column : st.mnemonicColumn;
-    throw new AsmError(st.line, col, describeMismatch(st, name));
+    throw new AsmError(st.line, col, describeMismatch(st, name, ctx));
   }
   return best;
 }
@@ -758,8 +758,15 @@ function stringOperands(row: OpcodeRow, size: number): AsmOperand[] {
   }));
 }
 
-function describeMismatch(st: Statement, name: string): string {
+function describeMismatch(st: Statement, name: string, ctx: Context): string {
   const ops = st.operands;
+  for (const o of ops) {
+    if (o.kind !== 'imm' || name.startsWith('j') || name === 'call' || name.startsWith('loop')) continue;
+    const v = evaluate(o.expr, ctx);
+    if (!fitsS32(v) && !(v >= 0n && v <= 0xffffffffn)) {
+      return `immediate ${o.expr.labels.length ? 'address ' : ''}does not fit in 32 bits: only mov to a 64-bit register takes a 64-bit immediate`;
+    }
+  }
   const memNoSize = ops.find((o) => o.kind === 'mem' && o.size === 0);
   if (memNoSize && !ops.some((o) => o.kind === 'reg') && name !== 'lea') {
     return `operand size is not specified: write byte/word/dword/qword ptr for '${name}'`;
