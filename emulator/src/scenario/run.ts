@@ -6,10 +6,11 @@ import { KdSession, PROMPT } from '../debugger/session.ts';
 import { evaluate, ExprError } from '../debugger/expr.ts';
 import type { KernelOptions, KernelView } from '../debugger/target.ts';
 import { claimExpressions, checkClaim, type Claim, type ClaimResult } from './claims.ts';
-import { captureState, compactEvents, hex64, type Outcome, type ScenarioOptions, type Trace } from './trace.ts';
+import { captureState, compactEvents, hex64, type CompactEvent, type Outcome, type ScenarioOptions, type Trace } from './trace.ts';
 
-/** Bumped whenever a change to the emulator may change a transcript (permalinks carry it). */
-export const EMULATOR_VERSION = '1';
+import { EMULATOR_VERSION } from './version.ts';
+
+export { EMULATOR_VERSION };
 
 export interface Scenario {
   id: string;
@@ -102,9 +103,24 @@ export function traceSession(s: Scenario, session: KdSession): Trace {
     version: EMULATOR_VERSION,
     transcript,
     outcome: outcomeOf(session),
-    events: compactEvents(session.machine.events?.events),
+    events: symbolizeEvents(compactEvents(session.machine.events?.events), session),
     evaluations: s.claim ? evaluateAll(session, claimExpressions(s.claim)) : {},
   };
+}
+
+const ADDRESS_FIELDS = ['rip', 'handler', 'target', 'returnRip'];
+
+/** Adds kd's name for each code address of an event (`handlerSym: 'nt!KiBreakpointTrap'`). */
+export function symbolizeEvents(events: CompactEvent[], session: KdSession): CompactEvent[] {
+  for (const e of events) {
+    for (const f of ADDRESS_FIELDS) {
+      const v = e[f];
+      if (typeof v !== 'string' || !/^[0-9a-f]{16}$/.test(v)) continue;
+      const name = session.symbolize(BigInt('0x' + v));
+      if (name) e[`${f}Sym`] = name;
+    }
+  }
+  return events;
 }
 
 export function runScenarioWith(s: Scenario, boot: BootKernel): Trace {

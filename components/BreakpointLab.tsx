@@ -1,0 +1,178 @@
+// BreakpointLab: a kd listing whose rows take breakpoints (click, or F9 on a row), then Go (F5):
+// the emulator boots, kd sets the breakpoints and runs, and the page shows what kd printed —
+// `Breakpoint 0 hit`, or the bug check with the processor's causal chain. Without JavaScript the
+// listing and the runs the build made (each checked against its claim) are there to read.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { Trace } from '../emulator/src/scenario/trace.ts';
+import EventChain from './EventChain.tsx';
+import { parseProp, type LabData, type LabRow } from './lib/widget-data.ts';
+import { EMULATOR_VERSION, loadEmulator } from './lib/load.ts';
+import { hexList, readHash, reportsRefusal, setHash, writeHash } from './lib/permalink.ts';
+import { TranscriptView, outcomeSentence } from './Transcript.tsx';
+import './widgets.css';
+
+export default function BreakpointLab(props: { lab: string }) {
+  const parsed = parseProp<LabData>(props.lab, 'breakpoint lab');
+  if (!parsed.ok) return <p class="widget-error" role="alert">{parsed.message}</p>;
+  return <Lab data={parsed.value} />;
+}
+
+function offsetLabel(r: LabRow): string {
+  return `+${r.offset.toString(16).toUpperCase().padStart(2, '0')}h`;
+}
+
+function Lab({ data }: { data: LabData }) {
+  const [bps, setBps] = useState<number[]>([]);
+  const [echo, setEcho] = useState<string[]>([]);
+  const [result, setResult] = useState<Trace | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [live, setLive] = useState(false);
+  const [notice, setNotice] = useState('');
+  const [announce, setAnnounce] = useState('');
+  const root = useRef<HTMLElement>(null);
+
+  const toggle = (row: LabRow) => {
+    const on = bps.includes(row.offset);
+    const next = on ? bps.filter((o) => o !== row.offset) : [...bps, row.offset].sort((a, b) => a - b);
+    setBps(next);
+    // kd numbers breakpoints from 0 in the order they are set; `bc` clears by number.
+    setEcho((e) => [...e, on ? `bc ${bps.indexOf(row.offset)}` : `bp ${row.label}`].slice(-8));
+    setResult(null);
+    setHash(writeHash(data.id, [['bp', next.map((o) => o.toString(16)).join(',')], ['v', EMULATOR_VERSION]]));
+  };
+
+  const go = async (offsets = bps, fromLink = false) => {
+    if (busy) return;
+    setBusy(true);
+    setAnnounce('Running\u2026');
+    try {
+      const emu = await loadEmulator();
+      const rows = offsets.map((o) => data.rows.find((r) => r.offset === o)!).filter(Boolean);
+      const trace = emu.runScenarioWith({ id: data.id, options: data.options, commands: [...rows.map((r) => `bp ${r.label}`), 'g'] }, emu.bootModeledWindows);
+      setResult(trace);
+      setEcho((e) => [...e, 'g'].slice(-8));
+      setAnnounce(outcomeSentence(trace));
+      if (!fromLink) setHash(writeHash(data.id, [['bp', offsets.map((o) => o.toString(16)).join(',')], ['go', '1'], ['v', EMULATOR_VERSION]]));
+    } catch (e) {
+      setNotice(`The emulator stopped with an error: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  useEffect(() => {
+    setLive(true);
+    const read = readHash(location.hash);
+    if (reportsRefusal(read, data.id, root.current)) {
+      setNotice(`This link's widget state was refused: ${read.kind === 'refused' ? read.reason : ''}. The lab starts empty.`);
+      return;
+    }
+    if (read.kind !== 'ok' || read.state.id !== data.id) return;
+    const f = read.state.fields;
+    const why = (() => {
+      if (f.get('v') !== EMULATOR_VERSION) return 'it was made with another version of the emulator';
+      for (const k of f.keys()) if (!['bp', 'go', 'v'].includes(k)) return `it sets "${k}", which this lab does not have`;
+      const list = hexList(f.get('bp') ?? '');
+      if (!list) return 'its breakpoint list is malformed';
+      if (list.some((o) => !data.rows.some((r) => r.offset === o))) return 'it names a breakpoint on no row of this listing';
+      if (f.has('go') && f.get('go') !== '1') return 'its "go" value is malformed';
+      return null;
+    })();
+    if (why) {
+      setNotice(`This link's widget state was refused: ${why}. The lab starts empty.`);
+      return;
+    }
+    const list = [...new Set(hexList(f.get('bp') ?? '')!)].sort((a, b) => a - b);
+    setBps(list);
+    setEcho(list.map((o) => `bp ${data.rows.find((r) => r.offset === o)!.label}`));
+    if (f.get('go') === '1') void go(list, true);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  const onKey = (e: KeyboardEvent) => {
+    if (e.key === 'F5') {
+      e.preventDefault();
+      void go();
+    } else if (e.key === 'F9') {
+      const t = e.target as HTMLElement | null;
+      const offset = t?.dataset?.offset;
+      if (offset !== undefined) {
+        e.preventDefault();
+        const row = data.rows.find((r) => r.offset === Number(offset));
+        if (row) toggle(row);
+      }
+    }
+  };
+
+  const titleId = `${data.id}-title`;
+  return (
+    <section ref={root} class="live-widget bp-lab" aria-labelledby={titleId} data-live-widget data-widget-id={data.id} onKeyDown={onKey}>
+      <header class="widget-head">
+        <h3 id={titleId} class="widget-title">Breakpoint lab: <code>{data.symbol}</code></h3>
+        <p class="widget-hint">
+          {live
+            ? 'Choose rows to put breakpoints on (click, or F9 on a row), then Go (F5). Each run boots the modeled machine afresh.'
+            : 'The listing below is computed by the emulator; with JavaScript on, its rows take breakpoints.'}
+        </p>
+      </header>
+      <p class="kd-echo-line"><span class="kd-prompt">0: kd&gt; </span>{data.listingCommand}</p>
+      <ol class="lab-listing" aria-label={`Instructions of ${data.symbol}`}>
+        {data.rows.map((r) => {
+          const on = bps.includes(r.offset);
+          const content = (
+            <>
+              <span class={`bp-dot${on ? ' on' : ''}`} aria-hidden="true">{on ? '\u25cf' : '\u25cb'}</span>
+              <span class="lab-offset">{offsetLabel(r)}</span>
+              <code class="lab-line">{r.line}</code>
+            </>
+          );
+          return (
+            <li key={r.offset} class={`lab-row${on ? ' on' : ''}`}>
+              {live ? (
+                <button type="button" class="lab-toggle" aria-pressed={on} data-offset={String(r.offset)} aria-label={`Set breakpoint at ${r.label}`} onClick={() => toggle(r)}>
+                  {content}
+                </button>
+              ) : (
+                <span class="lab-toggle static">{content}</span>
+              )}
+            </li>
+          );
+        })}
+      </ol>
+      {live && (
+        <div class="widget-controls">
+          <button type="button" class="widget-button primary" onClick={() => void go()} disabled={busy} aria-label="Go (F5): boot, set the breakpoints, run">
+            {busy ? 'Running\u2026' : 'Go (F5)'}
+          </button>
+          <span class="widget-note">{bps.length === 0 ? 'No breakpoints set: the program runs to its end.' : `${bps.length} breakpoint${bps.length > 1 ? 's' : ''} set.`}</span>
+        </div>
+      )}
+      {echo.length > 0 && (
+        <div class="kd-echo" aria-label="kd commands for your clicks">
+          {echo.map((c, i) => <div key={i}><span class="kd-prompt">0: kd&gt; </span>{c}</div>)}
+        </div>
+      )}
+      {notice && <p class="widget-notice" role="status">{notice}</p>}
+      <p class="visually-hidden" aria-live="polite">{announce}</p>
+      {result && (
+        <div class="lab-result">
+          <h4 class="widget-subtitle">Your run</h4>
+          <TranscriptView trace={result} />
+          {result.outcome.kind !== 'break' && <EventChain events={result.events} />}
+        </div>
+      )}
+      {data.runs.length > 0 && (
+        <div class="lab-precomputed">
+          <h4 class="widget-subtitle">Computed when this page was built</h4>
+          {data.runs.map((run, i) => (
+            <figure key={i} class="lab-run">
+              <figcaption>Breakpoint at <code>{run.breakpoints.join(', ')}</code>: {outcomeSentence(run.trace)} <span class="claim-note">(checked claim: {run.claim})</span></figcaption>
+              <TranscriptView trace={run.trace} />
+              {run.trace.outcome.kind !== 'break' && <EventChain events={run.trace.events} />}
+            </figure>
+          ))}
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,73 @@
+// The causal chain of a stop, in plain words, from the processor's event log: each link says what
+// the processor did and names the rule it followed (the SDM passage the emulator cites).
+import type { CompactEvent } from '../emulator/src/scenario/trace.ts';
+
+const VECTORS: Record<number, string> = {
+  0: '#DE', 1: '#DB', 2: 'NMI', 3: '#BP', 4: '#OF', 5: '#BR', 6: '#UD', 7: '#NM', 8: '#DF',
+  10: '#TS', 11: '#NP', 12: '#SS', 13: '#GP', 14: '#PF', 16: '#MF', 17: '#AC', 18: '#MC', 19: '#XM',
+};
+
+function addr(e: CompactEvent, field: string): string {
+  const sym = e[`${field}Sym`];
+  const v = e[field];
+  const hex = typeof v === 'string' ? `${v.slice(0, 8)}\`${v.slice(8)}` : String(v);
+  return typeof sym === 'string' ? `${sym} (${hex})` : hex;
+}
+
+function isUser(v: unknown): boolean {
+  return typeof v === 'string' && /^[0-7]/.test(v);
+}
+
+/** One event in words; null for events that add nothing to the story. */
+export function describeEvent(e: CompactEvent): string | null {
+  switch (e.kind) {
+    case 'syscall':
+      return `User code executed SYSCALL at ${addr(e, 'rip')}: the processor switched to CPL 0 and jumped to the address in IA32_LSTAR, ${addr(e, 'target')}. SYSCALL does not change RSP, so it still points at the user stack.`;
+    case 'sysret':
+      return `SYSRET returned to user mode at ${addr(e, 'target')}.`;
+    case 'cpl-change':
+      return e.cause === 'syscall' ? null : `The privilege level changed from ${e.from} to ${e.to} (${e.cause}).`;
+    case 'swapgs':
+      return `SWAPGS exchanged the GS base with IA32_KERNEL_GS_BASE: GS now points at ${isUser(e.gsBase) ? 'user-mode data' : 'the kernel\u2019s per-processor data'}.`;
+    case 'exception-raised':
+      return `${e.name} raised at ${addr(e, 'rip')}: ${e.detail}.`;
+    case 'exception-delivered': {
+      const stack = e.stack === 'none'
+        ? `on the current stack (no privilege change and no IST entry), RSP = ${addr(e, 'rsp')}${isUser(e.rsp) ? ', a user-mode address' : ''}`
+        : `on a fresh stack (${String(e.stack).toUpperCase()}), RSP = ${addr(e, 'rsp')}`;
+      return `${e.name} delivered to its handler ${addr(e, 'handler')} ${stack}.`;
+    }
+    case 'double-fault':
+      return `A second exception (${VECTORS[Number(e.second)] ?? e.second}) while delivering ${VECTORS[Number(e.first)] ?? e.first} cannot be handled serially: the processor raises a double fault (#DF) instead.`;
+    case 'triple-fault':
+      return `A fault while delivering the double fault: the processor shuts down (triple fault) and the machine resets.`;
+    case 'iretq':
+      return `IRETQ returned to ${addr(e, 'target')} (CPL ${e.fromCpl} to ${e.toCpl}).`;
+    case 'halt':
+      return 'The processor halted.';
+    case 'elided':
+      return `\u2026 the same steps repeat (${e.count} more events) \u2026`;
+    default:
+      return null;
+  }
+}
+
+export default function EventChain(props: { events: CompactEvent[]; title?: string }) {
+  const links = props.events
+    .map((e) => ({ e, text: describeEvent(e) }))
+    .filter((l): l is { e: CompactEvent; text: string } => l.text !== null);
+  if (links.length === 0) return null;
+  return (
+    <section class="event-chain" aria-label={props.title ?? 'How the processor got here'}>
+      <h4 class="event-chain-title">{props.title ?? 'How the processor got here'}</h4>
+      <ol>
+        {links.map(({ e, text }, i) => (
+          <li key={i}>
+            <span class="event-text">{text}</span>
+            {e.sdm ? <span class="event-rule"> Rule: {e.sdm}.</span> : null}
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}

@@ -1,0 +1,170 @@
+// KdSession: a kd transcript computed at build time, then a live `0: kd>` prompt over the full
+// debugger and the modeled machine, continuing from exactly where the transcript ended (the
+// browser replays the same commands on a fresh boot; the session is deterministic).
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { Trace } from '../emulator/src/scenario/trace.ts';
+import { parseProp } from './lib/widget-data.ts';
+import { EMULATOR_VERSION, loadEmulator, type Emulator } from './lib/load.ts';
+import { readHash, reportsRefusal, setHash, writeHash } from './lib/permalink.ts';
+import { TranscriptView } from './Transcript.tsx';
+import './widgets.css';
+
+type Session = ReturnType<Emulator['openSession']>;
+const MAX_COMMANDS = 40;
+const MAX_LINE = 200;
+
+export default function KdSession(props: { trace: string }) {
+  const parsed = parseProp<Trace>(props.trace, 'kd session');
+  if (!parsed.ok) return <p class="widget-error" role="alert">{parsed.message}</p>;
+  return <KdWidget trace={parsed.value} />;
+}
+
+/** Typed commands travel in the hash as base64url of UTF-8 lines joined by newlines. */
+function encodeCommands(lines: string[]): string {
+  const bytes = new TextEncoder().encode(lines.join('\n'));
+  let s = '';
+  bytes.forEach((b) => { s += String.fromCharCode(b); });
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+function decodeCommands(v: string): string[] | null {
+  if (!/^[A-Za-z0-9_-]{0,1000}$/.test(v)) return null;
+  try {
+    const bin = atob(v.replace(/-/g, '+').replace(/_/g, '/'));
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)));
+    const lines = text.split('\n');
+    if (lines.length > MAX_COMMANDS || lines.some((l) => l.length > MAX_LINE || !/^[\x20-\x7e]*$/.test(l))) return null;
+    return lines;
+  } catch {
+    return null;
+  }
+}
+
+function KdWidget({ trace }: { trace: Trace }) {
+  const [entries, setEntries] = useState<Array<{ command: string; output: string }>>([]);
+  const [typed, setTyped] = useState<string[]>([]);
+  const [input, setInput] = useState('');
+  const [historyAt, setHistoryAt] = useState<number | null>(null);
+  const [live, setLive] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [notice, setNotice] = useState('');
+  const [announce, setAnnounce] = useState('');
+  const session = useRef<Session | null>(null);
+  const root = useRef<HTMLElement>(null);
+  const inputId = `${trace.id}-input`;
+
+  const ensure = async (): Promise<Session> => {
+    if (session.current) return session.current;
+    const emu = await loadEmulator();
+    const s = emu.openSession({ options: trace.options }, emu.bootModeledWindows);
+    for (const t of trace.transcript) s.exec(t.command);
+    session.current = s;
+    return s;
+  };
+
+  const runLines = async (lines: string[], record: boolean) => {
+    setBusy(true);
+    try {
+      const s = await ensure();
+      const out: Array<{ command: string; output: string }> = [];
+      let last = '';
+      for (const line of lines) {
+        const r = s.exec(line);
+        out.push({ command: line, output: r.output });
+        last = r.stop ? r.output.split('\n').find((l) => l.trim() !== '') ?? '' : 'Done.';
+      }
+      setEntries((e) => [...e, ...out]);
+      setAnnounce(last);
+      if (record) {
+        const all = [...typed, ...lines].slice(-MAX_COMMANDS);
+        setTyped(all);
+        setHash(writeHash(trace.id, [['c', encodeCommands(all)], ['v', EMULATOR_VERSION]]));
+      }
+    } catch (e) {
+      setNotice(`The emulator stopped with an error: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  useEffect(() => {
+    setLive(true);
+    const read = readHash(location.hash);
+    if (reportsRefusal(read, trace.id, root.current)) {
+      setNotice(`This link's widget state was refused: ${read.kind === 'refused' ? read.reason : ''}.`);
+      return;
+    }
+    if (read.kind !== 'ok' || read.state.id !== trace.id) return;
+    const f = read.state.fields;
+    const lines = decodeCommands(f.get('c') ?? '');
+    const why = f.get('v') !== EMULATOR_VERSION ? 'it was made with another version of the emulator'
+      : [...f.keys()].some((k) => k !== 'c' && k !== 'v') ? 'it sets a field this session does not have'
+      : lines === null ? 'its commands are malformed' : null;
+    if (why) {
+      setNotice(`This link's widget state was refused: ${why}.`);
+      return;
+    }
+    setTyped(lines!);
+    void runLines(lines!, false);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const line = input.slice(0, MAX_LINE);
+    if (busy || line.trim() === '') return;
+    setInput('');
+    setHistoryAt(null);
+    void runLines([line], true);
+  };
+
+  const onInputKey = (e: KeyboardEvent) => {
+    if (e.key !== 'ArrowUp' && e.key !== 'ArrowDown') return;
+    if (typed.length === 0) return;
+    e.preventDefault();
+    let i = historyAt ?? typed.length;
+    i = e.key === 'ArrowUp' ? Math.max(0, i - 1) : Math.min(typed.length, i + 1);
+    setHistoryAt(i);
+    setInput(i < typed.length ? typed[i] : '');
+  };
+
+  const titleId = `${trace.id}-title`;
+  return (
+    <section ref={root} class="live-widget kd-session" aria-labelledby={titleId} data-live-widget data-widget-id={trace.id}>
+      <h3 id={titleId} class="visually-hidden">kd session</h3>
+      <TranscriptView trace={trace} />
+      {entries.length > 0 && (
+        <pre class="kd-transcript kd-live" aria-label="Your commands and kd's answers" tabIndex={0}>
+          <code>
+            {entries.map((t, i) => (
+              <span key={i} class="kd-entry">
+                <span class="kd-prompt">0: kd&gt; </span><span class="kd-command">{t.command}</span>{'\n'}
+                {t.output ? <span class="kd-output">{t.output + '\n'}</span> : null}
+              </span>
+            ))}
+          </code>
+        </pre>
+      )}
+      {live && (
+        <form class="kd-prompt-form" onSubmit={submit}>
+          <label for={inputId} class="kd-prompt">0: kd&gt;</label>
+          <input
+            id={inputId}
+            class="kd-input"
+            type="text"
+            autocomplete="off"
+            spellcheck={false}
+            maxLength={MAX_LINE}
+            value={input}
+            onInput={(e) => setInput((e.target as HTMLInputElement).value)}
+            onKeyDown={onInputKey}
+            aria-label="kd command (Up and Down recall earlier commands)"
+            disabled={busy}
+          />
+          <button type="submit" class="widget-button" disabled={busy}>Run</button>
+        </form>
+      )}
+      {notice && <p class="widget-notice" role="status">{notice}</p>}
+      <p class="visually-hidden" aria-live="polite">{announce}</p>
+    </section>
+  );
+}

@@ -1,0 +1,209 @@
+// Stepper: the processor stopped at an address from the outside and stepped one instruction at a
+// time (F11), over calls (F10), and back (exactly: the CPU's undo journal). Registers with
+// changes marked, CPL, RSP tagged user or kernel, GS base beside IA32_KERNEL_GS_BASE, and the
+// stack with each page's U/S bit. Without JavaScript, the steps the build computed are listed.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { StepView } from '../emulator/src/scenario/cpu-stepper.ts';
+import { STATE_REGISTERS } from '../emulator/src/scenario/trace.ts';
+import { parseProp, type StepperData } from './lib/widget-data.ts';
+import { EMULATOR_VERSION, loadEmulator, type Emulator } from './lib/load.ts';
+import { readHash, reportsRefusal, setHash, writeHash } from './lib/permalink.ts';
+import './widgets.css';
+
+type Live = ReturnType<Emulator['CpuStepper']['start']>;
+const MAX_OPS = 500;
+
+export default function Stepper(props: { stepper: string }) {
+  const parsed = parseProp<StepperData>(props.stepper, 'stepper');
+  if (!parsed.ok) return <p class="widget-error" role="alert">{parsed.message}</p>;
+  return <StepperWidget data={parsed.value} />;
+}
+
+const kd = (h: string) => `${h.slice(0, 8)}\`${h.slice(8)}`;
+
+function StepperWidget({ data }: { data: StepperData }) {
+  const [view, setView] = useState<StepView>(data.views[0]);
+  const [prev, setPrev] = useState<StepView | null>(null);
+  const [ops, setOps] = useState('');
+  const [echo, setEcho] = useState<string[]>([]);
+  const [live, setLive] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [notice, setNotice] = useState('');
+  const [announce, setAnnounce] = useState('');
+  const machine = useRef<Live | null>(null);
+  const root = useRef<HTMLElement>(null);
+
+  const ensure = async (): Promise<Live> => {
+    if (machine.current) return machine.current;
+    const emu = await loadEmulator();
+    machine.current = emu.CpuStepper.start(emu.bootModeledWindows, data.options, data.from);
+    return machine.current;
+  };
+
+  const apply = (s: Live, op: string): string | null => (op === 'o' ? s.stepOver() : s.step());
+
+  const act = async (op: 'i' | 'o' | 'b') => {
+    if (busy) return;
+    if (op === 'b' && ops.length === 0) {
+      setAnnounce('Already at the starting point.');
+      return;
+    }
+    if (op !== 'b' && ops.length >= MAX_OPS) {
+      setNotice(`This widget keeps at most ${MAX_OPS} steps.`);
+      return;
+    }
+    setBusy(true);
+    try {
+      const s = await ensure();
+      const before = s.view();
+      let message: string | null = null;
+      let nextOps = ops;
+      if (op === 'b') {
+        s.back();
+        nextOps = ops.slice(0, -1);
+      } else {
+        message = apply(s, op);
+        nextOps = ops + op;
+      }
+      const v = s.view();
+      setPrev(before);
+      setView(v);
+      setOps(nextOps);
+      setEcho((e) => [...e, op === 'i' ? 't' : op === 'o' ? 'p' : 't-'].slice(-10));
+      setNotice(message ?? '');
+      setAnnounce(`${v.at}: ${v.line.replace(/^\S+\s+\S+\s+/, '')}. RSP ${v.rspSpace} stack, CPL ${v.state.cpl}.${message ? ' ' + message : ''}`);
+      setHash(writeHash(data.id, [['s', nextOps], ['v', EMULATOR_VERSION]]));
+    } catch (e) {
+      setNotice(`The emulator stopped with an error: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  useEffect(() => {
+    setLive(true);
+    const read = readHash(location.hash);
+    if (reportsRefusal(read, data.id, root.current)) {
+      setNotice(`This link's widget state was refused: ${read.kind === 'refused' ? read.reason : ''}. The stepper starts at ${data.from}.`);
+      return;
+    }
+    if (read.kind !== 'ok' || read.state.id !== data.id) return;
+    const f = read.state.fields;
+    const s = f.get('s') ?? '';
+    const why = f.get('v') !== EMULATOR_VERSION ? 'it was made with another version of the emulator'
+      : [...f.keys()].some((k) => k !== 's' && k !== 'v') ? 'it sets a field this stepper does not have'
+      : !/^[io]*$/.test(s) || s.length > MAX_OPS ? 'its step list is malformed' : null;
+    if (why) {
+      setNotice(`This link's widget state was refused: ${why}. The stepper starts at ${data.from}.`);
+      return;
+    }
+    if (s === '') return;
+    void (async () => {
+      setBusy(true);
+      try {
+        const m = await ensure();
+        let before = m.view();
+        for (const op of s) {
+          before = m.view();
+          apply(m, op);
+        }
+        setPrev(before);
+        setView(m.view());
+        setOps(s);
+        setAnnounce(`Restored ${s.length} steps: ${m.view().at}.`);
+      } catch (e) {
+        setNotice(`The emulator stopped with an error: ${e instanceof Error ? e.message : String(e)}`);
+      } finally {
+        setBusy(false);
+      }
+    })();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  const onKey = (e: KeyboardEvent) => {
+    const map: Record<string, 'i' | 'o'> = { F11: 'i', F10: 'o' };
+    const op = e.shiftKey && e.key === 'F11' ? 'b' : map[e.key];
+    if (!op) return;
+    e.preventDefault();
+    void act(op);
+  };
+
+  const changed = (r: string) => prev !== null && (prev.state.regs as Record<string, string>)[r] !== (view.state.regs as Record<string, string>)[r];
+  const titleId = `${data.id}-title`;
+  const gsSwapped = view.state.gsBase.startsWith('ffff');
+  return (
+    <section ref={root} class="live-widget stepper" aria-labelledby={titleId} data-live-widget data-widget-id={data.id} onKeyDown={onKey}>
+      <header class="widget-head">
+        <h3 id={titleId} class="widget-title">Stepping the processor from <code>{data.from}</code></h3>
+        <p class="widget-hint">
+          This view steps the emulated CPU itself, one instruction at a time, like a hardware debugger: no breakpoint
+          instruction and no debug exception, so it can stand where kd cannot.
+          {live ? ' Step into (F11), step over (F10), step back (Shift+F11).' : ''}
+        </p>
+      </header>
+      {live && (
+        <div class="widget-controls">
+          <button type="button" class="widget-button primary" onClick={() => void act('i')} disabled={busy} aria-label="Step into (F11)">Step (F11)</button>
+          <button type="button" class="widget-button" onClick={() => void act('o')} disabled={busy} aria-label="Step over (F10)">Step over (F10)</button>
+          <button type="button" class="widget-button" onClick={() => void act('b')} disabled={busy || ops.length === 0} aria-label="Step back (Shift+F11)">Step back</button>
+          <span class="widget-note">Steps taken: {ops.length}</span>
+        </div>
+      )}
+      <p class="stepper-next">
+        <span class="stepper-at">{view.at}</span>
+        <code class="stepper-line">{view.line}</code>
+      </p>
+      <dl class="stepper-facts">
+        <div><dt>CPL</dt><dd>{view.state.cpl}</dd></div>
+        <div><dt>RSP</dt><dd><code>{kd(view.state.regs.rsp)}</code> <span class={`tag ${view.rspSpace}`}>{view.rspSpace} stack</span></dd></div>
+        <div><dt>GS base</dt><dd><code>{kd(view.state.gsBase)}</code> <span class={`tag ${gsSwapped ? 'kernel' : 'user'}`}>{gsSwapped ? 'kernel KPCR' : 'user TEB'}</span></dd></div>
+        <div><dt>KERNEL_GS_BASE</dt><dd><code>{kd(view.state.kernelGsBase)}</code></dd></div>
+        {view.event ? <div><dt>Last event</dt><dd>{view.event}</dd></div> : null}
+      </dl>
+      <div class="stepper-panels">
+        <table class="reg-table">
+          <caption>Registers {prev ? '(changed ones marked)' : ''}</caption>
+          <tbody>
+            {STATE_REGISTERS.map((r) => (
+              <tr key={r} class={changed(r) ? 'changed' : ''}>
+                <th scope="row">{r}</th>
+                <td><code>{view.state.regs[r]}</code>{changed(r) ? <span class="visually-hidden"> (changed)</span> : null}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <table class="stack-table">
+          <caption>Stack around RSP (page U/S bit)</caption>
+          <thead><tr><th scope="col">Address</th><th scope="col">Value</th><th scope="col">Page</th></tr></thead>
+          <tbody>
+            {view.stack.map((s) => (
+              <tr key={s.address} class={s.offset === 0 ? 'at-rsp' : ''}>
+                <td><code>{kd(s.address)}</code>{s.offset === 0 ? ' \u2190 rsp' : ''}</td>
+                <td><code>{s.value ?? '????????????????'}</code></td>
+                <td><span class={`tag ${s.user === null ? 'none' : s.user ? 'user' : 'kernel'}`}>{s.user === null ? 'not mapped' : s.user ? 'U (user)' : 'S (supervisor)'}</span></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {echo.length > 0 && (
+        <div class="kd-echo" aria-label="kd commands for your clicks">
+          {echo.map((c, i) => <div key={i}><span class="kd-prompt">0: kd&gt; </span>{c}</div>)}
+        </div>
+      )}
+      {notice && <p class="widget-notice" role="status">{notice}</p>}
+      <p class="visually-hidden" aria-live="polite">{announce}</p>
+      <details class="stepper-precomputed" open={!live}>
+        <summary>The first {data.views.length - 1} steps, computed when this page was built</summary>
+        <ol start={0}>
+          {data.views.map((v, i) => (
+            <li key={i}>
+              <code>{v.at}</code>: next <code>{v.line.replace(/^\S+\s+\S+\s+/, '')}</code>; RSP {kd(v.state.regs.rsp)} ({v.rspSpace} stack), GS base {kd(v.state.gsBase)}
+            </li>
+          ))}
+        </ol>
+        {data.claims.length > 0 && <p class="claim-note">Checked at build time: {data.claims.map((c) => `after ${c.step} step${c.step === 1 ? '' : 's'}, ${c.claim}`).join('; ')}.</p>}
+      </details>
+    </section>
+  );
+}

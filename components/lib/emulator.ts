@@ -1,0 +1,7 @@
+// The one emulator chunk every widget shares, loaded on the first action that needs the machine
+// (a widget's first render uses only its build-time data). CPU, modeled kernel, kd, scenarios.
+export { bootModeledWindows } from '../../emulator/src/scenario/index.ts';
+export { runScenarioWith, openSession, traceSession, outcomeOf, transcriptText, EMULATOR_VERSION } from '../../emulator/src/scenario/run.ts';
+export { describeOutcome } from '../../emulator/src/scenario/claims.ts';
+export { CpuStepper } from '../../emulator/src/scenario/cpu-stepper.ts';
+export { PROMPT } from '../../emulator/src/debugger/session.ts';

@@ -1,0 +1,49 @@
+// What the build hands to each widget (as one JSON prop) and what a widget renders before and
+// after hydration. Plain JSON: 64-bit values are hex strings.
+import type { ScenarioOptions, Trace } from '../../emulator/src/scenario/trace.ts';
+import type { StepView } from '../../emulator/src/scenario/cpu-stepper.ts';
+
+export interface LabRow {
+  /** 16 hex digits */
+  address: string;
+  /** Bytes from the listing's first instruction. */
+  offset: number;
+  /** kd's name for the row: `nt!KiSystemCall64+0x15` */
+  label: string;
+  bytes: string;
+  text: string;
+  /** The whole `u` line. */
+  line: string;
+}
+
+export interface LabData {
+  id: string;
+  options: ScenarioOptions;
+  version: string;
+  listingCommand: string;
+  symbol: string;
+  rows: LabRow[];
+  /** Runs the build made and checked (one per claim), shown without JavaScript. */
+  runs: Array<{ breakpoints: string[]; claim: string; trace: Trace }>;
+}
+
+export interface StepperData {
+  id: string;
+  options: ScenarioOptions;
+  version: string;
+  /** kd expression of the starting point. */
+  from: string;
+  /** views[0] is the machine at `from`; views[i] after i instructions (computed at build time). */
+  views: StepView[];
+  claims: Array<{ step: number; claim: string }>;
+}
+
+/** Parses a widget's JSON prop; a widget given something else says so instead of crashing. */
+export function parseProp<T>(json: unknown, what: string): { ok: true; value: T } | { ok: false; message: string } {
+  if (typeof json !== 'string') return { ok: false, message: `This ${what} was built without its data.` };
+  try {
+    return { ok: true, value: JSON.parse(json) as T };
+  } catch {
+    return { ok: false, message: `This ${what}'s build-time data is damaged; rebuild the page.` };
+  }
+}

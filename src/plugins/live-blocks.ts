@@ -1,0 +1,298 @@
+// Remark plugin for the chapters' MDX: fenced blocks that the build computes on the emulator.
+//
+//   ```windbg run [claim="..."] [smep|nosmep] [smap] [kvaShadow] [id=name] [live]
+//   rdmsr c0000082                 <- only commands (`kd>` prompts are optional)
+//   ```
+//   The build runs the commands on the modeled kernel and puts the whole session, with kd's
+//   output, in their place (highlighted with the `windbg` grammar). With `live`, the block is a
+//   KdSession widget: the same transcript, then a prompt the reader can type into.
+//
+//   ```windbg lab [claim+0="..."] [claim+15h="..."] [options] [id=name]
+//   u nt!KiSystemCall64 L4         <- the listing whose rows take breakpoints
+//   ```
+//   A BreakpointLab widget. Each `claim+<offset>` is a run the build makes (`bp <row>`, `g`)
+//   and checks; the page shows those runs without JavaScript.
+//
+//   ```windbg stepper from=nt!KiSystemCall64 steps=4 [claim@2="..."] [options] [id=name]
+//   ```
+//   A Stepper widget: the processor stopped (from the outside) at `from`, stepped `steps` times
+//   at build time; `claim@N` is checked after N instructions.
+//
+// A claim the emulator does not meet throws, which fails the build with the chapter file, the
+// block's line, the claim, the actual outcome and the end of the transcript.
+
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { Parser } from 'acorn';
+import { checkClaim, claimExpressions, describeClaim, parseClaim, type Claim } from '../../emulator/src/scenario/claims.ts';
+import { runScenarioWith, transcriptText, stripPrompt, EMULATOR_VERSION, type BootKernel, type Scenario } from '../../emulator/src/scenario/run.ts';
+import type { ScenarioOptions, Trace } from '../../emulator/src/scenario/trace.ts';
+import { CpuStepper, type StepView } from '../../emulator/src/scenario/cpu-stepper.ts';
+import type { LabData, LabRow, StepperData } from '../../components/lib/widget-data.ts';
+
+type MdNode = {
+  type: string;
+  lang?: string | null;
+  meta?: string | null;
+  value?: string;
+  name?: string;
+  attributes?: unknown[];
+  children?: MdNode[];
+  position?: { start: { line: number } };
+  data?: Record<string, unknown>;
+};
+type VFileLike = { path?: string; history?: string[]; cwd?: string };
+
+export interface LiveBlocksOptions {
+  /** Kernel to run blocks on (default: the modeled Windows kernel). */
+  boot?: BootKernel;
+  /** Where the widget components live (default: <repo>/components). */
+  componentsDir?: string;
+}
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** `claim="a b" smap id=x` -> { claim: 'a b', smap: '', id: 'x' } */
+export function parseMeta(meta: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const re = /([A-Za-z][\w@+.-]*)(?:=(?:"([^"]*)"|'([^']*)'|(\S+)))?/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(meta)) !== null) out.set(m[1], m[2] ?? m[3] ?? m[4] ?? '');
+  return out;
+}
+
+function optionsFrom(meta: Map<string, string>): ScenarioOptions {
+  const o: ScenarioOptions = {};
+  const flag = (name: keyof ScenarioOptions, ...spellings: string[]) => {
+    for (const s of spellings) {
+      if (meta.has(s)) o[name] = meta.get(s) !== 'off' && meta.get(s) !== 'false';
+      if (meta.has('no' + s)) o[name] = false;
+    }
+  };
+  flag('smep', 'smep');
+  flag('smap', 'smap');
+  flag('kvaShadow', 'kvaShadow', 'kva-shadow', 'kvashadow');
+  return o;
+}
+
+class BlockError extends Error {
+  constructor(where: string, message: string) {
+    super(`${where}: ${message}`);
+    this.name = 'LiveBlockError';
+  }
+}
+
+function readClaim(where: string, text: string): Claim {
+  try {
+    return parseClaim(text);
+  } catch (e) {
+    throw new BlockError(where, e instanceof Error ? e.message : String(e));
+  }
+}
+
+function commandsOf(value: string): string[] {
+  return value.split('\n').map((l) => stripPrompt(l).trimEnd()).filter((l) => l.trim() !== '');
+}
+
+function run(where: string, s: Scenario, boot: BootKernel): Trace {
+  try {
+    return runScenarioWith(s, boot);
+  } catch (e) {
+    throw new BlockError(where, e instanceof Error ? e.message : String(e));
+  }
+}
+
+function check(where: string, trace: Trace, claim: Claim, block: string): void {
+  const r = checkClaim(trace, claim);
+  if (!r.ok) throw new BlockError(where, `the claim of this ${block} block is contradicted by the emulator.\n${r.message}`);
+}
+
+const U_LINE = /^([0-9a-f]{8}`[0-9a-f]{8}) ([0-9a-f]+)\s+(.*)$/;
+
+/** Rows of a `u` listing (symbol line, then address / bytes / instruction lines). */
+export function listingRows(output: string): { symbol: string; rows: LabRow[] } {
+  const lines = output.split('\n');
+  const symbol = /^(\S+):$/.exec(lines[0] ?? '')?.[1] ?? '';
+  const rows: LabRow[] = [];
+  let start: bigint | null = null;
+  for (const line of lines) {
+    const m = U_LINE.exec(line);
+    if (!m) continue;
+    const address = BigInt('0x' + m[1].replace('`', ''));
+    if (start === null) start = address;
+    const offset = Number(address - start);
+    rows.push({
+      address: address.toString(16).padStart(16, '0'),
+      offset,
+      label: offset === 0 ? symbol : `${symbol}+0x${offset.toString(16)}`,
+      bytes: m[2],
+      text: m[3].trim(),
+      line,
+    });
+  }
+  return { symbol, rows };
+}
+
+/** `+15h`, `+0x15`, `+15` (hex, as kd reads it) -> 0x15 */
+function offsetOf(key: string): number | null {
+  const m = /^\+(?:0x)?([0-9a-f]+)h?$/i.exec(key);
+  return m ? parseInt(m[1], 16) : null;
+}
+
+function blockId(meta: Map<string, string>, file: VFileLike, n: number, kind: string): string {
+  const given = meta.get('id');
+  if (given) return given;
+  const base = path.basename(file.path ?? file.history?.[0] ?? 'chapter').replace(/\.mdx?$/, '');
+  return `${base}-${kind}-${n}`;
+}
+
+function jsxWidget(name: string, props: Record<string, string>): MdNode {
+  return {
+    type: 'mdxJsxFlowElement',
+    name,
+    attributes: [
+      { type: 'mdxJsxAttribute', name: 'client:visible', value: null },
+      ...Object.entries(props).map(([k, v]) => ({ type: 'mdxJsxAttribute', name: k, value: v })),
+    ],
+    children: [],
+  };
+}
+
+function importNode(local: string, file: string): MdNode {
+  const source = `import ${local} from ${JSON.stringify(file)};`;
+  const estree = Parser.parse(source, { ecmaVersion: 'latest', sourceType: 'module' });
+  return { type: 'mdxjsEsm', value: source, data: { estree } };
+}
+
+/** Local names in the chapter's module (prefixed so they never clash with an author's imports). */
+const WIDGETS = { LiveKdSession: 'KdSession.tsx', LiveBreakpointLab: 'BreakpointLab.tsx', LiveStepper: 'Stepper.tsx' } as const;
+type WidgetName = keyof typeof WIDGETS;
+
+export function stepperViews(boot: BootKernel, options: ScenarioOptions, from: string, steps: number): { stepper: CpuStepper; views: StepView[] } {
+  const stepper = CpuStepper.start(boot, options, from);
+  const views = [stepper.view()];
+  for (let i = 0; i < steps; i++) {
+    stepper.step();
+    views.push(stepper.view());
+  }
+  return { stepper, views };
+}
+
+export default function remarkLiveBlocks(options: LiveBlocksOptions = {}) {
+  const componentsDir = options.componentsDir ?? path.join(REPO, 'components');
+  return async (tree: MdNode, file: VFileLike) => {
+    let boot = options.boot;
+    const getBoot = async (): Promise<BootKernel> => {
+      if (!boot) boot = (await import('../../emulator/src/scenario/index.ts')).bootModeledWindows;
+      return boot;
+    };
+    const used = new Set<WidgetName>();
+    const chapter = path.relative(process.cwd(), file.path ?? file.history?.[0] ?? '(unknown file)');
+    let n = 0;
+
+    const transform = async (node: MdNode): Promise<MdNode | null> => {
+      if (node.type !== 'code' || node.lang !== 'windbg' || !node.meta) return null;
+      const words = node.meta.trim().split(/\s+/);
+      const kind = words[0];
+      if (kind !== 'run' && kind !== 'lab' && kind !== 'stepper') return null;
+      n++;
+      const meta = parseMeta(node.meta.slice(kind.length));
+      const where = `${chapter}:${node.position?.start.line ?? '?'} (\`\`\`windbg ${kind} block ${n})`;
+      const opts = optionsFrom(meta);
+      const id = blockId(meta, file, n, kind);
+      const b = await getBoot();
+
+      if (kind === 'run') {
+        const claimText = meta.get('claim');
+        const claim = claimText ? readClaim(where, claimText) : undefined;
+        const commands = commandsOf(node.value ?? '');
+        if (commands.length === 0) throw new BlockError(where, 'the block has no commands to run.');
+        const trace = run(where, { id, options: opts, commands, claim }, b);
+        if (claim) check(where, trace, claim, 'windbg run');
+        if (meta.has('live')) {
+          used.add('LiveKdSession');
+          return jsxWidget('LiveKdSession', { trace: JSON.stringify(trace) });
+        }
+        return { type: 'code', lang: 'windbg', meta: null, value: transcriptText(trace) };
+      }
+
+      if (kind === 'lab') {
+        const commands = commandsOf(node.value ?? '');
+        if (commands.length !== 1 || !/^u\b/.test(commands[0])) throw new BlockError(where, 'a lab block holds one `u` command (the listing whose rows take breakpoints).');
+        const listing = run(where, { id: `${id}-listing`, options: opts, commands }, b);
+        const { symbol, rows } = listingRows(listing.transcript[0].output);
+        if (rows.length === 0) throw new BlockError(where, `\`${commands[0]}\` printed no instructions:\n${listing.transcript[0].output}`);
+        const runs: LabData['runs'] = [];
+        for (const [key, text] of meta) {
+          if (!key.startsWith('claim')) continue;
+          const off = offsetOf(key.slice('claim'.length));
+          if (off === null) throw new BlockError(where, `"${key}" should name a row offset, e.g. claim+15h="break at ${symbol}+0x15".`);
+          const row = rows.find((r) => r.offset === off);
+          if (!row) throw new BlockError(where, `"${key}": no instruction of the listing starts at +0x${off.toString(16)} (rows: ${rows.map((r) => '+0x' + r.offset.toString(16)).join(', ')}).`);
+          const claim = readClaim(where, text);
+          const trace = run(where, { id: `${id}-bp${off.toString(16)}`, options: opts, commands: [`bp ${row.label}`, 'g'], claim }, b);
+          check(where, trace, claim, 'windbg lab');
+          runs.push({ breakpoints: [row.label], claim: describeClaim(claim), trace });
+        }
+        const data: LabData = { id, options: opts, version: EMULATOR_VERSION, listingCommand: commands[0], symbol, rows, runs };
+        used.add('LiveBreakpointLab');
+        return jsxWidget('LiveBreakpointLab', { lab: JSON.stringify(data) });
+      }
+
+      // stepper
+      const from = meta.get('from');
+      if (!from) throw new BlockError(where, 'a stepper block needs from=<address> (a kd expression such as nt!KiSystemCall64).');
+      const steps = Number(meta.get('steps') ?? '4');
+      if (!Number.isInteger(steps) || steps < 0 || steps > 64) throw new BlockError(where, `steps=${meta.get('steps')} should be a whole number from 0 to 64.`);
+      const claims: StepperData['claims'] = [];
+      let views: StepView[];
+      let stepper: CpuStepper;
+      try {
+        ({ stepper, views } = stepperViews(b, opts, from, 0));
+      } catch (e) {
+        throw new BlockError(where, e instanceof Error ? e.message : String(e));
+      }
+      const wanted = [...meta.keys()].filter((k) => k.startsWith('claim@'));
+      const byStep = new Map<number, Claim>();
+      for (const k of wanted) {
+        const at = Number(k.slice('claim@'.length));
+        if (!Number.isInteger(at) || at < 0 || at > steps) throw new BlockError(where, `"${k}" should name a step from 0 to ${steps}.`);
+        byStep.set(at, readClaim(where, meta.get(k)!));
+      }
+      for (let i = 0; i <= steps; i++) {
+        if (i > 0) {
+          stepper.step();
+          views.push(stepper.view());
+        }
+        const claim = byStep.get(i);
+        if (!claim) continue;
+        const v = views[i];
+        const trace: Trace = {
+          id: `${id}@${i}`, options: opts, version: EMULATOR_VERSION,
+          transcript: views.slice(1, i + 1).map((w, k) => ({ prompt: `step ${k + 1}: `, command: views[k].line, output: `-> ${w.at}`, state: w.state })),
+          outcome: { kind: 'step', at: v.at, address: v.state.regs.rip },
+          events: [],
+          evaluations: stepper.evaluate(claimExpressions(claim)),
+        };
+        check(where, trace, claim, 'windbg stepper');
+        claims.push({ step: i, claim: describeClaim(claim) });
+      }
+      const data: StepperData = { id, options: opts, version: EMULATOR_VERSION, from, views, claims };
+      used.add('LiveStepper');
+      return jsxWidget('LiveStepper', { stepper: JSON.stringify(data) });
+    };
+
+    const walk = async (parent: MdNode) => {
+      const children = parent.children ?? [];
+      for (let i = 0; i < children.length; i++) {
+        const replaced = await transform(children[i]);
+        if (replaced) children[i] = replaced;
+        else if (children[i].children) await walk(children[i]);
+      }
+    };
+    await walk(tree);
+    if (used.size && tree.children) {
+      tree.children.unshift(...[...used].map((w) => importNode(w, path.join(componentsDir, WIDGETS[w]))));
+    }
+  };
+}
