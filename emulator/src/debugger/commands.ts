@@ -73,20 +73,21 @@ function oneValue(s: KdSession, args: string, ctx: CommandContext): bigint {
   return r.value;
 }
 
-/** Breakpoint id lists: `0`, `1 3`, `1,3`, `1-3`, `*`. */
+/** Breakpoint id lists: `0`, `1 3`, `1,3`, `1-3`, `*`. Returns the ids of existing breakpoints
+ *  that the list names (ids that name no breakpoint are ignored, as kd does). */
 function parseIds(s: KdSession, args: string, ctx: CommandContext): number[] {
   const a = args.trim();
-  if (a === '*') return s.breakpoints.all().map((b) => b.id);
+  const existing = s.breakpoints.all().map((b) => b.id);
+  if (a === '*') return existing;
   if (a === '') throw new CaretError('Syntax error', ctx.text.length - 1);
-  const ids: number[] = [];
+  const ranges: Array<[bigint, bigint]> = [];
   for (const part of a.split(/[\s,]+/)) {
     const m = /^([0-9a-f]+)(?:-([0-9a-f]+))?$/i.exec(part);
     if (!m) throw new CaretError('Syntax error', ctx.text.indexOf(part, ctx.argsOffset));
-    const lo = parseInt(m[1], 16);
-    const hi = m[2] !== undefined ? parseInt(m[2], 16) : lo;
-    for (let i = lo; i <= Math.min(hi, lo + 0x400); i++) ids.push(i);
+    const lo = BigInt(`0x${m[1]}`);
+    ranges.push([lo, m[2] !== undefined ? BigInt(`0x${m[2]}`) : lo]);
   }
-  return ids;
+  return existing.filter((id) => ranges.some(([lo, hi]) => BigInt(id) >= lo && BigInt(id) <= hi));
 }
 
 function readLE(bytes: Uint8Array): bigint {

@@ -1,0 +1,59 @@
+// 10,000 random command lines per run (seeded): garbage, huge numbers, unknown symbols, odd
+// spacing. Each must answer with output or a WinDbg-style error, never throw, never report an
+// internal defect, and never run the target past its instruction budget.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { KdSession } from '../../emulator/src/debugger/session.ts';
+import { fakeKernel } from './debugger-fake-kernel.ts';
+
+const NAMES = [
+  'bp', 'bu', 'bl', 'bc', 'bd', 'be', 'g', 't', 'p', 'gu', 'r', 'u', 'db', 'dw', 'dd', 'dq', 'dp', 'dps',
+  'eb', 'ew', 'ed', 'eq', 'rdmsr', 'wrmsr', 'k', 'kb', '!pcr', '!idt', 'dt', '?', 'x', 'ln', 'lm',
+  '.bugcheck', '!analyze', '!analyze -v', '.help', 'bp0', 'bu12', 'hello', '.nosuch', '!nosuch', '', 'q',
+];
+const ATOMS = [
+  'nt!KiSystemCall64', 'nt!KiSystemCall64+0x15', 'nt!NoSuchSym', 'KiSystemCall64', 'nt', '@rax', '@rip', '@$ip',
+  '@$pcr', '@$prcb', '@$thread', '@$t0', '@foo', 'rax', 'rsp+28', 'zf', 'poi(@rsp)', 'poi(0)', 'dwo(1000)', 'by(nt)',
+  '0x', '0n12', '0t17', '0y101', '0n1f', 'fffff803`1b201000', 'ffffffffffffffffffff', '1`2`3', '-1', 'L4', 'L?10',
+  'L100000000', 'l 2', '*', '1-3', '1,2', '_KPCR', 'nt!_KPCR', 'nt!_NOSUCH', 'Ki*', 'nt!Ki?ystem*', '=', 'rax=5',
+  'rip=0', 'rip=nt!KiSystemCall64', '(', ')', '+', '*', 'mod', 'and', 'not', 'hi', '>>>', '"', ';', '$$', '-v', 'm nt',
+];
+
+const arbLine = fc.oneof(
+  { weight: 4, arbitrary: fc.tuple(
+    fc.constantFrom(...NAMES),
+    fc.array(fc.oneof(
+      fc.constantFrom(...ATOMS),
+      fc.bigInt({ min: 0n, max: (1n << 80n) - 1n }).map((v) => v.toString(16)),
+      fc.integer({ min: 0, max: 0xffff }).map((v) => v.toString(16)),
+    ), { maxLength: 5 }),
+    fc.constantFrom(' ', '  ', '\t', ',', ' , ', ''),
+  ).map(([name, args, sep]) => [name, ...args].join(sep)) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 40 }) },
+  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 20 }) },
+);
+
+describe('fuzz: random command lines', () => {
+  it('10,000 lines: output or a WinDbg-style error, no throw, within budget', () => {
+    const kernel = fakeKernel();
+    const budget = 5000;
+    const session = new KdSession({ kernel, budget });
+    let n = 0;
+    fc.assert(
+      fc.property(arbLine, (line) => {
+        if (session.ended) session.ended = false; // keep going after a random `q`
+        const before = kernel.resumes.length;
+        const r = session.exec(line);
+        n++;
+        expect(typeof r.output).toBe('string');
+        expect(r.output).not.toMatch(/Internal debugger error|\n\s+at .*\.ts:\d+/);
+        const ran = kernel.resumes.slice(before).reduce((a, x) => a + x.budget, 0);
+        // A `t`/`p` count or `g` may resume several times; each `g` stays within its budget, each
+        // step within the kernel's single-step allowance.
+        expect(ran).toBeLessThanOrEqual(0x1000 * 100_000 + budget);
+      }),
+      { numRuns: 10_000, seed: 0x5eed },
+    );
+    expect(n).toBe(10_000);
+  });
+});
