@@ -46,16 +46,54 @@ export function describeEvent(e: CompactEvent): string | null {
     case 'halt':
       return 'The processor halted.';
     case 'elided':
-      return `\u2026 the same steps repeat (${e.count} more events) \u2026`;
+      return `\u2026 (${e.count} more events of the same kind, left out) \u2026`;
     default:
       return null;
   }
 }
 
+/** Events that tell the same step (same kind, vector, place and faulting address). */
+function signature(e: CompactEvent): string {
+  return [e.kind, e.vector, e.rip, e.handler, e.cr2, e.stack].join('|');
+}
+
+interface Block { events: CompactEvent[]; count: number }
+
+/** Folds a step, or a pair of steps, that repeats back to back (a fault taken again and again
+ *  while its own handler faults) into one block with a count. */
+export function foldRepeats(events: CompactEvent[]): Block[] {
+  const blocks: Block[] = [];
+  const matches = (pattern: CompactEvent[], i: number) =>
+    i + pattern.length <= events.length && pattern.every((p, k) => signature(p) === signature(events[i + k]));
+  let i = 0;
+  while (i < events.length) {
+    const last = blocks[blocks.length - 1];
+    if (last && matches(last.events, i)) {
+      last.count++;
+      i += last.events.length;
+      continue;
+    }
+    const a = blocks[blocks.length - 2];
+    if (a && last && a.count === 1 && last.count === 1 && a.events.length === 1 && last.events.length === 1 && matches([a.events[0], last.events[0]], i)) {
+      blocks.splice(-2, 2, { events: [a.events[0], last.events[0]], count: 2 });
+      i += 2;
+      continue;
+    }
+    blocks.push({ events: [events[i]], count: 1 });
+    i++;
+  }
+  return blocks;
+}
+
 export default function EventChain(props: { events: CompactEvent[]; title?: string }) {
-  const links = props.events
-    .map((e) => ({ e, text: describeEvent(e) }))
-    .filter((l): l is { e: CompactEvent; text: string } => l.text !== null);
+  const links: Array<{ e: CompactEvent | null; text: string }> = [];
+  for (const b of foldRepeats(props.events)) {
+    const described = b.events.map((e) => ({ e, text: describeEvent(e) })).filter((l): l is { e: CompactEvent; text: string } => l.text !== null);
+    links.push(...described);
+    if (b.count > 1 && described.length) {
+      links.push({ e: null, text: `\u2026 and the same ${described.length === 1 ? 'step happens' : `${described.length} steps happen`} again ${b.count - 1} more time${b.count > 2 ? 's' : ''}.` });
+    }
+  }
   if (links.length === 0) return null;
   return (
     <section class="event-chain" aria-label={props.title ?? 'How the processor got here'}>
@@ -64,7 +102,7 @@ export default function EventChain(props: { events: CompactEvent[]; title?: stri
         {links.map(({ e, text }, i) => (
           <li key={i}>
             <span class="event-text">{text}</span>
-            {e.sdm ? <span class="event-rule"> Rule: {e.sdm}.</span> : null}
+            {e?.sdm ? <span class="event-rule"> Rule: {e.sdm}.</span> : null}
           </li>
         ))}
       </ol>
