@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import rehypeHeadingAnchors from './src/rehype/heading-anchors.ts';
 import rehypeCodeBlocks from './src/rehype/code-blocks.ts';
 import pagefindSearch from './src/integrations/pagefind.ts';
+import remarkLiveBlocks from './src/plugins/live-blocks.ts';
 
 // The book's own TextMate grammars (kd transcripts, WinDbg-style x86-64 assembly), if present.
 async function bookGrammars() {
@@ -27,6 +28,7 @@ export default defineConfig({
       defaultColor: false,
       langs: await bookGrammars(),
     },
+    remarkPlugins: [remarkLiveBlocks],
     rehypePlugins: [rehypeHeadingAnchors, rehypeCodeBlocks],
   },
   build: { format: 'directory' },
