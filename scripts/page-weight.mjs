@@ -1,8 +1,9 @@
 // Page weights of the built site: for every page in dist/, the gzip size of its HTML, of the CSS it
 // links, and of its JavaScript (inline scripts plus the module scripts it loads, followed through
-// their static imports). `npm run size` prints the table; the browser tests use measurePages() to
-// hold pages without widgets to the JavaScript budget.
-import { readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
+// their static imports). `npm run size` prints the table and the time of the last `npm test` build;
+// `npm run size -- --build` builds first and times that build. The browser tests use measurePages()
+// to hold pages without widgets to the JavaScript budget.
+import { readFileSync, readdirSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 
@@ -86,6 +87,19 @@ function formatTable(rows) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const distDir = path.resolve('dist');
+  if (process.argv.includes('--build')) {
+    // `npm run size -- --build`: build first and time it (the same build `npm test` does).
+    const { spawnSync } = await import('node:child_process');
+    const started = performance.now();
+    const r = spawnSync(process.execPath, ['node_modules/astro/bin/astro.mjs', 'build'], { stdio: 'ignore' });
+    if (r.status !== 0) {
+      console.error('astro build failed; run `npm run build` to see why.');
+      process.exit(1);
+    }
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    mkdirSync(path.join(distDir, '..', 'test-results'), { recursive: true });
+    writeFileSync(path.join(distDir, '..', 'test-results', 'build-time.txt'), `${seconds} s (${new Date().toISOString()})\n`);
+  }
   const rows = measurePages(distDir);
   console.log('gzip sizes per page (CSS and JS counted in full for every page that loads them)\n');
   console.log(formatTable(rows));
