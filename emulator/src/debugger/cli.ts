@@ -8,7 +8,7 @@
 import { createInterface } from 'node:readline';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { addr64, hex16 } from './format.ts';
-import { KdSession, PROMPT, splitCommands, type KdSessionOptions, type StopInfo } from './session.ts';
+import { bootKernel, KdSession, PROMPT, splitCommands, type KdSessionOptions, type StopInfo } from './session.ts';
 import type { KernelOptions, KernelView } from './target.ts';
 
 export const USAGE = `Usage: kd [options]
@@ -24,7 +24,7 @@ Options:
   --smap          turn SMAP on (CR4.SMAP; off by default in the modeled build)
   --no-smep       turn SMEP off (CR4.SMEP; on by default)
   --kva-shadow    boot with KVA shadowing (LSTAR = nt!KiSystemCall64Shadow, user/kernel CR3)
-  --budget <N>    instructions one 'g' may run before kd stops it (default 20000000)
+  --budget <N>    instructions one 'g' may run before kd stops it (default 2000000)
   -h, --help      show this help
 
 Interactive use: Ctrl+C breaks into a running 'g' (like Ctrl+Break in WinDbg); 'q' quits.
@@ -72,10 +72,6 @@ export function parseArgs(argv: string[]): CliOptions | { error: string } {
   return o;
 }
 
-async function loadBoot(): Promise<(o: KernelOptions) => KernelView> {
-  const windows = (await import('../windows/index.ts')) as { bootWindows: (o: KernelOptions) => KernelView };
-  return (o) => windows.bootWindows({ smep: o.smep, smap: o.smap, kvaShadow: o.kvaShadow });
-}
 
 function sessionOptions(o: CliOptions, boot: (k: KernelOptions) => KernelView): KdSessionOptions {
   return { smep: o.smep, smap: o.smap, kvaShadow: o.kvaShadow, budget: o.budget, boot };
@@ -136,7 +132,7 @@ interface WorkerInit { options: CliOptions; flag: SharedArrayBuffer }
 async function workerMain(): Promise<void> {
   const { options, flag } = workerData as WorkerInit;
   const interrupt = new Int32Array(flag);
-  const boot = await loadBoot();
+  const boot = bootKernel;
   let session: KdSession;
   try {
     session = new KdSession({ ...sessionOptions(options, boot), interruptRequested: () => Atomics.exchange(interrupt, 0, 0) === 1 });
@@ -201,7 +197,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   let session: KdSession;
   try {
-    session = new KdSession(sessionOptions(parsed, await loadBoot()));
+    session = new KdSession(sessionOptions(parsed, bootKernel));
   } catch (e) {
     console.error(`kd: the target could not be started: ${e instanceof Error ? e.message : String(e)}`);
     return 1;

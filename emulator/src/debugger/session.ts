@@ -13,10 +13,11 @@ import * as fmt from './format.ts';
 import { RegisterAccess } from './registers.ts';
 import { walkStack } from './stack.ts';
 import type { KernelOptions, KernelStop, KernelView, MachineView } from './target.ts';
+import { bootWindows } from '../windows/index.ts';
 
 export const PROMPT = '0: kd> ';
 /** Instructions per `g` before kd gives control back (overridable with `budget`). */
-export const DEFAULT_BUDGET = 20_000_000;
+export const DEFAULT_BUDGET = 2_000_000;
 /** Instructions per slice of a `g`, between checks for a break-in request. */
 const SLICE = 200_000;
 /** Instructions the kernel may run to deliver and report a single step (#DB path). */
@@ -74,9 +75,8 @@ export class KdSession {
   constructor(options: KdSessionOptions = {}) {
     this.options = options;
     this.budget = options.budget ?? DEFAULT_BUDGET;
-    if (options.kernel) this.kernel = options.kernel;
-    else if (options.boot) this.kernel = options.boot(options);
-    else throw new Error('KdSession needs a kernel or a boot function');
+    if (!options.kernel && !options.boot) this.options = { ...options, boot: bootKernel };
+    this.kernel = options.kernel ?? this.options.boot!(options);
     this.registers = new RegisterAccess(() => this.machine, (name) => this.pseudoRegister(name));
   }
 
@@ -320,6 +320,16 @@ export class KdSession {
         this.halted = 'The target has no runnable thread left; use .reboot to start it again.';
         text = `The process exited${stop.status !== undefined ? ` with status ${fmt.hexN(stop.status, 8)}` : ''}; the processor is idle.`;
         break;
+      case 'halt':
+        info = { kind: 'exited' };
+        this.halted = 'The processor is halted; use .reboot to start the target again.';
+        text = `The processor halted (hlt) with nothing left to wake it.\n${this.currentLocation()}`;
+        break;
+      case 'internal-error':
+        info = { kind: 'exited' };
+        this.halted = 'The emulator stopped on an internal error; use .reboot to start the target again.';
+        text = `Emulator error: ${stop.message}`;
+        break;
       case 'break-in':
         info = { kind: 'break-in', address: this.machine.getReg('rip') };
         text = `${fmt.breakInBanner()}\n${this.currentLocation()}`;
@@ -359,6 +369,11 @@ export class KdSession {
     this.nextDump = null;
     return 'Shutdown occurred...unloading all symbol tables.\nWaiting to reconnect...\nKernel Debugger connection established.';
   }
+}
+
+/** Boots the modeled Windows kernel with the session's mitigation options. */
+export function bootKernel(o: KernelOptions): KernelView {
+  return bootWindows({ smep: o.smep, smap: o.smap, kvaShadow: o.kvaShadow }) as unknown as KernelView;
 }
 
 export const SINGLE_STEP = 0x80000004;

@@ -63,7 +63,11 @@ export type KernelStop =
   | { kind: 'triple-fault' }
   | { kind: 'budget' }
   | { kind: 'break-in' }
-  | { kind: 'exited'; status?: number };
+  | { kind: 'exited'; status?: number }
+  /** HLT with nothing to wake the processor. */
+  | { kind: 'halt' }
+  /** The emulator could not go on (a defect below the debugger); reported, never thrown. */
+  | { kind: 'internal-error'; message: string };
 
 export interface KernelView {
   machine: MachineView;
