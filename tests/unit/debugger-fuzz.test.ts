@@ -4,6 +4,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KdSession } from '../../emulator/src/debugger/session.ts';
+import { bootKernel } from '../../emulator/src/debugger/session.ts';
+import type { KernelView } from '../../emulator/src/debugger/target.ts';
 import { fakeKernel } from './debugger-fake-kernel.ts';
 
 const NAMES = [
@@ -33,27 +35,45 @@ const arbLine = fc.oneof(
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 20 }) },
 );
 
+/** Wraps a kernel so the test sees every resume and its budget. */
+function recording(kernel: KernelView): { kernel: KernelView; resumes: Array<{ budget: number }> } {
+  const resumes: Array<{ budget: number }> = [];
+  const resume = kernel.resume.bind(kernel);
+  kernel.resume = (o) => {
+    resumes.push(o);
+    return resume(o);
+  };
+  return { kernel, resumes };
+}
+
+function fuzz(kernel: KernelView, resumes: Array<{ budget: number }>, budget: number, runs: number, seed: number): void {
+  const session = new KdSession({ kernel, budget, boot: () => recording(bootKernel({})).kernel });
+  let n = 0;
+  fc.assert(
+    fc.property(arbLine, (line) => {
+      if (session.ended) session.ended = false; // keep going after a random `q`
+      const before = resumes.length;
+      const r = session.exec(line);
+      n++;
+      expect(typeof r.output).toBe('string');
+      expect(r.output).not.toMatch(/Internal debugger error|\n\s+at .*\.ts:\d+/);
+      // Each `g` stays within its budget; `t`/`p` counts resume at most 0x1000 times, each
+      // within the single-step allowance.
+      const ran = resumes.slice(before).reduce((a, x) => a + x.budget, 0);
+      expect(ran).toBeLessThanOrEqual(0x1000 * 100_000 + budget);
+    }),
+    { numRuns: runs, seed },
+  );
+  expect(n).toBe(runs);
+}
+
 describe('fuzz: random command lines', () => {
-  it('10,000 lines: output or a WinDbg-style error, no throw, within budget', () => {
+  it('10,000 lines against the modeled kernel: output or a WinDbg-style error, no throw, within budget', () => {
+    const { kernel, resumes } = recording(bootKernel({}));
+    fuzz(kernel, resumes, 2000, 10_000, 0x5eed);
+  });
+  it('10,000 lines against the stand-in kernel (no events, every command path)', () => {
     const kernel = fakeKernel();
-    const budget = 5000;
-    const session = new KdSession({ kernel, budget });
-    let n = 0;
-    fc.assert(
-      fc.property(arbLine, (line) => {
-        if (session.ended) session.ended = false; // keep going after a random `q`
-        const before = kernel.resumes.length;
-        const r = session.exec(line);
-        n++;
-        expect(typeof r.output).toBe('string');
-        expect(r.output).not.toMatch(/Internal debugger error|\n\s+at .*\.ts:\d+/);
-        const ran = kernel.resumes.slice(before).reduce((a, x) => a + x.budget, 0);
-        // A `t`/`p` count or `g` may resume several times; each `g` stays within its budget, each
-        // step within the kernel's single-step allowance.
-        expect(ran).toBeLessThanOrEqual(0x1000 * 100_000 + budget);
-      }),
-      { numRuns: 10_000, seed: 0x5eed },
-    );
-    expect(n).toBe(10_000);
+    fuzz(kernel, kernel.resumes, 5000, 10_000, 0xfeed);
   });
 });
