@@ -149,6 +149,29 @@ describe('the system-call loop', () => {
     expect(rax).toBe(0xc000001cn);
   });
 
+  it('with KUSER_SHARED_DATA.SystemCall = 1 the stubs take int 2Eh, and the services still answer', () => {
+    for (const o of [{}, { kvaShadow: true }]) {
+      const k = bootWindows(o);
+      k.machine.writeVirtual(0xfffff78000000308n, [1]);                 // kernel alias, writable
+      const statuses: bigint[] = [];
+      k.cpu.addHook(sym(k, 'ntdll!NtClose') + 0x17n, (m) => { statuses.push(m.getReg('rax')); });
+      expect(k.resume({ budget: 5000 }).kind).toBe('budget');
+      const ints = k.cpu.events.events.filter((e) => e.kind === 'exception-delivered' && e.vector === 0x2e);
+      expect(ints.length).toBeGreaterThan(3);
+      expect(ints[0]).toMatchObject({ fromCpl: 3, toCpl: 0, stack: 'rsp0' });
+      expect(statuses[0]).toBe(0xc0000008n);
+    }
+  });
+
+  it('SMAP: the kernel reaches the caller\'s buffer only because it sets AC (KeSmapEnabled)', () => {
+    const k = bootWindows({ smap: true });
+    k.machine.writeVirtual(sym(k, 'nt!KeSmapEnabled'), [0]);            // as if nt did not know
+    const stop = k.resume({ budget: 10_000 }) as Extract<KernelStop, { kind: 'bugcheck' }>;
+    const pf = k.cpu.events.events.find((e) => e.kind === 'exception-raised' && e.vector === 14);
+    expect(pf).toMatchObject({ errorCode: 3 });                         // P=1, W=1, supervisor
+    expect([stop.kind, stop.code, stop.args[0]]).toEqual(['bugcheck', 0x3b, 0xc0000005n]);
+  });
+
   it('NtQuerySystemTime stores KUSER_SHARED_DATA.SystemTime into the caller\'s buffer', () => {
     const k = bootWindows();
     const seen = watchFirstSyscall(k);
