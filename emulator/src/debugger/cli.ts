@@ -110,7 +110,9 @@ export function runBatch(session: KdSession, commands: string): void {
 
 export function jsonReport(session: KdSession): string {
   const r = session.registerFile();
-  const registers = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? hex16(v) : v.toString(16).padStart(4, '0')]));
+  const registers = Object.fromEntries(
+    Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? (k === 'efl' ? hex16(v).slice(8) : hex16(v)) : v.toString(16).padStart(4, '0')]),
+  );
   const machineEvents = session.machine.events?.events ?? [];
   return JSON.stringify(
     {
@@ -152,7 +154,7 @@ function interactive(options: CliOptions): void {
   const flag = new SharedArrayBuffer(4);
   const interrupt = new Int32Array(flag);
   const worker = new Worker(new URL(import.meta.url), { workerData: { options, flag } satisfies WorkerInit });
-  const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: PROMPT, historySize: 500, terminal: process.stdin.isTTY });
+  const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: PROMPT, historySize: 500, terminal: true });
   let busy = true;
   const pending: string[] = [];
   const send = () => {
@@ -170,7 +172,6 @@ function interactive(options: CliOptions): void {
   });
   worker.on('error', (e) => { console.error(`kd: ${e.message}`); process.exitCode = 1; rl.close(); });
   rl.on('line', (line) => {
-    if (!process.stdin.isTTY) console.log(PROMPT + line);
     pending.push(line);
     if (!busy) send();
   });
@@ -191,7 +192,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (parsed.commands === undefined) {
+  if (parsed.commands === undefined && process.stdin.isTTY) {
     interactive(parsed);
     return 0;
   }
@@ -201,6 +202,16 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     console.error(`kd: the target could not be started: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
+  }
+  if (parsed.commands === undefined) {
+    // Commands piped in: run them one line at a time, like typing them, and print the transcript.
+    const rl = createInterface({ input: process.stdin, terminal: false });
+    for await (const line of rl) {
+      if (session.ended) break;
+      session.exec(line);
+    }
+    process.stdout.write(session.transcript());
+    return 0;
   }
   runBatch(session, parsed.commands);
   process.stdout.write(parsed.json ? `${jsonReport(session)}\n` : session.transcript());
