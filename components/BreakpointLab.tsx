@@ -63,7 +63,7 @@ function Lab({ data }: { data: LabData }) {
   useEffect(() => {
     setLive(true);
     const read = readHash(location.hash);
-    if (reportsRefusal(read, data.id, root.current)) {
+    if (reportsRefusal(read, data.id)) {
       setNotice(`This link's widget state was refused: ${read.kind === 'refused' ? read.reason : ''}. The lab starts empty.`);
       return;
     }

@@ -96,7 +96,7 @@ export default function EventChain(props: { events: CompactEvent[]; title?: stri
   }
   if (links.length === 0) return null;
   return (
-    <section class="event-chain" aria-label={props.title ?? 'How the processor got here'}>
+    <div class="event-chain">
       <h4 class="event-chain-title">{props.title ?? 'How the processor got here'}</h4>
       <ol>
         {links.map(({ e, text }, i) => (
@@ -106,6 +106,6 @@ export default function EventChain(props: { events: CompactEvent[]; title?: stri
           </li>
         ))}
       </ol>
-    </section>
+    </div>
   );
 }

@@ -89,7 +89,7 @@ function KdWidget({ trace }: { trace: Trace }) {
   useEffect(() => {
     setLive(true);
     const read = readHash(location.hash);
-    if (reportsRefusal(read, trace.id, root.current)) {
+    if (reportsRefusal(read, trace.id)) {
       setNotice(`This link's widget state was refused: ${read.kind === 'refused' ? read.reason : ''}.`);
       return;
     }

@@ -83,7 +83,7 @@ function StepperWidget({ data }: { data: StepperData }) {
   useEffect(() => {
     setLive(true);
     const read = readHash(location.hash);
-    if (reportsRefusal(read, data.id, root.current)) {
+    if (reportsRefusal(read, data.id)) {
       setNotice(`This link's widget state was refused: ${read.kind === 'refused' ? read.reason : ''}. The stepper starts at ${data.from}.`);
       return;
     }

@@ -50,12 +50,18 @@ export function setHash(hash: string): void {
   if (typeof history !== 'undefined' && location.hash !== hash) history.replaceState(null, '', hash);
 }
 
-/** Whether a refused hash should be reported by this widget: the one it names, or else the first
- *  live widget of the page. */
-export function reportsRefusal(read: HashRead, id: string, root: Element | null): boolean {
+/** A refusal not addressed to one widget is reported once per page, by the first widget that
+ *  hydrates (widgets hydrate as they come into view). */
+let generalRefusalReported = false;
+
+/** Whether a refused hash should be reported by this widget: the one it names, or, when the hash
+ *  names no valid widget, the first widget to ask. */
+export function reportsRefusal(read: HashRead, id: string): boolean {
   if (read.kind !== 'refused') return false;
   if (read.id) return read.id === id;
-  return !!root && document.querySelector('[data-live-widget]') === root;
+  if (generalRefusalReported) return false;
+  generalRefusalReported = true;
+  return true;
 }
 
 /** A comma-separated list of hex offsets (`0,15`) -> numbers, or null if malformed. */
