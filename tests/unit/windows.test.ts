@@ -17,6 +17,7 @@ function q(k: Kernel, va: bigint): bigint {
   for (let i = 7; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
   return v;
 }
+const toHex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 const sym = (k: Kernel, name: string) => {
   const a = k.symbols.resolve(name);
   if (a === undefined) throw new Error(`no symbol ${name}`);
@@ -44,7 +45,7 @@ describe('boot', () => {
   it('KiSystemCall64 starts with the seed\'s four instructions, byte for byte', () => {
     const k = bootWindows();
     const bytes = k.cpu.readVirtual(sym(k, 'nt!KiSystemCall64'), 0x17)!;
-    const hex = Buffer.from(bytes).toString('hex');
+    const hex = toHex(bytes);
     expect(hex).toBe('0f01f8' + '654889242510000000' + '65488b2425a8010000' + '6a2b');
     // Independent decode (iced-x86): four instructions at +0, +3, +0Ch, +15h.
     const dec = new iced.Decoder(64, bytes, iced.DecoderOptions.None);
@@ -56,13 +57,13 @@ describe('boot', () => {
 
   it('ntdll stubs have the 17134 shape and bytes (NtTerminateProcess, service 2Ch)', () => {
     const k = bootWindows();
-    const hex = Buffer.from(k.machine.readVirtual(sym(k, 'ntdll!NtTerminateProcess'), 0x18)!).toString('hex');
+    const hex = toHex(k.machine.readVirtual(sym(k, 'ntdll!NtTerminateProcess'), 0x18)!);
     expect(hex).toBe('4c8bd1' + 'b82c000000' + 'f604250803fe7f01' + '7503' + '0f05' + 'c3' + 'cd2e' + 'c3');
   });
 
   it('the KVA-shadow entry matches the published listing through +2Dh', () => {
     const k = bootWindows({ kvaShadow: true });
-    const hex = Buffer.from(k.cpu.readVirtual(sym(k, 'nt!KiSystemCall64Shadow'), 0x2f)!).toString('hex');
+    const hex = toHex(k.cpu.readVirtual(sym(k, 'nt!KiSystemCall64Shadow'), 0x2f)!);
     expect(hex).toBe('0f01f8' + '654889242510900000' + '65488b2425009000' + '00' + '650fba242518900000' + '01' +
       '7203' + '0f22dc' + '65488b2425089000' + '00' + '6a2b');
   });
@@ -143,7 +144,7 @@ describe('the system-call loop', () => {
     let rax: bigint | null = null;
     // The program's direct `syscall` returns to the `jmp MainLoop` after it.
     const bytes = k.cpu.readVirtual(after, 0x60)!;
-    const i = Buffer.from(bytes).indexOf(Buffer.from([0x0f, 0x05]));
+    const i = bytes.findIndex((b, j) => b === 0x0f && bytes[j + 1] === 0x05);
     k.cpu.addHook(after + BigInt(i + 2), (m) => { if (rax === null) rax = m.getReg('rax'); });
     k.resume({ budget: 3000 });
     expect(rax).toBe(0xc000001cn);

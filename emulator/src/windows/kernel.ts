@@ -185,7 +185,7 @@ export class Kernel {
   }
 
   private finish(stop: KernelStop): KernelStop {
-    if (this.stepping && stop.kind === 'debug-break') {
+    if (this.stepping) {
       this.machine.setReg('rflags', this.machine.getReg('rflags') & ~TF_FLAG);
       this.stepping = false;
     }
