@@ -180,6 +180,48 @@ describe('bp nt!KiSystemCall64; g', () => {
   }
 });
 
+describe('run control on the modeled kernel', () => {
+  it('t goes through the kernel\'s #DB path: TF set, #DB delivered, one instruction retired', () => {
+    const { s, cpu } = open({});
+    s.exec('bp nt!KiSystemCall64+0x15');
+    s.exec('g');
+    const from = s.registers.get('rip')!;
+    const len = s.disassemble(from).length;
+    const before = cpu.events.total;
+    const r = s.exec('t');
+    expect(r.stop).toMatchObject({ kind: 'step', address: from + BigInt(len) });
+    expect(s.registers.get('rip')).toBe(from + BigInt(len));
+    const events = cpu.events.since(before);
+    expect(events.some((e) => e.kind === 'exception-delivered' && e.vector === 1)).toBe(true);
+    // TF is not left set in the context the user sees.
+    expect(s.registers.get('tf')).toBe(0n);
+    expect(r.output.split('\n')[0].startsWith('rax=')).toBe(true);
+  });
+
+  it('gu from ntdll!NtClose returns to the caller: rip = the return address on the stack', () => {
+    const { s } = open({});
+    s.exec('bp ntdll!NtClose');
+    s.exec('g');
+    const ret = s.readQword(s.registers.get('rsp')!)!;
+    s.exec('bc *');
+    const r = s.exec('gu');
+    expect(r.stop).toMatchObject({ kind: 'step', address: ret });
+    expect(s.registers.get('rip')).toBe(ret);
+  });
+
+  it('a fault while delivering #DF (its gate cleared with eq) is a triple fault, not a bug check', () => {
+    const { s, cpu } = open({});
+    const idt = s.readQword(s.kpcr() + field(s, '_KPCR', 'IdtBase'))!;
+    expect(s.exec(`eq ${(idt + 0x80n).toString(16)} 0 0`).output).toBe('');
+    s.exec('bp nt!KiSystemCall64');
+    const before = cpu.events.total;
+    const r = s.exec('g');
+    expect(r.stop?.kind).toBe('triple-fault');
+    expect(cpu.events.since(before).some((e) => e.kind === 'triple-fault')).toBe(true);
+    expect(s.exec('g').output).toContain('.reboot');
+  });
+});
+
 describe('determinism', () => {
   it('the same commands on the same options give the same transcript byte for byte', () => {
     const cmds = ['rdmsr c0000082', 'u nt!KiSystemCall64 L4', 'bp nt!KiSystemCall64+0x15', 'g', 'r', 'k', 't', 'p', 'bl', 'q'];

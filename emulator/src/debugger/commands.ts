@@ -403,8 +403,12 @@ function analyze(s: KdSession, args: string): string {
   if (args.trim() === '-v') {
     const stack = frames.map((f) => `${fmt.addr64(f.childSp)} ${fmt.addr64(f.retAddr)}     : ${f.args.map(fmt.addr64).join(' ')} : ${s.symbolize(f.pc) ?? `0x${fmt.addr64(f.pc)}`}`);
     // The failing code is the first frame that is not the bug-check machinery itself.
-    const culprit = frames.map((f) => s.kernel.symbols.nearest(f.pc)?.name).find((n) => n && !/KeBugCheck|DbgBreakPoint/.test(n));
-    return fmt.analyzeReport(bc, { stack, symbol: culprit });
+    // SYMBOL_NAME is `module!function+offset` with the offset in bare hex.
+    const culprit = frames
+      .map((f) => ({ f, near: s.kernel.symbols.nearest(f.pc) }))
+      .find(({ near }) => near && !/KeBugCheck|DbgBreakPoint/.test(near.name));
+    const symbol = culprit?.near ? `${culprit.near.name}${culprit.f.pc === culprit.near.address ? '' : `+${(culprit.f.pc - culprit.near.address).toString(16)}`}` : undefined;
+    return fmt.analyzeReport(bc, { stack, symbol, bucketSymbol: culprit?.near?.name });
   }
   const stars = '*'.repeat(79);
   const blank = `*${' '.repeat(77)}*`;

@@ -285,7 +285,7 @@ const BLANK_BOX = `*${' '.repeat(77)}*`;
 
 /** The `!analyze -v` report: the banner, the name and code, the arguments with their meaning,
  *  and the Debugging Details keys. */
-export function analyzeReport(bc: BugCheck, details: { stack: string[]; symbol?: string; process?: string }): string {
+export function analyzeReport(bc: BugCheck, details: { stack: string[]; symbol?: string; bucketSymbol?: string; process?: string }): string {
   const info = BUGCHECKS[bc.code];
   const meanings = info?.args(bc.args[0]) ?? [];
   const lines = [
@@ -311,7 +311,8 @@ export function analyzeReport(bc: BugCheck, details: { stack: string[]; symbol?:
   if (details.process) lines.push(`PROCESS_NAME:  ${details.process}`, '');
   lines.push('STACK_TEXT:  ', ...details.stack, '');
   const sym = details.symbol ?? 'nt!KeBugCheckEx';
-  const bucket = bc.code === 0x7f ? `0x7f_${bc.args[0].toString(16)}_${sym}` : `0x${bc.code.toString(16)}_${sym}`;
+  const bsym = details.bucketSymbol ?? sym;
+  const bucket = bc.code === 0x7f ? `0x7f_${bc.args[0].toString(16)}_${bsym}` : `0x${bc.code.toString(16)}_${bsym}`;
   lines.push(
     `SYMBOL_NAME:  ${sym}`, '',
     'MODULE_NAME: nt', '',
