@@ -13,7 +13,8 @@ export async function publishedChapters(): Promise<Chapter[]> {
   for (let i = 1; i < all.length; i++) {
     if (all[i].data.order === all[i - 1].data.order) {
       throw new Error(
-        `Chapters "${all[i - 1].id}" and "${all[i].id}" both have order ${all[i].data.order}; ` +
+        `${all[i - 1].filePath ?? all[i - 1].id} and ${all[i].filePath ?? all[i].id} both have ` +
+          `order ${all[i].data.order}; ` +
           'give each chapter its own position in the frontmatter field "order".',
       );
     }
