@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { KdSession } from '../../emulator/src/debugger/session.ts';
 import { layout } from '../../emulator/src/windows/index.ts';
+import { addr64 } from '../../emulator/src/debugger/format.ts';
 import type { CpuEvent } from '../../emulator/src/cpu/events.ts';
 
 // The seed's four instructions (issue 5): offset and bytes.
@@ -219,6 +220,25 @@ describe('run control on the modeled kernel', () => {
     expect(r.stop?.kind).toBe('triple-fault');
     expect(cpu.events.since(before).some((e) => e.kind === 'triple-fault')).toBe(true);
     expect(s.exec('g').output).toContain('.reboot');
+  });
+});
+
+describe('k across the system-call trap frame', () => {
+  it('from nt!NtClose back through the _KTRAP_FRAME at RspBase-190h to ntdll and the program', () => {
+    const { s } = open({});
+    s.exec('bp nt!NtClose');
+    s.exec('g');
+    const prcb = s.kpcr() + field(s, '_KPCR', 'Prcb');
+    const trapFrame = q(s, prcb + field(s, '_KPRCB', 'RspBase')) - 0x190n;
+    const frames = s.walk();
+    const crossing = frames.find((f) => f.trapFrame !== undefined)!;
+    expect(crossing.trapFrame).toBe(trapFrame);
+    expect(crossing.retAddr).toBe(q(s, trapFrame + field(s, '_KTRAP_FRAME', 'Rip')));
+    const next = frames[frames.indexOf(crossing) + 1];
+    expect(next.childSp).toBe(q(s, trapFrame + field(s, '_KTRAP_FRAME', 'Rsp')));
+    const out = s.exec('k').output;
+    expect(out).toContain(`(TrapFrame @ ${addr64(trapFrame)})`);
+    expect(out).toMatch(/ntdll!NtClose\+0x14\n.*svcloop!wmain\+0x/);
   });
 });
 

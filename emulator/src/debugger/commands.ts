@@ -267,7 +267,7 @@ function stackCommand(withArgs: boolean) {
     if (a !== '') max = Math.max(1, Math.min(0x100, Number(oneValue(s, a, ctx))));
     const frames = s.walk(max).map((f) => ({
       childSp: f.childSp, retAddr: f.retAddr, args: f.args,
-      callSite: s.symbolize(f.pc) ?? `0x${fmt.addr64(f.pc)}`,
+      callSite: (s.symbolize(f.pc) ?? `0x${fmt.addr64(f.pc)}`) + (f.trapFrame !== undefined ? ` (TrapFrame @ ${fmt.addr64(f.trapFrame)})` : ''),
     }));
     return fmt.stackTrace(frames, withArgs);
   };

@@ -381,7 +381,11 @@ export const BREAKPOINT = 0x80000003;
 
 function walkStackFor(s: KdSession, max?: number) {
   const m = s.machine;
-  return walkStack(m, m.getReg('rip'), m.getReg('rsp'), (a) => s.isCode(a), max);
+  const tf = s.kernel.structs._KTRAP_FRAME?.fields;
+  const at = (name: string) => tf?.find((f) => f.name === name)?.offset;
+  const rip = at('Rip'), rsp = at('Rsp'), segCs = at('SegCs');
+  const layout = rip !== undefined && rsp !== undefined && segCs !== undefined ? { rip, rsp, segCs } : undefined;
+  return walkStack(m, m.getReg('rip'), m.getReg('rsp'), (a) => s.isCode(a), max, layout);
 }
 
 /** Splits a line at `;` into commands, keeping each one's offset in the line. */

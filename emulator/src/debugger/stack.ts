@@ -3,6 +3,10 @@
 // value that points just after a CALL instruction inside a known module (SDM Vol. 2A "CALL":
 // the pushed return address is the address of the next instruction). That value is the frame's
 // return address; the slot after it is the caller's Child-SP.
+// A system call leaves no CALL behind: SYSCALL saved the user RIP (the instruction after it) and
+// the kernel entry stored it, with the user RSP and CS, in a _KTRAP_FRAME (SDM Vol. 2B SYSCALL).
+// A value that follows a `syscall` and sits in the Rip slot of a frame whose SegCs is a user
+// selector (RPL 3) is taken as that machine frame: the caller's stack pointer is the frame's Rsp.
 
 import type { MachineView } from './target.ts';
 
@@ -11,7 +15,12 @@ export interface WalkedFrame {
   pc: bigint;
   retAddr: bigint;
   args: [bigint, bigint, bigint, bigint];
+  /** Address of the _KTRAP_FRAME this frame returns through, when it returns to user mode. */
+  trapFrame?: bigint;
 }
+
+/** _KTRAP_FRAME offsets of Rip, Rsp and SegCs (from the modeled build's struct layout). */
+export interface TrapFrameLayout { rip: number; rsp: number; segCs: number }
 
 const MASK64 = (1n << 64n) - 1n;
 /** How far above a frame's stack pointer a return address is looked for. */
@@ -40,8 +49,14 @@ export function followsCall(m: MachineView, ret: bigint): boolean {
   return false;
 }
 
+function followsSyscall(m: MachineView, ret: bigint): boolean {
+  const b = m.readVirtual((ret - 2n) & MASK64, 2);
+  return b !== null && b[0] === 0x0f && b[1] === 0x05;
+}
+
 export function walkStack(
   m: MachineView, rip: bigint, rsp: bigint, isCode: (a: bigint) => boolean, maxFrames = MAX_FRAMES,
+  trap?: TrapFrameLayout,
 ): WalkedFrame[] {
   const frames: WalkedFrame[] = [];
   let pc = rip;
@@ -49,20 +64,32 @@ export function walkStack(
   for (let n = 0; n < maxFrames; n++) {
     let ret = 0n;
     let slot: bigint | undefined;
+    let trapFrame: bigint | undefined;
     for (let off = 0n; off < BigInt(SCAN_BYTES); off += 8n) {
       const v = qword(m, sp + off);
       if (v === undefined) break;
-      if (v !== 0n && isCode(v) && followsCall(m, v)) {
+      if (v === 0n || !isCode(v)) continue;
+      if (followsCall(m, v)) {
         ret = v;
         slot = sp + off;
         break;
       }
+      if (trap && followsSyscall(m, v)) {
+        const frame = sp + off - BigInt(trap.rip);
+        const cs = qword(m, frame + BigInt(trap.segCs));
+        if (cs !== undefined && (cs & 3n) === 3n) {
+          ret = v;
+          slot = sp + off;
+          trapFrame = frame;
+          break;
+        }
+      }
     }
     const args = [8n, 16n, 24n, 32n].map((o) => (slot !== undefined ? qword(m, slot + o) : qword(m, sp + o)) ?? 0n) as [bigint, bigint, bigint, bigint];
-    frames.push({ childSp: sp, pc, retAddr: ret, args });
+    frames.push({ childSp: sp, pc, retAddr: ret, args, trapFrame });
     if (slot === undefined) break;
     pc = ret;
-    sp = (slot + 8n) & MASK64;
+    sp = trapFrame !== undefined ? (qword(m, trapFrame + BigInt(trap!.rsp)) ?? 0n) : (slot + 8n) & MASK64;
   }
   return frames;
 }
