@@ -1,0 +1,29 @@
+// The answer of a "predict, then run" question, computed when the page is built: the same
+// commands run on the modeled kernel, and the outcome is sorted into the three choices a reader
+// gets. Runs only on the server (imported by chapters, never by a hydrated widget).
+import { runScenario } from '../../emulator/src/scenario/index.ts';
+import type { ScenarioOptions } from '../../emulator/src/scenario/trace.ts';
+import { outcomeSentence } from '../Transcript.tsx';
+
+export type PredictChoice = 'break' | 'bugcheck' | 'nothing';
+
+export interface PredictAnswer {
+  choice: PredictChoice;
+  /** The emulator's outcome in one sentence (the same words the widgets use). */
+  sentence: string;
+  /** What was run, so that a test can run it again and compare. */
+  commands: string[];
+  options: ScenarioOptions;
+}
+
+/** Sorts an outcome kind into the reader's three choices. A triple fault also takes the machine down. */
+export function choiceOf(kind: string): PredictChoice {
+  if (kind === 'break' || kind === 'step' || kind === 'break-in') return 'break';
+  if (kind === 'bugcheck' || kind === 'triple-fault') return 'bugcheck';
+  return 'nothing';
+}
+
+export function predictAnswer(commands: string[], options: ScenarioOptions = {}): PredictAnswer {
+  const trace = runScenario({ id: 'predict', options, commands });
+  return { choice: choiceOf(trace.outcome.kind), sentence: outcomeSentence(trace), commands, options };
+}
