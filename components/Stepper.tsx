@@ -55,6 +55,7 @@ function StepperWidget({ data }: { data: StepperData }) {
     setBusy(true);
     try {
       const s = await ensure();
+      performance.mark('stepper-step-start');
       const before = s.view();
       let message: string | null = null;
       let nextOps = ops;
@@ -66,6 +67,7 @@ function StepperWidget({ data }: { data: StepperData }) {
         nextOps = ops + op;
       }
       const v = s.view();
+      performance.measure('stepper-step', 'stepper-step-start');
       setPrev(before);
       setView(v);
       setOps(nextOps);

@@ -5,3 +5,7 @@ export { runScenarioWith, openSession, traceSession, outcomeOf, transcriptText, 
 export { describeOutcome } from '../../emulator/src/scenario/claims.ts';
 export { CpuStepper } from '../../emulator/src/scenario/cpu-stepper.ts';
 export { PROMPT } from '../../emulator/src/debugger/session.ts';
+import { recyclingBoot } from '../../emulator/src/scenario/boot-cache.ts';
+import { bootModeledWindows as boot } from '../../emulator/src/scenario/index.ts';
+/** The lab's runs are synchronous: each may reuse the booted kernel (restored to its boot state). */
+export const labBoot = recyclingBoot(boot);

@@ -119,3 +119,15 @@ describe('claim language', () => {
     expect(normalizeSymbol('nt!KiSystemCall64')).toBe(normalizeSymbol('nt!KiSystemCall64+0x0'));
   });
 });
+
+describe('recycling boot', () => {
+  it('gives the same traces as fresh boots, run after run', async () => {
+    const { recyclingBoot } = await import('../../emulator/src/scenario/boot-cache.ts');
+    const { bootModeledWindows, runScenarioWith } = await import('../../emulator/src/scenario/index.ts');
+    const boot = recyclingBoot(bootModeledWindows);
+    const scenarios: Scenario[] = [at0, at15, at0, { id: 'steps', commands: ['bp nt!KiSystemCall64+0x15', 'g', 't', 't', 'r'] }, at15];
+    for (const s of scenarios) {
+      expect(JSON.stringify(runScenarioWith(s, boot))).toBe(JSON.stringify(runScenarioWith(s, bootModeledWindows)));
+    }
+  });
+});
