@@ -197,6 +197,21 @@ describe('single-line outputs', () => {
     expect(out[3]).toBe('\t    NtTib.StackBase: 0000000000000002');
     expect(out[5]).toBe('\t               Prcb: 0000000000000003');
   });
+  it('!idt: header, vector in 2 hex digits and a TAB, handler in 16 digits, IST stack in uppercase', () => {
+    const out = f.idtReport(0xfffff80319e0c000n, [
+      { vector: 3, handler: 0xfffff8031b201341n, symbol: 'nt!KiBreakpointTrap' },
+      { vector: 8, handler: 0xfffff8031b201692n, symbol: 'nt!KiDoubleFaultAbort', stack: 0xfffff80319e18000n },
+    ]).split('\n');
+    expect(out[0]).toBe('Dumping IDT: fffff80319e0c000');
+    expect(out[1]).toBe('');
+    expect(out[2]).toBe('03:\tfffff8031b201341 nt!KiBreakpointTrap');
+    expect(out[3]).toBe('08:\tfffff8031b201692 nt!KiDoubleFaultAbort\tStack = 0xFFFFF80319E18000');
+  });
+  it('break-in: the exception line, then a 79-column box in our own words', () => {
+    const lines = f.breakInBanner().split('\n');
+    expect(lines[0]).toBe('Break instruction exception - code 80000003 (first chance)');
+    for (const l of lines.slice(1)) expect(l.length).toBe(79);
+  });
   it('dt: +0x offset in 3+ digits, name padded to 16', () => {
     expect(f.structLines([{ offset: 0, name: 'NtTib', type: '_NT_TIB' }, { offset: 0x51, name: 'SecondLevelCacheAssociativity', type: 'UChar' }, { offset: 0x2e80, name: 'X', type: 'Uint8B' }]))
       .toBe('   +0x000 NtTib            : _NT_TIB\n   +0x051 SecondLevelCacheAssociativity : UChar\n   +0x2e80 X                : Uint8B');

@@ -234,6 +234,7 @@ export class KdSession {
     if (blocked) return blocked;
     if (options.tempAt !== undefined) this.breakpoints.addTemporary(options.tempAt);
     try {
+      this.skipHardcodedBreak();
       const rip = this.machine.getReg('rip');
       const out: string[] = [];
       // Resuming from a breakpoint: execute the original instruction first (with its byte
@@ -269,10 +270,24 @@ export class KdSession {
     }
   }
 
+  /**
+   * Continuing from an `int 3` that is in the code (not one of ours, whose bytes are out while
+   * the target is stopped): Windows' KdpTrap moves the context's RIP past the one-byte `int 3`
+   * when the debugger left it unchanged, so the target does not break on it again.
+   */
+  private skipHardcodedBreak(): void {
+    const last = this.lastStop;
+    if (!last || last.kind !== 'break' || last.breakpoint !== null || last.code !== BREAKPOINT) return;
+    const rip = this.machine.getReg('rip');
+    if (rip !== last.address || this.machine.readVirtual(rip, 1)?.[0] !== 0xcc) return;
+    this.machine.setReg('rip', rip + 1n);
+  }
+
   /** One instruction through the kernel's single-step path (TF set, #DB reported). */
   step(): string {
     const blocked = this.checkRunnable();
     if (blocked) return blocked;
+    this.skipHardcodedBreak();
     const stop = this.kernel.resume({ budget: STEP_BUDGET, singleStep: true });
     return this.report(stop, 't');
   }
