@@ -223,6 +223,38 @@ describe('run control on the modeled kernel', () => {
   });
 });
 
+describe('stepping over calls and int 3 in the code', () => {
+  it('p over the dispatcher\'s call r10 runs the service and stops after the call', () => {
+    const { s, cpu } = open({});
+    // The dispatcher's call to the service routine (found by listing, not typed in).
+    const listing = s.exec('u nt!KiSystemServiceRepeat L10').output.split('\n');
+    const callLine = listing.find((l) => / call {4}r10$/.test(l))!;
+    const callAt = BigInt(`0x${callLine.split(' ')[0].replace('`', '')}`);
+    s.exec(`bp ${callAt.toString(16)}`);
+    s.exec('g');
+    s.exec('bc *');
+    const len = s.disassemble(callAt).length;
+    const before = cpu.events.total;
+    const r = s.exec('p');
+    expect(r.stop).toMatchObject({ kind: 'step', address: callAt + BigInt(len) });
+    expect(s.registers.get('rip')).toBe(callAt + BigInt(len));
+    // The service ran in between; the stop came from the one-shot int 3 after the call, through
+    // the kernel's #BP path.
+    expect(cpu.events.since(before).some((e) => e.kind === 'exception-delivered' && e.vector === 3)).toBe(true);
+  });
+
+  it('g after an int 3 written with eb continues past it and breaks on it again next time', () => {
+    const { s } = open({});
+    const at = s.kernel.symbols.resolve('ntdll!NtClose')!;
+    s.exec('eb ntdll!NtClose cc');
+    const first = s.exec('g');
+    expect(first.stop).toMatchObject({ kind: 'break', breakpoint: null, address: at, code: 0x80000003 });
+    expect(first.output.split('\n')[0]).toBe('Break instruction exception - code 80000003 (first chance)');
+    const second = s.exec('g');
+    expect(second.stop).toMatchObject({ kind: 'break', breakpoint: null, address: at });
+  });
+});
+
 describe('k across the system-call trap frame', () => {
   it('from nt!NtClose back through the _KTRAP_FRAME at RspBase-190h to ntdll and the program', () => {
     const { s } = open({});
