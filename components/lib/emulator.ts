@@ -9,3 +9,4 @@ import { recyclingBoot } from '../../emulator/src/scenario/boot-cache.ts';
 import { bootModeledWindows as boot } from '../../emulator/src/scenario/index.ts';
 /** The lab's runs are synchronous: each may reuse the booted kernel (restored to its boot state). */
 export const labBoot = recyclingBoot(boot);
+export { runProgramWith } from '../../emulator/src/scenario/program.ts';

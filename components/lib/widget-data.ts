@@ -38,6 +38,18 @@ export interface StepperData {
   claims: Array<{ step: number; claim: string }>;
 }
 
+export interface ProgramData {
+  id: string;
+  options: ScenarioOptions;
+  version: string;
+  source: string;
+  breakpoints: string[];
+  budget?: number;
+  /** The run the build made (and checked against `claim`). */
+  trace: Trace;
+  claim?: string;
+}
+
 /** Parses a widget's JSON prop; a widget given something else says so instead of crashing. */
 export function parseProp<T>(json: unknown, what: string): { ok: true; value: T } | { ok: false; message: string } {
   if (typeof json !== 'string') return { ok: false, message: `This ${what} was built without its data.` };

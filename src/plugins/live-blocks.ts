@@ -28,7 +28,8 @@ import { checkClaim, claimExpressions, describeClaim, parseClaim, type Claim } f
 import { runScenarioWith, transcriptText, stripPrompt, EMULATOR_VERSION, type BootKernel, type Scenario } from '../../emulator/src/scenario/run.ts';
 import type { ScenarioOptions, Trace } from '../../emulator/src/scenario/trace.ts';
 import { CpuStepper, type StepView } from '../../emulator/src/scenario/cpu-stepper.ts';
-import type { LabData, LabRow, StepperData } from '../../components/lib/widget-data.ts';
+import { runProgramWith } from '../../emulator/src/scenario/program.ts';
+import type { LabData, LabRow, ProgramData, StepperData } from '../../components/lib/widget-data.ts';
 
 type MdNode = {
   type: string;
@@ -165,7 +166,7 @@ function importNode(local: string, file: string): MdNode {
 }
 
 /** Local names in the chapter's module (prefixed so they never clash with an author's imports). */
-const WIDGETS = { LiveKdSession: 'KdSession.tsx', LiveBreakpointLab: 'BreakpointLab.tsx', LiveStepper: 'Stepper.tsx' } as const;
+const WIDGETS = { LiveKdSession: 'KdSession.tsx', LiveBreakpointLab: 'BreakpointLab.tsx', LiveStepper: 'Stepper.tsx', LiveRunBlock: 'RunBlock.tsx' } as const;
 type WidgetName = keyof typeof WIDGETS;
 
 export function stepperViews(boot: BootKernel, options: ScenarioOptions, from: string, steps: number): { stepper: CpuStepper; views: StepView[] } {
@@ -191,6 +192,29 @@ export default function remarkLiveBlocks(options: LiveBlocksOptions = {}) {
     let n = 0;
 
     const transform = async (node: MdNode): Promise<MdNode | null> => {
+      if (node.type === 'code' && (node.lang === 'asm' || node.lang === 'x86asm') && node.meta && /^run\b/.test(node.meta.trim())) {
+        n++;
+        const meta = parseMeta(node.meta.trim().slice(3));
+        const fence = node.position?.start.line ?? 0;
+        const where = `${chapter}:${fence || '?'} (\`\`\`${node.lang} run block ${n})`;
+        const opts = optionsFrom(meta);
+        const id = blockId(meta, file, n, 'asm');
+        const claimText = meta.get('claim');
+        const claim = claimText ? readClaim(where, claimText) : undefined;
+        const breakpoints = (meta.get('bp') ?? '').split(',').map((b) => b.trim()).filter(Boolean);
+        const budget = meta.has('budget') ? Number(meta.get('budget')) : undefined;
+        if (budget !== undefined && (!Number.isInteger(budget) || budget < 1 || budget > 10_000_000)) throw new BlockError(where, `budget=${meta.get('budget')} should be a whole number of instructions up to 10000000.`);
+        const source = node.value ?? '';
+        const result = runProgramWith({ id, options: opts, source, breakpoints, budget, claim }, await getBoot());
+        if (!result.ok) {
+          const e = result.error;
+          throw new BlockError(`${chapter}:${fence ? fence + e.line : '?'} (\`\`\`${node.lang} run block ${n}, line ${e.line} of the block)`, `the assembler refuses it: ${e.message}\n    ${e.text}\n    ${' '.repeat(Math.max(0, e.column - 1))}^`);
+        }
+        if (claim) check(where, result.trace, claim, `${node.lang} run`);
+        const data: ProgramData = { id, options: opts, version: EMULATOR_VERSION, source, breakpoints, ...(budget ? { budget } : {}), trace: result.trace, ...(claim ? { claim: describeClaim(claim) } : {}) };
+        used.add('LiveRunBlock');
+        return jsxWidget('LiveRunBlock', { program: JSON.stringify(data) });
+      }
       if (node.type !== 'code' || node.lang !== 'windbg' || !node.meta) return null;
       const words = node.meta.trim().split(/\s+/);
       const kind = words[0];

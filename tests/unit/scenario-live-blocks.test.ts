@@ -44,9 +44,15 @@ describe('```windbg blocks computed at build time', () => {
     expect(code).toContain('msr[c0000082] = fffff803`');
     // Widgets are islands Astro hydrates (client:visible on an imported component).
     const names = meta.hydratedComponents.map((c) => c.specifier).sort();
-    expect(names).toEqual(['LiveBreakpointLab', 'LiveKdSession', 'LiveStepper']);
-    for (const c of meta.hydratedComponents) expect(c.resolvedPath).toMatch(/components\/(KdSession|BreakpointLab|Stepper)\.tsx$/);
+    expect(names).toEqual(['LiveBreakpointLab', 'LiveKdSession', 'LiveRunBlock', 'LiveStepper']);
+    for (const c of meta.hydratedComponents) expect(c.resolvedPath).toMatch(/components\/(KdSession|BreakpointLab|Stepper|RunBlock)\.tsx$/);
     expect(code).toContain('a plain block the plugin leaves alone');
+  });
+
+  it('an assembler error fails the build at the line of the chapter, with a caret', async () => {
+    const err = await build('asm-error.mdx').then(() => null, (e: Error) => e);
+    expect(err?.message).toContain(path.join('content', 'fixtures', 'asm-error.mdx') + ':10 (```asm run block 1, line 2 of the block)');
+    expect(err?.message).toContain("unknown instruction 'movv'\n    movv    r10,rcx\n    ^");
   });
 
   it('reads block meta and u listings', () => {

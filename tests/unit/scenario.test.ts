@@ -131,3 +131,27 @@ describe('recycling boot', () => {
     }
   });
 });
+
+describe('programs (```asm run)', () => {
+  it('runs the reader\'s code in user mode: a syscall reaches the +15h breakpoint', async () => {
+    const { runProgramWith } = await import('../../emulator/src/scenario/program.ts');
+    const { bootModeledWindows } = await import('../../emulator/src/scenario/index.ts');
+    const src = 'mov r10,rcx\nmov eax,46h\nsyscall\nint 3\n';
+    const r = runProgramWith({ id: 'p', source: src, breakpoints: ['nt!KiSystemCall64+0x15'] }, bootModeledWindows);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.trace.outcome.kind).toBe('break');
+    expect(normalizeSymbol(r.trace.outcome.at!)).toBe('nt!kisystemcall64+0x15');
+    // The program was entered at CPL 3: the first state after `bp` is the user program's.
+    expect(r.trace.transcript[0].state.cpl).toBe(3);
+    expect(r.trace.transcript.at(-1)!.command).toBe('r');
+    const loop = runProgramWith({ id: 'p', source: 'top: jmp top\n', budget: 5000 }, bootModeledWindows);
+    expect(loop.ok && loop.trace.outcome.kind).toBe('budget');
+  });
+  it('reports assembler errors with line, column and the source line', async () => {
+    const { runProgramWith } = await import('../../emulator/src/scenario/program.ts');
+    const { bootModeledWindows } = await import('../../emulator/src/scenario/index.ts');
+    const r = runProgramWith({ id: 'p', source: 'nop\n  movv rax,1\n' }, bootModeledWindows);
+    expect(r).toEqual({ ok: false, error: { line: 2, column: 3, message: "unknown instruction 'movv'", text: '  movv rax,1' } });
+  });
+});

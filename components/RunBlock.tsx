@@ -1,0 +1,146 @@
+// RunBlock: assembly the reader can run, edit and run again. The code is assembled by the
+// emulator's own assembler at the user program's entry, and kd runs it (`g`, then `r`); an
+// assembler error points at its line and column. Without JavaScript, the code and the output the
+// build computed are shown.
+import { useEffect, useState } from 'preact/hooks';
+import type { Trace } from '../emulator/src/scenario/trace.ts';
+import type { AsmProblem } from '../emulator/src/scenario/program.ts';
+import EventChain from './EventChain.tsx';
+import { parseProp, type ProgramData } from './lib/widget-data.ts';
+import { EMULATOR_VERSION, loadEmulator } from './lib/load.ts';
+import { readHash, reportsRefusal, setHash, writeHash } from './lib/permalink.ts';
+import { TranscriptView, outcomeSentence } from './Transcript.tsx';
+import './widgets.css';
+
+const MAX_SOURCE = 2000;
+
+export default function RunBlock(props: { program: string }) {
+  const parsed = parseProp<ProgramData>(props.program, 'code block');
+  if (!parsed.ok) return <p class="widget-error" role="alert">{parsed.message}</p>;
+  return <Runner data={parsed.value} />;
+}
+
+function toBase64Url(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  let s = '';
+  bytes.forEach((b) => { s += String.fromCharCode(b); });
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+function fromBase64Url(v: string): string | null {
+  if (!/^[A-Za-z0-9_-]{1,1000}$/.test(v)) return null;
+  try {
+    const bin = atob(v.replace(/-/g, '+').replace(/_/g, '/'));
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)));
+    return text.length <= MAX_SOURCE && /^[\x20-\x7e\t\n]*$/.test(text) ? text : null;
+  } catch {
+    return null;
+  }
+}
+
+function Runner({ data }: { data: ProgramData }) {
+  const [source, setSource] = useState(data.source);
+  const [trace, setTrace] = useState<Trace>(data.trace);
+  const [error, setError] = useState<AsmProblem | null>(null);
+  const [edited, setEdited] = useState(false);
+  const [live, setLive] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [notice, setNotice] = useState('');
+  const [announce, setAnnounce] = useState('');
+  const editorId = `${data.id}-source`;
+
+  const run = async (text = source, fromLink = false) => {
+    if (busy) return;
+    setBusy(true);
+    try {
+      const emu = await loadEmulator();
+      const r = emu.runProgramWith({ id: data.id, options: data.options, source: text, breakpoints: data.breakpoints, budget: data.budget }, emu.bootModeledWindows);
+      if (r.ok) {
+        setTrace(r.trace);
+        setError(null);
+        setAnnounce(outcomeSentence(r.trace));
+      } else {
+        setError(r.error);
+        setAnnounce(`Assembler error on line ${r.error.line}, column ${r.error.column}: ${r.error.message}.`);
+      }
+      if (!fromLink) setHash(writeHash(data.id, [...(text !== data.source ? [['src', toBase64Url(text)] as [string, string]] : []), ['run', '1'], ['v', EMULATOR_VERSION]]));
+    } catch (e) {
+      setNotice(`The emulator stopped with an error: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  useEffect(() => {
+    setLive(true);
+    const read = readHash(location.hash);
+    if (reportsRefusal(read, data.id)) {
+      setNotice(`This link's widget state was refused: ${read.kind === 'refused' ? read.reason : ''}.`);
+      return;
+    }
+    if (read.kind !== 'ok' || read.state.id !== data.id) return;
+    const f = read.state.fields;
+    const text = f.has('src') ? fromBase64Url(f.get('src')!) : data.source;
+    const why = f.get('v') !== EMULATOR_VERSION ? 'it was made with another version of the emulator'
+      : [...f.keys()].some((k) => !['src', 'run', 'v'].includes(k)) ? 'it sets a field this code block does not have'
+      : text === null ? 'its code is malformed' : null;
+    if (why) {
+      setNotice(`This link's widget state was refused: ${why}.`);
+      return;
+    }
+    setSource(text!);
+    setEdited(text !== data.source);
+    if (f.get('run') === '1') void run(text!, true);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  const onKey = (e: KeyboardEvent) => {
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      void run();
+    }
+  };
+
+  const lines = source.split('\n');
+  return (
+    <section class="live-widget run-block" aria-label="Runnable assembly" data-live-widget data-widget-id={data.id}>
+      {live ? (
+        <div class="run-editor">
+          <label for={editorId} class="widget-subtitle">Assembly (runs in user mode at the program's entry; Ctrl+Enter runs it)</label>
+          <textarea
+            id={editorId}
+            class="run-source"
+            rows={Math.min(16, Math.max(4, lines.length + 1))}
+            spellcheck={false}
+            maxLength={MAX_SOURCE}
+            value={source}
+            onInput={(e) => { setSource((e.target as HTMLTextAreaElement).value); setEdited(true); }}
+            onKeyDown={onKey}
+            aria-invalid={error ? 'true' : 'false'}
+            aria-describedby={error ? `${data.id}-error` : undefined}
+          />
+        </div>
+      ) : (
+        <pre class="kd-transcript run-static" tabIndex={0} aria-label="Assembly"><code>{data.source}</code></pre>
+      )}
+      {live && (
+        <div class="widget-controls">
+          <button type="button" class="widget-button primary" onClick={() => void run()} disabled={busy} aria-label="Run the assembly">{busy ? 'Running\u2026' : 'Run'}</button>
+          {edited && <button type="button" class="widget-button" onClick={() => { setSource(data.source); setEdited(false); setError(null); setTrace(data.trace); }}>Restore the original</button>}
+          {data.breakpoints.length > 0 && <span class="widget-note">Breakpoints: {data.breakpoints.join(', ')}</span>}
+        </div>
+      )}
+      {error && (
+        <div id={`${data.id}-error`} class="widget-notice run-error" role="alert">
+          <p>Line {error.line}, column {error.column}: {error.message}</p>
+          <pre><code>{error.text + '\n' + ' '.repeat(Math.max(0, error.column - 1)) + '^'}</code></pre>
+        </div>
+      )}
+      {notice && <p class="widget-notice" role="status">{notice}</p>}
+      <p class="visually-hidden" aria-live="polite">{announce}</p>
+      <h4 class="widget-subtitle">{trace === data.trace ? 'Output, computed when this page was built' : 'Output of your run'}: {outcomeSentence(trace)}</h4>
+      {data.claim && trace === data.trace ? <p class="claim-note">Checked claim: {data.claim}</p> : null}
+      <TranscriptView trace={trace} />
+      {trace.outcome.kind === 'bugcheck' || trace.outcome.kind === 'triple-fault' ? <EventChain events={trace.events} /> : null}
+    </section>
+  );
+}
