@@ -380,6 +380,7 @@ export class KdSession {
     this.kernel = this.options.boot(this.options);
     this.bugcheck = null;
     this.halted = null;
+    this.lastStop = null;
     this.nextUnassemble = null;
     this.nextDump = null;
     return 'Shutdown occurred...unloading all symbol tables.\nWaiting to reconnect...\nKernel Debugger connection established.';
