@@ -199,6 +199,16 @@ describe('breakpoints', () => {
     expect(g2[0]).toBe('Instruction budget exhausted: the target ran 1000 instructions with no event; stopped here (g continues).');
     expect(m.mem.get(bpAt)).toBe(0x6a);
   });
+  it('Ctrl+C (the break-in flag) stops a running g between slices', () => {
+    const kernel = fakeKernel();
+    let polls = 0;
+    const s = new KdSession({ kernel, budget: 10_000_000, interruptRequested: () => ++polls === 3 });
+    const r = s.exec('g');
+    expect(kernel.resumes).toHaveLength(3);
+    expect(r.stop).toMatchObject({ kind: 'break-in' });
+    expect(r.output.split('\n')[0]).toBe('Break instruction exception - code 80000003 (first chance)');
+    expect(kernel.machine.mem.get(SYSCALL64)).toBe(0x0f);
+  });
   it('an int 3 that is not ours is a break instruction exception', () => {
     const { s, kernel } = session();
     kernel.queue.push((mm) => ({ kind: 'debug-break', code: 0x80000003, address: mm.getReg('rip') }));
