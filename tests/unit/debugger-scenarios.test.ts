@@ -44,6 +44,13 @@ describe('u nt!KiSystemCall64 L4', () => {
   });
 });
 
+describe('ub', () => {
+  it('ub nt!KiSystemCall64+0x15 L3 lists the same three instructions as u nt!KiSystemCall64 L3', () => {
+    const { s } = open({});
+    expect(s.exec('ub nt!KiSystemCall64+0x15 L3').output).toBe(s.exec('u nt!KiSystemCall64 L3').output);
+  });
+});
+
 describe('rdmsr c0000082', () => {
   it('is nt!KiSystemCall64, or nt!KiSystemCall64Shadow with KVA shadow', () => {
     for (const [opts, sym] of [[{}, 'nt!KiSystemCall64'], [{ smap: true }, 'nt!KiSystemCall64'], [{ kvaShadow: true }, 'nt!KiSystemCall64Shadow']] as const) {

@@ -200,6 +200,51 @@ function unassemble(s: KdSession, args: string, ctx: CommandContext): string {
   return lines.join('\n');
 }
 
+/**
+ * `ub`: disassemble the instructions before an address. x86 code cannot be decoded backwards: start
+ * at the nearest symbol before the address when there is one, else (like kd) try start points
+ * further and further back until decoding forward lands exactly on the address, and show the last
+ * instructions.
+ */
+function unassembleBackwards(s: KdSession, args: string, ctx: CommandContext): string {
+  const r = parseRange(s, args, ctx, 8, 1, MAX_INSTRUCTIONS);
+  if (r.end !== undefined) throw new CaretError('Syntax error', ctx.text.length - 1);
+  const end = r.start ?? s.machine.getReg('rip');
+  const want = r.count;
+  let best: bigint[] = [];
+  // A symbol at or before the address is a known instruction boundary: decode forward from it.
+  const sym = s.kernel.symbols.nearest((end - 1n) & MASK64);
+  if (sym && end - sym.address <= 0x10000n) {
+    let a = sym.address;
+    while (a < end) {
+      const d = s.disassemble(a);
+      if (!d.readable) break;
+      best.push(a);
+      a = (a + BigInt(d.length)) & MASK64;
+    }
+  }
+  // Otherwise (or when that is too short), try start points further and further back.
+  for (let back = 1; back <= want * 15 && best.length < want; back++) {
+    const seq: bigint[] = [];
+    let a = (end - BigInt(back)) & MASK64;
+    while (a < end) {
+      const d = s.disassemble(a);
+      if (!d.readable || !d.ins) break;
+      seq.push(a);
+      a = (a + BigInt(d.length)) & MASK64;
+    }
+    if (a === end && seq.length > best.length) best = seq;
+  }
+  const lines: string[] = [];
+  for (const [i, a] of best.slice(-want).entries()) {
+    const near = s.kernel.symbols.nearest(a);
+    if (near && (i === 0 || near.address === a)) lines.push(`${fmt.symbolWithOffset(near.name, a - near.address)}:`);
+    lines.push(s.disassemble(a).line);
+  }
+  if (lines.length === 0) throw new CaretError('Memory access error', ctx.text.length - 1);
+  return lines.join('\n');
+}
+
 type DumpKind = 'db' | 'dw' | 'dd' | 'dq' | 'dp' | 'dps';
 const DUMP_UNIT: Record<DumpKind, 1 | 2 | 4 | 8> = { db: 1, dw: 2, dd: 4, dq: 8, dp: 8, dps: 8 };
 
@@ -486,6 +531,7 @@ export const COMMANDS: Command[] = [
   { name: 'gu', syntax: 'gu', help: 'go up: run until the current function returns', handler: (s) => goUp(s) },
   { name: 'r', syntax: 'r [Reg[=Expr][, ...]]', help: 'show all registers, some registers, or assign one (r rax=5)', handler: registerCommand },
   { name: 'u', syntax: 'u [Address] [L Count | End]', help: 'unassemble (8 instructions; a bare u continues)', handler: unassemble },
+  { name: 'ub', syntax: 'ub [Address] [L Count]', help: 'unassemble the instructions before an address', handler: unassembleBackwards },
   { name: 'db', syntax: 'db [Address] [L Count | End]', help: 'display bytes and ASCII', handler: dump('db') },
   { name: 'dw', syntax: 'dw [Address] [L Count | End]', help: 'display words', handler: dump('dw') },
   { name: 'dd', syntax: 'dd [Address] [L Count | End]', help: 'display dwords', handler: dump('dd') },
