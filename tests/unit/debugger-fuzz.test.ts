@@ -9,7 +9,7 @@ import type { KernelView } from '../../emulator/src/debugger/target.ts';
 import { fakeKernel } from './debugger-fake-kernel.ts';
 
 const NAMES = [
-  'bp', 'bu', 'bl', 'bc', 'bd', 'be', 'g', 't', 'p', 'gu', 'r', 'u', 'db', 'dw', 'dd', 'dq', 'dp', 'dps',
+  'bp', 'bu', 'bl', 'bc', 'bd', 'be', 'g', 't', 'p', 'gu', 'r', 'u', 'ub', 'db', 'dw', 'dd', 'dq', 'dp', 'dps',
   'eb', 'ew', 'ed', 'eq', 'rdmsr', 'wrmsr', 'k', 'kb', '!pcr', '!idt', 'dt', '?', 'x', 'ln', 'lm',
   '.bugcheck', '!analyze', '!analyze -v', '.help', 'bp0', 'bu12', 'hello', '.nosuch', '!nosuch', '', 'q',
 ];
