@@ -175,12 +175,12 @@ function StepperWidget({ data }: { data: StepperData }) {
           </tbody>
         </table>
         <table class="stack-table">
-          <caption>Stack around RSP (page U/S bit)</caption>
+          <caption>Stack around RSP (page U/S bit, trap-frame fields named)</caption>
           <thead><tr><th scope="col">Address</th><th scope="col">Value</th><th scope="col">Page</th></tr></thead>
           <tbody>
             {view.stack.map((s) => (
               <tr key={s.address} class={s.offset === 0 ? 'at-rsp' : ''}>
-                <td><code>{kd(s.address)}</code>{s.offset === 0 ? ' \u2190 rsp' : ''}</td>
+                <td><code>{kd(s.address)}</code>{s.offset === 0 ? ' \u2190 rsp' : ''}{s.frameField ? <span class="frame-field"> {s.frameField}</span> : null}</td>
                 <td><code>{s.value ?? '????????????????'}</code></td>
                 <td><span class={`tag ${s.user === null ? 'none' : s.user ? 'user' : 'kernel'}`}>{s.user === null ? 'not mapped' : s.user ? 'U (user)' : 'S (supervisor)'}</span></td>
               </tr>

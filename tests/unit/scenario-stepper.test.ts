@@ -29,6 +29,14 @@ describe('CpuStepper over nt!KiSystemCall64', () => {
     expect(v3.rspSpace).toBe('kernel');
     const e = s.evaluate(['@rsp', 'poi(@$pcr+1A8h)']);
     expect(e['@rsp']).toBe(e['poi(@$pcr+1A8h)']);
+    // push 2Bh and push qword ptr gs:[10h] build the top of the trap frame (SegSs at +188h, Rsp
+    // at +180h of the 190h-byte _KTRAP_FRAME): the saved Rsp is the user stack pointer.
+    s.step();
+    s.step();
+    const top = s.view().stack.find((x) => x.offset === 0)!;
+    expect(top.frameField).toBe('_KTRAP_FRAME.Rsp (+0x180)');
+    expect(top.value).toBe(v0.state.regs.rsp);
+    expect(top.user).toBe(false);
   });
 
   it('step back restores the exact previous state, memory included', () => {

@@ -20,6 +20,9 @@ export interface StackSlot {
   value: Hex64 | null;
   /** The page's U/S bit (SDM Vol. 3A §4.6): true = user page, false = supervisor, null = unmapped. */
   user: boolean | null;
+  /** The _KTRAP_FRAME field this slot is, when it lies in the frame the system-call entry builds
+   *  below the thread's initial kernel stack (KPRCB.RspBase, gs:[1A8h]). */
+  frameField?: string;
 }
 
 export interface StepView {
@@ -92,6 +95,7 @@ export class CpuStepper {
     const rip = cpu.getReg('rip');
     const rsp = cpu.getReg('rsp');
     const d = this.session.disassemble(rip);
+    const frame = this.trapFrameBase();
     const stack: StackSlot[] = [];
     for (let i = -2; i < STACK_SLOTS - 2; i++) {
       const a = BigInt.asUintN(64, rsp + BigInt(8 * i));
@@ -103,7 +107,8 @@ export class CpuStepper {
         for (let k = 7; k >= 0; k--) v = (v << 8n) | BigInt(bytes[k]);
         value = hex64(v);
       }
-      stack.push({ address: hex64(a), offset: 8 * i, value, user: t ? t.user : null });
+      const field = frame ? this.frameFieldAt(frame, a) : undefined;
+      stack.push({ address: hex64(a), offset: 8 * i, value, user: t ? t.user : null, ...(field ? { frameField: field } : {}) });
     }
     const last = cpu.events.events[cpu.events.events.length - 1] as { kind: string; icount: number; name?: string } | undefined;
     const fresh = last && last.icount >= cpu.icount - 1 && this.taken.length > 0;
@@ -116,6 +121,23 @@ export class CpuStepper {
       stack,
       ...(fresh && last ? { event: last.name ? `${last.kind} ${last.name}` : last.kind } : {}),
     };
+  }
+
+  /** Where the system-call entry builds its _KTRAP_FRAME: right below KPRCB.RspBase, the
+   *  stack pointer it loads from gs:[1A8h] (KPCR + 180h + 28h), frame size 190h. */
+  private trapFrameBase(): { base: bigint; size: number } | null {
+    const layout = this.kernel.structs['_KTRAP_FRAME'];
+    const size = layout?.fields.reduce((m, f) => Math.max(m, f.offset + f.size), 0) ?? 0;
+    const rspBase = this.session.readQword(this.session.kpcr() + 0x1a8n);
+    if (!layout || !size || rspBase === undefined || rspBase === 0n) return null;
+    return { base: rspBase - BigInt(size), size };
+  }
+
+  private frameFieldAt(frame: { base: bigint; size: number }, a: bigint): string | undefined {
+    if (a < frame.base || a >= frame.base + BigInt(frame.size)) return undefined;
+    const off = Number(a - frame.base);
+    const f = this.kernel.structs['_KTRAP_FRAME'].fields.find((x) => x.offset === off);
+    return f ? `_KTRAP_FRAME.${f.name} (+0x${off.toString(16)})` : undefined;
   }
 
   /** One instruction (F11). Returns a message if the machine cannot go on. */
