@@ -36,8 +36,7 @@ const arbLine = fc.oneof(
 );
 
 /** Wraps a kernel so the test sees every resume and its budget. */
-function recording(kernel: KernelView): { kernel: KernelView; resumes: Array<{ budget: number }> } {
-  const resumes: Array<{ budget: number }> = [];
+function recording(kernel: KernelView, resumes: Array<{ budget: number }> = []): { kernel: KernelView; resumes: Array<{ budget: number }> } {
   const resume = kernel.resume.bind(kernel);
   kernel.resume = (o) => {
     resumes.push(o);
@@ -47,11 +46,19 @@ function recording(kernel: KernelView): { kernel: KernelView; resumes: Array<{ b
 }
 
 function fuzz(kernel: KernelView, resumes: Array<{ budget: number }>, budget: number, runs: number, seed: number): void {
-  const session = new KdSession({ kernel, budget, boot: () => recording(bootKernel({})).kernel });
+  // Reboots get a fresh kernel whose resumes are recorded in the same list.
+  const session = new KdSession({ kernel, budget, boot: () => recording(bootKernel({}), resumes).kernel });
   let n = 0;
+  let reboots = 0;
   fc.assert(
     fc.property(arbLine, (line) => {
       if (session.ended) session.ended = false; // keep going after a random `q`
+      // A bug check or triple fault ends the target: restart it (a bounded number of times, each
+      // boot costs a few hundred milliseconds) so that later lines exercise a running machine.
+      if (session.halted && reboots < MAX_REBOOTS) {
+        reboots++;
+        session.exec('.reboot');
+      }
       const before = resumes.length;
       const r = session.exec(line);
       n++;
@@ -65,7 +72,10 @@ function fuzz(kernel: KernelView, resumes: Array<{ budget: number }>, budget: nu
     { numRuns: runs, seed },
   );
   expect(n).toBe(runs);
+  expect(reboots).toBeLessThanOrEqual(MAX_REBOOTS);
 }
+
+const MAX_REBOOTS = 25;
 
 describe('fuzz: random command lines', () => {
   it('10,000 lines against the modeled kernel: output or a WinDbg-style error, no throw, within budget', () => {
