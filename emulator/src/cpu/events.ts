@@ -23,7 +23,8 @@ export type CpuEvent = CpuEventBody & { icount: number; rip: bigint; sdm: string
 
 export class EventLog {
   readonly events: CpuEvent[] = [];
-  /** Oldest events are dropped past this many (the log is for explanation, not for replay). */
+  /** Oldest events are dropped past this many, in batches (the log is for explanation, not for
+   *  replay). */
   capacity: number;
   /** Total events ever appended (sequence numbers survive trimming). */
   total = 0;
@@ -32,7 +33,8 @@ export class EventLog {
   push(e: CpuEvent): void {
     this.events.push(e);
     this.total++;
-    if (this.events.length > this.capacity) this.events.splice(0, this.events.length - this.capacity);
+    // Trim in batches so that a full log costs O(1) per event, not a shift of the whole array.
+    if (this.events.length > this.capacity + (this.capacity >> 2) + 16) this.events.splice(0, this.events.length - this.capacity);
   }
   /** Events appended after the given total (for incremental rendering). */
   since(total: number): CpuEvent[] {
