@@ -5,7 +5,7 @@
 // never watches the CPU execute 0xCC. Deterministic: no clock, no randomness.
 
 import { BreakpointTable } from './breakpoints.ts';
-import { COMMANDS, findCommand } from './commands.ts';
+import { findCommand } from './commands.ts';
 import { disassembleAt, memoryAnnotation } from './disasm.ts';
 import { CaretError, PlainError } from './errors.ts';
 import { ExprError, evaluatePrefix, type ExprContext } from './expr.ts';
@@ -220,18 +220,12 @@ export class KdSession {
 
   // --- run control ------------------------------------------------------------------------------
 
-  /** Whether the target can run; otherwise the one-line reason, in kd's voice. */
-  private checkRunnable(): string | null {
-    return this.halted;
-  }
-
   /**
    * Resumes the target: steps off a breakpoint the target is stopped on, plants the breakpoints,
    * runs up to the budget in slices, takes the breakpoints out again, and prints the event.
    */
   go(options: { tempAt?: bigint; showRegisters?: boolean } = {}): string {
-    const blocked = this.checkRunnable();
-    if (blocked) return blocked;
+    if (this.halted) return this.halted;
     if (options.tempAt !== undefined) this.breakpoints.addTemporary(options.tempAt);
     try {
       this.skipHardcodedBreak();
@@ -285,8 +279,7 @@ export class KdSession {
 
   /** One instruction through the kernel's single-step path (TF set, #DB reported). */
   step(): string {
-    const blocked = this.checkRunnable();
-    if (blocked) return blocked;
+    if (this.halted) return this.halted;
     this.skipHardcodedBreak();
     const stop = this.kernel.resume({ budget: STEP_BUDGET, singleStep: true });
     return this.report(stop, 't');
@@ -420,4 +413,3 @@ export function splitCommands(line: string): Array<{ text: string; offset: numbe
   return parts;
 }
 
-export { COMMANDS };
