@@ -4,7 +4,7 @@
 // KiSystemCall64+0, under each mitigation option.
 import { describe, expect, it } from 'vitest';
 import { KdSession } from '../../emulator/src/debugger/session.ts';
-import { layout } from '../../emulator/src/windows/index.ts';
+import { layout, STATUS } from '../../emulator/src/windows/index.ts';
 import { addr64 } from '../../emulator/src/debugger/format.ts';
 import type { CpuEvent } from '../../emulator/src/cpu/events.ts';
 
@@ -248,6 +248,24 @@ describe('stepping over calls and int 3 in the code', () => {
     // The service ran in between; the stop came from the one-shot int 3 after the call, through
     // the kernel's #BP path.
     expect(cpu.events.since(before).some((e) => e.kind === 'exception-delivered' && e.vector === 3)).toBe(true);
+  });
+
+  it('p over a user-mode syscall runs the service and stops at the next user instruction', () => {
+    const { s } = open({});
+    s.exec('bp ntdll!NtClose');
+    s.exec('g');
+    s.exec('bc *');
+    const stub = s.kernel.symbols.resolve('ntdll!NtClose')!;
+    // Step to the stub's syscall, found by decoding (not typed in).
+    let rip = stub;
+    while (s.disassemble(rip).ins?.mnemonic !== 'syscall') rip += BigInt(s.disassemble(rip).length);
+    s.exec(`g ${rip.toString(16)}`);
+    expect(s.registers.get('rip')).toBe(rip);
+    const r = s.exec('p');
+    expect(r.stop).toMatchObject({ kind: 'step', address: rip + 2n });
+    expect(s.registers.get('cs')).toBe(0x33n);
+    // NtClose on the program's (invalid) handle returns STATUS_INVALID_HANDLE.
+    expect(s.registers.get('rax')).toBe(BigInt(STATUS.INVALID_HANDLE));
   });
 
   it('g after an int 3 written with eb continues past it and breaks on it again next time', () => {

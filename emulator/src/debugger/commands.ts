@@ -479,7 +479,9 @@ function stepCommand(over: boolean) {
       const before = s.events.length;
       const rip = s.machine.getReg('rip');
       const d = s.disassemble(rip);
-      if (over && d.ins && d.ins.mnemonic === 'call') {
+      // `p` runs to the next instruction over anything that returns there: a call, or a system
+      // call / software interrupt whose kernel side ends in sysret / iretq back to it.
+      if (over && d.ins && /^(call|syscall|int)$/.test(d.ins.mnemonic)) {
         outs.push(s.go({ tempAt: (rip + BigInt(d.length)) & MASK64, showRegisters: true }));
       } else {
         outs.push(s.step());
@@ -527,7 +529,7 @@ export const COMMANDS: Command[] = [
   { name: 'be', syntax: 'be IDs|*', help: 'enable breakpoints', handler: (s, a, c) => { for (const id of parseIds(s, a, c)) { const b = s.breakpoints.get(id); if (b) b.enabled = true; } return ''; } },
   { name: 'g', syntax: 'g [=Start] [Address]', help: 'go: run until an event (breakpoint, bug check) or the instruction budget', handler: go },
   { name: 't', syntax: 't [Count]', help: 'trace: execute one instruction (TF set, reported through the kernel\'s #DB handler)', handler: stepCommand(false) },
-  { name: 'p', syntax: 'p [Count]', help: 'step: like t, but runs a call to its return', handler: stepCommand(true) },
+  { name: 'p', syntax: 'p [Count]', help: 'step: like t, but runs a call (or syscall, int n) to its return', handler: stepCommand(true) },
   { name: 'gu', syntax: 'gu', help: 'go up: run until the current function returns', handler: (s) => goUp(s) },
   { name: 'r', syntax: 'r [Reg[=Expr][, ...]]', help: 'show all registers, some registers, or assign one (r rax=5)', handler: registerCommand },
   { name: 'u', syntax: 'u [Address] [L Count | End]', help: 'unassemble (8 instructions; a bare u continues)', handler: unassemble },
