@@ -44,6 +44,20 @@ describe('u nt!KiSystemCall64 L4', () => {
   });
 });
 
+describe('pseudo-registers', () => {
+  it('@$pcr, @$prcb, @$thread, @$teb, @$proc read through the KPCR and the current thread', () => {
+    const { s } = open({});
+    const ev = (e: string) => BigInt(`0x${s.exec(`? ${e}`).output.split(' = ')[1].replace('`', '')}`);
+    expect(ev('@$pcr')).toBe(s.kpcr());
+    expect(ev('@$pcr')).toBe(q(s, s.kpcr() + field(s, '_KPCR', 'Self')));
+    expect(ev('@$prcb')).toBe(q(s, s.kpcr() + field(s, '_KPCR', 'CurrentPrcb')));
+    const thread = q(s, ev('@$prcb') + field(s, '_KPRCB', 'CurrentThread'));
+    expect(ev('@$thread')).toBe(thread);
+    expect(ev('@$teb')).toBe(layout.USER.teb);
+    expect(ev('@$proc')).toBe(q(s, thread + field(s, '_KTHREAD', 'Process')));
+  });
+});
+
 describe('ub', () => {
   it('ub nt!KiSystemCall64+0x15 L3 lists the same three instructions as u nt!KiSystemCall64 L3', () => {
     const { s } = open({});

@@ -378,7 +378,9 @@ function displayType(s: KdSession, args: string, ctx: CommandContext): string {
   const [, typed, addrText] = m;
   const bare = typed.includes('!') ? typed.slice(typed.indexOf('!') + 1) : typed;
   const module = typed.includes('!') ? typed.slice(0, typed.indexOf('!')) : 'nt';
-  const def = module.toLowerCase() === 'nt' ? Object.values(s.kernel.structs).find((d) => d.name.toLowerCase() === bare.toLowerCase()) : undefined;
+  // The modeled types live in nt's symbols; ntdll's public symbols carry the user-mode ones too.
+  const known = ['nt', 'ntdll'].includes(module.toLowerCase());
+  const def = known ? Object.values(s.kernel.structs).find((d) => d.name.toLowerCase() === bare.toLowerCase()) : undefined;
   if (!def) return `Symbol ${typed.includes('!') ? typed : `nt!${typed}`} not found.`;
   const header = typed.includes('!') ? [] : [`nt!${def.name}`];
   let address: bigint | undefined;

@@ -1,7 +1,7 @@
 // The register names kd accepts in `r` and in `@reg` expressions for an x64 target ("Register
 // Syntax", "r (Registers)" in Microsoft's debugger reference): the 64-bit GPRs and their 32/16/8-bit
 // parts, rip, efl and the flag codes (`zf`...), segment selectors, control registers, and the
-// pseudo-registers `$ip`, `$csp`, `$pcr`, `$prcb`, `$thread`, `$proc` and `$t0`..`$t19`.
+// pseudo-registers `$ip`, `$csp`, `$ra`, `$pcr`, `$prcb`, `$thread`, `$proc`, `$teb` and `$t0`..`$t19`.
 
 import { FLAG_MNEMONICS, hexN } from './format.ts';
 import type { MachineView } from './target.ts';

@@ -165,6 +165,11 @@ export class KdSession {
       const t = field('_KPRCB', 'CurrentThread');
       return p === undefined || t === undefined ? undefined : this.readQword(pcr + BigInt(p + t)) ?? 0n;
     }
+    if (name === '$teb' || name === '$proc') {
+      const thread = this.pseudoRegister('$thread');
+      const o = field('_KTHREAD', name === '$teb' ? 'Teb' : 'Process');
+      return thread === undefined || o === undefined ? undefined : this.readQword(thread + BigInt(o)) ?? 0n;
+    }
     if (name === '$ra') {
       const frames = this.walk(2);
       return frames[0]?.retAddr;
