@@ -3,13 +3,14 @@
 // it is a plain question with its three choices; the demo below it gives the answer. The choice
 // stays in the page (no storage, no URL).
 import { useEffect, useState } from 'preact/hooks';
-import type { PredictAnswer, PredictChoice } from './lib/predict-answer.ts';
+import type { PredictAnswer } from './lib/predict-answer.ts';
+import type { PredictChoice } from './lib/predict-choice.ts';
 import './predict.css';
 
 const CHOICES: Array<{ value: PredictChoice; label: string }> = [
   { value: 'break', label: 'kd reports a breakpoint hit' },
   { value: 'bugcheck', label: 'the machine goes down (bug check)' },
-  { value: 'nothing', label: 'nothing visible happens in kd' },
+  { value: 'nothing', label: 'neither: no breakpoint hit and no bug check' },
 ];
 
 const labelOf = (c: PredictChoice) => CHOICES.find((x) => x.value === c)!.label;

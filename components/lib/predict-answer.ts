@@ -4,8 +4,9 @@
 import { runScenario } from '../../emulator/src/scenario/index.ts';
 import type { ScenarioOptions } from '../../emulator/src/scenario/trace.ts';
 import { outcomeSentence } from '../Transcript.tsx';
+import { choiceOf, type PredictChoice } from './predict-choice.ts';
 
-export type PredictChoice = 'break' | 'bugcheck' | 'nothing';
+export type { PredictChoice };
 
 export interface PredictAnswer {
   choice: PredictChoice;
@@ -14,13 +15,6 @@ export interface PredictAnswer {
   /** What was run, so that a test can run it again and compare. */
   commands: string[];
   options: ScenarioOptions;
-}
-
-/** Sorts an outcome kind into the reader's three choices. A triple fault also takes the machine down. */
-export function choiceOf(kind: string): PredictChoice {
-  if (kind === 'break' || kind === 'step' || kind === 'break-in') return 'break';
-  if (kind === 'bugcheck' || kind === 'triple-fault') return 'bugcheck';
-  return 'nothing';
 }
 
 export function predictAnswer(commands: string[], options: ScenarioOptions = {}): PredictAnswer {
