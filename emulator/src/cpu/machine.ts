@@ -608,11 +608,57 @@ export class Machine {
 
   run(opts: { budget?: number } = {}): StopReason {
     const budget = opts.budget ?? 1_000_000;
-    for (let n = 0; n < budget; n++) {
+    let n = 0;
+    while (n < budget) {
+      n = this.runFast(n, budget);
+      if (n >= budget) break;
+      // Anything the fast loop does not handle (a miss in the decode cache, a hook, TF/RF, the
+      // journal, a fault, HLT) goes through step().
       const s = this.step();
+      n++;
       if (s !== null) return s;
     }
     return { kind: 'budget', rip: linearToBig(this.rip) };
+  }
+
+  /** The hot loop: executes cached decodes on the current code page while nothing special is
+   *  pending. Returns the updated step count; leaves the instruction it cannot handle (or the one
+   *  that faulted, with its state untouched) for step(). */
+  private runFast(n: number, budget: number): number {
+    if (this.journal.on || this.halted !== 0) return n;
+    const mmu = this.mmu;
+    let rip = this.rip;
+    // The code page last validated for execution (TLB entry, rights at this CPL), until the TLB
+    // changes (epoch), the CPL changes, or the page is written (its decode array is dropped).
+    let curVpn = NaN, code: unknown[] | null = null, page: PhysPage | null = null;
+    let epoch = -1, cpl = -1;
+    try {
+      while (n < budget) {
+        if (this.rflags & (TF | RF)) return n;
+        const vpn = Math.floor(rip / PAGE_SIZE);
+        if (vpn !== curVpn || epoch !== mmu.epoch || cpl !== this.cpl || page!.code !== code) {
+          const i = vpn & (TLB_SIZE - 1);
+          if (mmu.tag[i] !== vpn || !mmu.allowed(mmu.flags[i], ACC_EXEC, false)) return n;
+          page = mmu.page[i];
+          code = page.code;
+          if (code === null) return n;
+          curVpn = vpn; epoch = mmu.epoch; cpl = this.cpl;
+        }
+        const d = code![rip - vpn * PAGE_SIZE] as Decoded | undefined;
+        if (d === undefined || d.rip !== rip || d.hook) return n;
+        this.curRip = rip;
+        this.rip = d.next;
+        d.fn(this, d);
+        this.icount++;
+        n++;
+        if (this.halted !== 0) { this.halted = 0; this.rip = d.rip; this.icount--; n--; return n; }
+        rip = this.rip;
+      }
+    } catch (e) {
+      // Re-run the faulting instruction through step(), which reports or delivers the fault.
+      this.rip = rip;
+    }
+    return n;
   }
 
   /** A compact copy of the whole machine (registers, MSRs, memory; not hooks or the event log). */

@@ -39,12 +39,15 @@ export class Mmu {
   }
 
   /** Flush everything (MOV to CR3, CR0/CR4 paging bits: SDM Vol. 3A §4.10.4.1). */
-  flush(): void { this.tag.fill(NaN); }
+  flush(): void { this.tag.fill(NaN); this.epoch++; }
+  /** Bumped by every flush, so callers caching a translation know to re-check it. */
+  epoch = 0;
   /** INVLPG (SDM Vol. 2A INVLPG; §4.10.4.1). */
   flushPage(la: number): void {
     const vpn = Math.floor(la / PAGE_SIZE);
     const i = vpn & (TLB_SIZE - 1);
     if (this.tag[i] === vpn) this.tag[i] = NaN;
+    this.epoch++;
   }
 
   /** Walks the paging structures (§4.5, Figures 4-8 to 4-11). Returns 0 on success (wPa/wFlags
