@@ -601,9 +601,18 @@ export class Machine {
     }, f.vector === PF ? 'SDM Vol. 3A §4.7, §6.15 (Interrupt 14)' : 'SDM Vol. 3A §6.15');
   }
 
-  /** Delivers a software or external interrupt now (through the IDT), as INT n would. */
-  deliver(vector: number, soft: boolean, returnRip: number): void {
-    deliverEvent(this, vector, -1, { soft, ext: !soft, returnRip, isFault: false });
+  /** Delivers an external interrupt now, through the IDT, as if it arrived before the next
+   *  instruction (SDM Vol. 3A §6.14; no IF check: the caller decides when it is accepted). */
+  interrupt(vector: number): StopReason | null {
+    this.curRip = this.rip;
+    if (this.halted === 1) this.halted = 0;
+    try {
+      deliverEvent(this, vector & 0xff, -1, { soft: false, ext: true, returnRip: this.rip, isFault: false });
+      return null;
+    } catch (e) {
+      if (e instanceof CpuFault) return this.handleFault(e, this.rip, 'fault');
+      throw e;
+    }
   }
 
   run(opts: { budget?: number } = {}): StopReason {
