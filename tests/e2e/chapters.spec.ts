@@ -204,9 +204,11 @@ test('the handler chapter keeps every fact of its source', async ({ page }) => {
   // The same bytes as the computed `u` listing prints them.
   const u = runScenario({ id: 'u', commands: ['u nt!KiSystemCall64 L4'] }).transcript[0].output;
   for (const bytes of ['0f01f8', '654889242510000000', '65488b2425a8010000', '6a2b']) expect(u).toContain(bytes);
-  await expect(page.locator('aside.caution')).toContainText('Never put a breakpoint on nt!KiSystemCall64 itself');
+  const caution = page.locator('aside.caution');
+  await expect(caution).toContainText('first byte of nt!KiSystemCall64 takes the whole machine down');
+  await expect(caution).toContainText('bp nt!KiSystemCall64+15h');
   const note = page.locator('aside.note');
-  await expect(note).toContainText('user-mode rsp is not safe');
+  await expect(note).toContainText('on a stack pointer that user mode chose');
   await expect(note.locator('a[href="/chapters/swapgs-and-the-per-cpu-data/"]')).toHaveCount(1);
 });
 
