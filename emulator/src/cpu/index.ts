@@ -25,3 +25,7 @@ export { decode, decodeBytes } from './decoder.ts';
 export { OPCODES } from './opcodes.ts';
 export { SEMANTICS } from './semantics/index.ts';
 export type * from './instruction.ts';
+export { assemble, AsmError } from './assembler.ts';
+export type { AssembleOptions, AssembleResult, AssembledLine } from './assembler.ts';
+export { formatInstruction, formatText, formatDisassemblyLine, formatNumber, formatAddress } from './disassembler.ts';
+export type { FormatOptions, FormattedInstruction } from './disassembler.ts';

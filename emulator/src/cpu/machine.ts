@@ -14,7 +14,7 @@ import { Mmu, ACC_READ, ACC_WRITE, ACC_EXEC, T_D, TLB_SIZE } from './paging.ts';
 import type { Translation } from './paging.ts';
 import { CpuFault, GP, PF, SS as SS_VEC, UD, VECTOR_NAMES, DB } from './fault.ts';
 import { EventLog } from './events.ts';
-import type { CpuEventBody } from './events.ts';
+import type { CpuEventBody, CpuEvent } from './events.ts';
 import {
   TWO32, CANON_LIMIT, RESERVED1, TF, RF, CS, SS, FS, GS,
   CR0_PE, CR0_PG, CR0_WP, CR0_NE, CR0_ET, CR4_PAE, EFER_LME, EFER_LMA,
@@ -52,6 +52,8 @@ export interface Decoded {
   nextHi: number;
   len: number;
   size: number;
+  /** Condition code (jcc, setcc, cmovcc, loopcc), or -1. */
+  cond: number;
   hook: boolean;
 }
 
@@ -281,7 +283,9 @@ export class Machine {
 
   /** Appends an architectural event stamped with the count, the RIP and the SDM citation. */
   event(body: CpuEventBody, sdm: string, rip = this.curRip): void {
-    this.events.push({ ...body, icount: this.icount, rip: linearToBig(rip), sdm } as never);
+    const e = body as CpuEvent;
+    e.icount = this.icount; e.rip = linearToBig(rip); e.sdm = sdm;
+    this.events.push(e);
   }
 
   // ================= registers (hot) =================
@@ -577,7 +581,11 @@ export class Machine {
   private trapsOnTF(d: Decoded): boolean {
     const op = d.ins.op;
     // INT n / INT3 / INTO clear TF on delivery; no single-step trap follows them (§18.3.1.4).
-    return op !== 'int' && op !== 'int3' && op !== 'into';
+    if (op === 'int' || op === 'int3' || op === 'into') return false;
+    // SYSCALL: the trap is taken only if TF survives IA32_FMASK (kernels mask TF so that no #DB
+    // arrives on the first instruction of the handler; the trap would otherwise follow SYSCALL).
+    if (op === 'syscall') return (this.rflags & TF) !== 0;
+    return true;
   }
 
   /** Handles an exception raised by an instruction (fault) or after it (trap). */
@@ -728,13 +736,13 @@ function compile(res: DecodeResult, rip: number, hook: boolean): Decoded {
     const ins = { address: res.address, length: Math.max(1, res.length), mnemonic: '???', op: '#ud', operands: [], opSize: 4, addrSize: 8,
       prefixes: { lock: false, rep: null, seg: null, opSize: false, addrSize: false, rex: 0 }, row: -1, reason: res.reason } as unknown as Instruction;
     const next = rip + ins.length;
-    return { ins, fn: undecodable, o: [], rip, next, nextLo: next >>> 0, nextHi: Math.floor(next / TWO32) >>> 0, len: ins.length, size: 4, hook };
+    return { ins, fn: undecodable, o: [], rip, next, nextLo: next >>> 0, nextHi: Math.floor(next / TWO32) >>> 0, len: ins.length, size: 4, cond: -1, hook };
   }
   const fn = semanticsTable[res.op] ?? unimplemented;
   const next = rip + res.length;
   return {
     ins: res, fn, o: res.operands.map(compileOperand), rip, next,
-    nextLo: next >>> 0, nextHi: Math.floor(next / TWO32) >>> 0, len: res.length, size: res.opSize, hook,
+    nextLo: next >>> 0, nextHi: Math.floor(next / TWO32) >>> 0, len: res.length, size: res.opSize, cond: res.cond ?? -1, hook,
   };
 }
 

@@ -27,7 +27,7 @@ function target(m: Machine, d: Decoded): number {
 }
 
 const jmp: Semantics = (m, d) => { m.rip = target(m, d); };
-const jcc: Semantics = (m, d) => { if (cond(m.rflags, d.ins.cond ?? 0)) m.rip = checkTarget(d.o[0].target); };
+const jcc: Semantics = (m, d) => { if (cond(m.rflags, d.cond)) m.rip = checkTarget(d.o[0].target); };
 
 /** CALL near: the target is checked before the return address is pushed (SDM CALL "Operation"). */
 const call: Semantics = (m, d) => {
@@ -53,7 +53,7 @@ const loop: Semantics = (m, d) => {
   if (d.ins.addrSize === 4) { lo = (lo - 1) >>> 0; hi = 0; }
   else { hi = lo === 0 ? (hi - 1) >>> 0 : hi; lo = (lo - 1) >>> 0; }
   r[2] = lo; r[3] = hi;
-  const c = d.ins.cond;
+  const c = d.cond;
   let take = (lo | hi) !== 0;
   if (c === 4) take = take && (m.rflags & ZF) !== 0;
   else if (c === 5) take = take && (m.rflags & ZF) === 0;

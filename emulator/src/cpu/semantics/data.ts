@@ -117,12 +117,12 @@ const cmpxchg: Semantics = (m, d) => {
 const cmovcc: Semantics = (m, d) => {
   const lo = m.rd(d.o[1], d), hi = m.rhi;
   const dst = d.o[0];
-  if (cond(m.rflags, d.ins.cond ?? 0)) m.setGpr(dst.reg, dst.size, false, lo, hi);
+  if (cond(m.rflags, d.cond)) m.setGpr(dst.reg, dst.size, false, lo, hi);
   else if (dst.size === 4) m.setGpr(dst.reg, 4, false, m.r[2 * dst.reg], 0);
 };
 
 const setcc: Semantics = (m, d) => {
-  m.wr(d.o[0], d, cond(m.rflags, d.ins.cond ?? 0) ? 1 : 0, 0);
+  m.wr(d.o[0], d, cond(m.rflags, d.cond) ? 1 : 0, 0);
 };
 
 /** CBW / CWDE / CDQE by operand size. */
