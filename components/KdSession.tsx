@@ -130,7 +130,7 @@ function KdWidget({ trace }: { trace: Trace }) {
   const titleId = `${trace.id}-title`;
   return (
     <section ref={root} class="live-widget kd-session" aria-labelledby={titleId} data-live-widget data-widget-id={trace.id}>
-      <h3 id={titleId} class="visually-hidden">kd session</h3>
+      <h3 id={titleId} class="visually-hidden">kd session {trace.id}: {trace.transcript.map((t) => t.command).join('; ').slice(0, 80)}</h3>
       <TranscriptView trace={trace} />
       {entries.length > 0 && (
         <pre class="kd-transcript kd-live" aria-label="Your commands and kd's answers" tabIndex={0}>

@@ -102,7 +102,7 @@ function Runner({ data }: { data: ProgramData }) {
 
   const lines = source.split('\n');
   return (
-    <section class="live-widget run-block" aria-label="Runnable assembly" data-live-widget data-widget-id={data.id}>
+    <section class="live-widget run-block" aria-label={`Runnable assembly ${data.id}`} data-live-widget data-widget-id={data.id}>
       {live ? (
         <div class="run-editor">
           <label for={editorId} class="widget-subtitle">Assembly (runs in user mode at the program's entry; Ctrl+Enter runs it)</label>

@@ -163,6 +163,7 @@ function StepperWidget({ data }: { data: StepperData }) {
         {view.event ? <div><dt>Last event</dt><dd>{view.event}</dd></div> : null}
       </dl>
       <div class="stepper-panels">
+        <div class="table-scroll" tabIndex={0} role="group" aria-label="Registers">
         <table class="reg-table">
           <caption>Registers {prev ? '(changed ones marked)' : ''}</caption>
           <tbody>
@@ -174,6 +175,8 @@ function StepperWidget({ data }: { data: StepperData }) {
             ))}
           </tbody>
         </table>
+        </div>
+        <div class="table-scroll" tabIndex={0} role="group" aria-label="Stack">
         <table class="stack-table">
           <caption>Stack around RSP (page U/S bit, trap-frame fields named)</caption>
           <thead><tr><th scope="col">Address</th><th scope="col">Value</th><th scope="col">Page</th></tr></thead>
@@ -187,6 +190,7 @@ function StepperWidget({ data }: { data: StepperData }) {
             ))}
           </tbody>
         </table>
+        </div>
       </div>
       {echo.length > 0 && (
         <div class="kd-echo" aria-label="kd commands for your clicks">
