@@ -23,7 +23,7 @@ typedef void (*runner)(uint64_t *r, uint64_t *fl);
     r[0] = a; r[1] = b; r[2] = c; r[3] = d; *fl = f;                                      \
   }
 
-/* kind: B binary, U unary, S shift by cl, D double shift, M mul/imul (one operand), V div,
+/* kind: B binary (or: all flags defined/unaffected), U unary, S shift by cl, D double shift, M mul/imul (one operand), V div,
  * W idiv, I imul two-operand, T bit test, N scan/count (needs feature: 0 none, 1 lzcnt, 2 tzcnt) */
 struct form { const char *kind; int size; const char *text; runner fn; int feature; };
 
@@ -60,6 +60,21 @@ R3(imul) R3(bt) R3(bts) R3(btr) R3(btc) R3(bsf) R3(bsr) R3(popcnt) R3(lzcnt) R3(
 #define FD(op) {"D", 2, #op " ax, bx, cl", op##16, 0}, {"D", 4, #op " eax, ebx, cl", op##32, 0}, \
                {"D", 8, #op " rax, rbx, cl", op##64, 0}
 
+
+/* Data movement and conditionals: no flags or all flags defined. */
+RUN(cx8, "cmpxchg bl, cl") RUN(cx16, "cmpxchg bx, cx") RUN(cx32, "cmpxchg ebx, ecx") RUN(cx64, "cmpxchg rbx, rcx")
+RUN(xa8, "xadd al, bl") RUN(xa16, "xadd ax, bx") RUN(xa32, "xadd eax, ebx") RUN(xa64, "xadd rax, rbx")
+RUN(xc8, "xchg al, bl") RUN(xc16, "xchg ax, bx") RUN(xc32, "xchg eax, ebx") RUN(xc64, "xchg rax, rbx")
+RUN(cmz32, "cmovz eax, ebx") RUN(cml64, "cmovl rax, rbx") RUN(cmbe16, "cmovbe ax, bx") RUN(cmo32, "cmovo eax, ebx")
+RUN(cmp64_, "cmovp rax, rbx") RUN(cmg32, "cmovg eax, ebx") RUN(cms64, "cmovs rax, rbx") RUN(cmnb32, "cmovae eax, ebx")
+RUN(stl, "setl al") RUN(stbe, "setbe bl") RUN(stg, "setg al") RUN(sto, "seto bl") RUN(stp, "setp al") RUN(sts, "sets al")
+RUN(mzx1, "movzx eax, bl") RUN(mzx2, "movzx rax, bx") RUN(mzx3, "movzx ax, bl")
+RUN(msx1, "movsx eax, bl") RUN(msx2, "movsx rax, bx") RUN(msx3, "movsx ax, bl") RUN(msx4, "movsxd rax, ebx")
+RUN(bsw32, "bswap eax") RUN(bsw64, "bswap rax")
+RUN(cbw_, "cbw") RUN(cwde_, "cwde") RUN(cdqe_, "cdqe") RUN(cwd_, "cwd") RUN(cdq_, "cdq") RUN(cqo_, "cqo")
+RUN(im3a, "imul eax, ebx, -7") RUN(im3b, "imul rax, rbx, 0x3e8") RUN(im3c, "imul ax, bx, 0x4d")
+RUN(lea1, "lea eax, [rbx+rcx*4+0x12345678]") RUN(lea2, "lea rax, [rbx+rcx*8-0x80]") RUN(lea3, "lea ax, [rbx+rcx]")
+
 static const struct form FORMS[] = {
   F4("B", add), F4("B", adc), F4("B", sub), F4("B", sbb), F4("B", and), F4("B", or), F4("B", xor),
   F4("B", cmp), F4("B", test),
@@ -69,6 +84,18 @@ static const struct form FORMS[] = {
   FM("M", mul, mul), FM("M", imul1_, imul), FM("V", div, div), FM("W", idiv, idiv), FR("I", imul, 0),
   FR("T", bt, 0), FR("T", bts, 0), FR("T", btr, 0), FR("T", btc, 0),
   FR("N", bsf, 0), FR("N", bsr, 0), FR("N", popcnt, 0), FR("N", lzcnt, 1), FR("N", tzcnt, 2),
+  {"B", 1, "cmpxchg bl, cl", cx8, 0}, {"B", 2, "cmpxchg bx, cx", cx16, 0}, {"B", 4, "cmpxchg ebx, ecx", cx32, 0}, {"B", 8, "cmpxchg rbx, rcx", cx64, 0},
+  {"B", 1, "xadd al, bl", xa8, 0}, {"B", 2, "xadd ax, bx", xa16, 0}, {"B", 4, "xadd eax, ebx", xa32, 0}, {"B", 8, "xadd rax, rbx", xa64, 0},
+  {"B", 1, "xchg al, bl", xc8, 0}, {"B", 2, "xchg ax, bx", xc16, 0}, {"B", 4, "xchg eax, ebx", xc32, 0}, {"B", 8, "xchg rax, rbx", xc64, 0},
+  {"B", 4, "cmovz eax, ebx", cmz32, 0}, {"B", 8, "cmovl rax, rbx", cml64, 0}, {"B", 2, "cmovbe ax, bx", cmbe16, 0}, {"B", 4, "cmovo eax, ebx", cmo32, 0},
+  {"B", 8, "cmovp rax, rbx", cmp64_, 0}, {"B", 4, "cmovg eax, ebx", cmg32, 0}, {"B", 8, "cmovs rax, rbx", cms64, 0}, {"B", 4, "cmovae eax, ebx", cmnb32, 0},
+  {"B", 1, "setl al", stl, 0}, {"B", 1, "setbe bl", stbe, 0}, {"B", 1, "setg al", stg, 0}, {"B", 1, "seto bl", sto, 0}, {"B", 1, "setp al", stp, 0}, {"B", 1, "sets al", sts, 0},
+  {"B", 4, "movzx eax, bl", mzx1, 0}, {"B", 8, "movzx rax, bx", mzx2, 0}, {"B", 2, "movzx ax, bl", mzx3, 0},
+  {"B", 4, "movsx eax, bl", msx1, 0}, {"B", 8, "movsx rax, bx", msx2, 0}, {"B", 2, "movsx ax, bl", msx3, 0}, {"B", 8, "movsxd rax, ebx", msx4, 0},
+  {"B", 4, "bswap eax", bsw32, 0}, {"B", 8, "bswap rax", bsw64, 0},
+  {"B", 2, "cbw", cbw_, 0}, {"B", 4, "cwde", cwde_, 0}, {"B", 8, "cdqe", cdqe_, 0}, {"B", 2, "cwd", cwd_, 0}, {"B", 4, "cdq", cdq_, 0}, {"B", 8, "cqo", cqo_, 0},
+  {"I", 4, "imul eax, ebx, -7", im3a, 0}, {"I", 8, "imul rax, rbx, 0x3e8", im3b, 0}, {"I", 2, "imul ax, bx, 0x4d", im3c, 0},
+  {"B", 4, "lea eax, [rbx+rcx*4+0x12345678]", lea1, 0}, {"B", 8, "lea rax, [rbx+rcx*8-0x80]", lea2, 0}, {"B", 2, "lea ax, [rbx+rcx]", lea3, 0},
 };
 
 /* xorshift64*: fixed seed, reproducible. */
