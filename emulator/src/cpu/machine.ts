@@ -647,21 +647,23 @@ export class Machine {
     let rip = this.rip;
     // The code page last validated for execution (TLB entry, rights at this CPL), until the TLB
     // changes (epoch), the CPL changes, or the page is written (its decode array is dropped).
-    let curVpn = NaN, code: unknown[] | null = null, page: PhysPage | null = null;
+    let base = NaN, code: unknown[] | null = null, page: PhysPage | null = null;
     let epoch = -1, cpl = -1;
     try {
       while (n < budget) {
         if (this.rflags & (TF | RF)) return n;
-        const vpn = Math.floor(rip / PAGE_SIZE);
-        if (vpn !== curVpn || epoch !== mmu.epoch || cpl !== this.cpl || page!.code !== code) {
+        let off = rip - base;
+        if (!(off >= 0 && off < PAGE_SIZE) || epoch !== mmu.epoch || cpl !== this.cpl || page!.code !== code) {
+          const vpn = Math.floor(rip / PAGE_SIZE);
           const i = vpn & (TLB_SIZE - 1);
           if (mmu.tag[i] !== vpn || !mmu.allowed(mmu.flags[i], ACC_EXEC, false)) return n;
           page = mmu.page[i];
           code = page.code;
           if (code === null) return n;
-          curVpn = vpn; epoch = mmu.epoch; cpl = this.cpl;
+          base = vpn * PAGE_SIZE; epoch = mmu.epoch; cpl = this.cpl;
+          off = rip - base;
         }
-        const d = code![rip - vpn * PAGE_SIZE] as Decoded | undefined;
+        const d = code![off] as Decoded | undefined;
         if (d === undefined || d.rip !== rip || d.hook) return n;
         this.curRip = rip;
         this.rip = d.next;
