@@ -28,7 +28,7 @@ export class EventLog {
   capacity: number;
   /** Total events ever appended (sequence numbers survive trimming). */
   total = 0;
-  constructor(capacity = 100_000) { this.capacity = capacity; }
+  constructor(capacity = 20_000) { this.capacity = capacity; }
 
   push(e: CpuEvent): void {
     this.events.push(e);

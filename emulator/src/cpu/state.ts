@@ -92,7 +92,7 @@ export function pairToBig(lo: number, hi: number): bigint {
 export function bigLo(v: bigint): number { return Number(v & 0xffffffffn); }
 export function bigHi(v: bigint): number { return Number((v >> 32n) & 0xffffffffn); }
 /** A 64-bit value as an unsigned bigint from a signed canonical double. */
-export function linearToBig(la: number): bigint { return BigInt.asUintN(64, BigInt(la)); }
+export function linearToBig(la: number): bigint { return la >= 0 ? BigInt(la) : BigInt.asUintN(64, BigInt(la)); }
 /** A bigint address as a signed double if canonical, else null. */
 export function bigToLinear(v: bigint): number | null {
   const s = BigInt.asIntN(64, v);
