@@ -175,6 +175,19 @@ describe('exception delivery', () => {
     expect(m.events.events.at(-2)).toMatchObject({ kind: 'iretq', fromCpl: 0, toCpl: 3 });
   });
 
+  it('iretq loads RF from the image; RF is cleared after the next instruction (SDM Vol. 3A §18.3.1.1)', () => {
+    const { m } = world({ cpl: 0, kernel: 'ud2' });
+    runToStub(m);
+    // The frame's RFLAGS has RF=1 (a fault); return to a nop placed where the ud2 was.
+    m.writeVirtual(KCODE, [0x90, 0x90]);
+    m.writeVirtual(STUBS + 6n * 16n, [0x48, 0xcf]);
+    m.setReg('rip', STUBS + 6n * 16n);
+    expect(m.step()).toBeNull();
+    expect(m.getReg('rflags') & 0x10000n).toBe(0x10000n);
+    expect(m.step()).toBeNull();
+    expect(m.getReg('rflags') & 0x10000n).toBe(0n);
+  });
+
   it('TF traps after one instruction with #DB (SDM Vol. 3A §18.3.1.4)', () => {
     const { m } = world({ cpl: 0, kernel: 'nop\nnop' });
     m.setReg('rflags', 0x302n);

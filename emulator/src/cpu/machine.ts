@@ -560,7 +560,7 @@ export class Machine {
       this.rip = d.next;
       d.fn(this, d);
       this.icount++;
-      if (flagsBefore & RF) this.rflags &= ~RF | (d.ins.op === 'iretq' ? RF : 0);
+      if (flagsBefore & RF) this.rflags &= ~RF | (d.ins.op === 'iret' ? RF : 0);
       if (flagsBefore & TF && this.trapsOnTF(d)) {
         // Single-step trap after the instruction (SDM Vol. 3A §18.3.1.4).
         return this.handleFault(new CpuFault(DB, 0, 'single-step trap (TF)'), this.rip, 'trap');
