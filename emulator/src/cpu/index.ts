@@ -8,14 +8,13 @@ import { SEMANTICS } from './semantics/index.ts';
 installExecutor(decode, SEMANTICS);
 
 export { Machine, semanticsKeys } from './machine.ts';
-export type { StopReason, Hook, HookResult, MachineOptions, SegmentState, Decoded } from './machine.ts';
+export type { StopReason, Hook, HookResult, MachineOptions, SegmentState, Decoded, Translation } from './machine.ts';
 export type { CpuEvent, CpuEventBody, StackChoice } from './events.ts';
 export { EventLog } from './events.ts';
 export { CpuFault, VECTOR_NAMES } from './fault.ts';
 export type { Snapshot } from './journal.ts';
 export { encodeSnapshot, decodeSnapshot } from './journal.ts';
 export { PhysMemory, PAGE_SIZE } from './memory.ts';
-export type { Translation } from './paging.ts';
 export { MSR_NAMES } from './msr.ts';
 export { cpuid } from './cpuid.ts';
 export * from './state.ts';

@@ -11,7 +11,7 @@ import type { Instruction, DecodeResult, Operand } from './instruction.ts';
 import { GPR64_NAMES, SEG_NAMES } from './instruction.ts';
 import { PhysMemory, PhysPage, PAGE_SIZE } from './memory.ts';
 import { Mmu, ACC_READ, ACC_WRITE, ACC_EXEC, T_D, TLB_SIZE } from './paging.ts';
-import type { Translation } from './paging.ts';
+
 import { CpuFault, GP, PF, SS as SS_VEC, UD, VECTOR_NAMES, DB } from './fault.ts';
 import { EventLog } from './events.ts';
 import type { CpuEventBody, CpuEvent } from './events.ts';
@@ -67,6 +67,9 @@ export type StopReason =
 
 export type HookResult = void | undefined | { stop: true; reason: string; data?: unknown };
 export type Hook = (m: Machine) => HookResult;
+
+/** A translation as the debugger sees it (rights combined over all levels, SDM Vol. 3A §4.6.1). */
+export interface Translation { pa: bigint; user: boolean; writable: boolean; nx: boolean; }
 
 export interface SegmentState { selector: number; base: bigint; limit: number; attributes: number; }
 
@@ -233,10 +236,12 @@ export class Machine {
   /** Loads TR from the GDT like LTR (SDM Vol. 2A LTR), marking the TSS busy. */
   loadTr(selector: number): void { loadSegment(this, -1, selector & 0xffff, true); }
 
+  /** Debugger view of one translation (no faults, no A/D updates); null if unmapped. */
   translate(va: bigint): Translation | null {
-    const la = bigToLinear(va);
+    const la = bigToLinear(BigInt.asUintN(64, va));
     if (la === null) return null;
-    return this.mmu.translate(la);
+    const t = this.mmu.translate(la);
+    return t && { pa: BigInt(t.pa), user: t.user, writable: t.writable, nx: t.nx };
   }
   /** Debugger read through the page tables: never faults, sets no A/D bits; null if any byte is
    *  unmapped or the address is not canonical. */
