@@ -149,6 +149,19 @@ describe('exception delivery', () => {
     expect(m.events.events[3]).toMatchObject({ vector: 8, stack: 'ist1' });
   });
 
+  it('a #PF while pushing an INT3 frame: supervisor write to a not-present page, error code W only', () => {
+    const { m } = world({ user: 'nop\nint 3', ist1: [14] });
+    const bad = 0xfffff80000700000n;
+    const rsp0 = new Uint8Array(new BigUint64Array([bad]).buffer);
+    m.writeVirtual(0xfffff80000002000n + 4n, rsp0); // TSS.RSP0 -> unmapped
+    expect(runToStub(m).vector).toBe(14);
+    const f = frame(m, true);
+    expect(f.error).toBe(2n); // P=0, W=1, U/S=0: the push is a supervisor access (SDM §4.7)
+    expect(m.getCr(2)).toBe(bad - 8n);
+    expect(f.rip).toBe(UCODE + 1n); // reported on the INT3 instruction, which did not complete
+    expect(f.cs).toBe(0x33n);
+  });
+
   it('a #DF whose stack is unmapped ends in a triple fault (SDM Vol. 3A §6.15, Interrupt 8)', () => {
     const { m } = world({ cpl: 0, kernel: 'mov rax, qword ptr [rbx]' });
     m.setReg('rbx', 0x12345000n);

@@ -126,7 +126,9 @@ export function deliverEvent(m: Machine, vector: number, errorCode: number, o: D
 export function raiseException(m: Machine, f: CpuFault, returnRip: number, isTrap: boolean): StopReason | null {
   let vector = f.vector;
   let err = pushesErrorCode(vector) ? f.errorCode : -1;
-  let ext = false;
+  // EXT = 1: a fault while delivering this exception happens during delivery of an event
+  // external to the program (SDM Vol. 3A §6.13); only INT n / INT3 deliver with EXT = 0.
+  const ext = true;
   let isFault = !isTrap && vector !== 1 && vector !== 3 && vector !== 4;
   m.recordRaised(f);
   // CR2 is loaded when the page fault is detected (§6.15, Interrupt 14).
@@ -151,10 +153,10 @@ export function raiseException(m: Machine, f: CpuFault, returnRip: number, isTra
         m.event({ kind: 'double-fault', first: vector, second: e.vector }, 'SDM Vol. 3A §6.15, Table 6-5');
         vector = DF; err = 0;
       } else {
-        // Handled serially: the second exception is delivered (EXT=1 in its error code).
-        vector = e.vector; err = pushesErrorCode(vector) ? (e.errorCode | 1) : -1;
+        // Handled serially: the second exception is delivered (its error code already carries
+        // EXT where the format has one; a #PF error code has no EXT bit).
+        vector = e.vector; err = pushesErrorCode(vector) ? e.errorCode : -1;
       }
-      ext = true;
       isFault = true;
     }
   }
