@@ -5,7 +5,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Trace } from '../emulator/src/scenario/trace.ts';
 import EventChain from './EventChain.tsx';
-import { parseProp, type LabData, type LabRow } from './lib/widget-data.ts';
+import { MITIGATIONS, parseProp, type LabData, type LabRow, type MitigationName } from './lib/widget-data.ts';
 import { EMULATOR_VERSION, loadEmulator } from './lib/load.ts';
 import { hexList, readHash, reportsRefusal, setHash, writeHash } from './lib/permalink.ts';
 import { TranscriptView, outcomeSentence } from './Transcript.tsx';
@@ -29,7 +29,14 @@ function Lab({ data }: { data: LabData }) {
   const [live, setLive] = useState(false);
   const [notice, setNotice] = useState('');
   const [announce, setAnnounce] = useState('');
+  /** Mitigations the reader switched away from the chapter's machine. */
+  const [machine, setMachine] = useState<Partial<Record<MitigationName, boolean>>>({});
   const root = useRef<HTMLElement>(null);
+  const optionsNow = () => ({ ...data.options, ...machine });
+  const machineField = (m: Partial<Record<MitigationName, boolean>>): Array<[string, string]> => {
+    const parts = Object.entries(m).map(([k, v]) => `${k.toLowerCase()}:${v ? 1 : 0}`);
+    return parts.length ? [['o', parts.join(',')]] : [];
+  };
 
   const toggle = (row: LabRow) => {
     const on = bps.includes(row.offset);
@@ -38,10 +45,21 @@ function Lab({ data }: { data: LabData }) {
     // kd numbers breakpoints from 0 in the order they are set; `bc` clears by number.
     setEcho((e) => [...e, on ? `bc ${bps.indexOf(row.offset)}` : `bp ${row.label}`].slice(-8));
     setResult(null);
-    setHash(writeHash(data.id, [['bp', next.map((o) => o.toString(16)).join(',')], ['v', EMULATOR_VERSION]]));
+    setHash(writeHash(data.id, [['bp', next.map((o) => o.toString(16)).join(',')], ...machineField(machine), ['v', EMULATOR_VERSION]]));
   };
 
-  const go = async (offsets = bps, fromLink = false) => {
+  const switchMitigation = (name: MitigationName, on: boolean) => {
+    const next = { ...machine };
+    if (on === !!data.options[name] && data.options[name] !== undefined) delete next[name];
+    else next[name] = on;
+    setMachine(next);
+    setResult(null);
+    // Not a kd command: a comment line (kd ignores lines starting with `*`) says what changed.
+    setEcho((e) => [...e, `* ${MITIGATIONS[name].label} ${on ? 'on' : 'off'}: the next run boots with it`].slice(-8));
+    setHash(writeHash(data.id, [['bp', bps.map((o) => o.toString(16)).join(',')], ...machineField(next), ['v', EMULATOR_VERSION]]));
+  };
+
+  const go = async (offsets = bps, fromLink = false, options = optionsNow()) => {
     if (busy) return;
     setBusy(true);
     setAnnounce('Running\u2026');
@@ -50,12 +68,12 @@ function Lab({ data }: { data: LabData }) {
       const rows = offsets.map((o) => data.rows.find((r) => r.offset === o)!).filter(Boolean);
       // Marks for the page benchmark: boot + kd commands + run, once the emulator is loaded.
       performance.mark('bp-lab-run-start');
-      const trace = emu.runScenarioWith({ id: data.id, options: data.options, commands: [...rows.map((r) => `bp ${r.label}`), 'g'] }, emu.labBoot);
+      const trace = emu.runScenarioWith({ id: data.id, options, commands: [...rows.map((r) => `bp ${r.label}`), 'g'] }, emu.labBoot);
       performance.measure('bp-lab-run', 'bp-lab-run-start');
       setResult(trace);
       setEcho((e) => [...e, 'g'].slice(-8));
       setAnnounce(outcomeSentence(trace));
-      if (!fromLink) setHash(writeHash(data.id, [['bp', offsets.map((o) => o.toString(16)).join(',')], ['go', '1'], ['v', EMULATOR_VERSION]]));
+      if (!fromLink) setHash(writeHash(data.id, [['bp', offsets.map((o) => o.toString(16)).join(',')], ['go', '1'], ...machineField(machine), ['v', EMULATOR_VERSION]]));
     } catch (e) {
       setNotice(`The emulator stopped with an error: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
@@ -74,7 +92,8 @@ function Lab({ data }: { data: LabData }) {
     const f = read.state.fields;
     const why = (() => {
       if (f.get('v') !== EMULATOR_VERSION) return 'it was made with another version of the emulator';
-      for (const k of f.keys()) if (!['bp', 'go', 'v'].includes(k)) return `it sets "${k}", which this lab does not have`;
+      for (const k of f.keys()) if (!['bp', 'go', 'o', 'v'].includes(k)) return `it sets "${k}", which this lab does not have`;
+      if (f.has('o') && readMachine(f.get('o')!, data.toggles ?? []) === null) return 'its machine options are malformed or not offered here';
       const list = hexList(f.get('bp') ?? '');
       if (!list) return 'its breakpoint list is malformed';
       if (list.some((o) => !data.rows.some((r) => r.offset === o))) return 'it names a breakpoint on no row of this listing';
@@ -86,9 +105,11 @@ function Lab({ data }: { data: LabData }) {
       return;
     }
     const list = [...new Set(hexList(f.get('bp') ?? '')!)].sort((a, b) => a - b);
+    const m = f.has('o') ? readMachine(f.get('o')!, data.toggles ?? [])! : {};
     setBps(list);
+    setMachine(m);
     setEcho(list.map((o) => `bp ${data.rows.find((r) => r.offset === o)!.label}`));
-    if (f.get('go') === '1') void go(list, true);
+    if (f.get('go') === '1') void go(list, true, { ...data.options, ...m });
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
@@ -142,6 +163,22 @@ function Lab({ data }: { data: LabData }) {
           );
         })}
       </ol>
+      {live && data.toggles && data.toggles.length > 0 && (
+        <fieldset class="lab-machine">
+          <legend>Machine (each run boots with these)</legend>
+          {data.toggles.map((t) => {
+            const on = machine[t] ?? !!data.options[t];
+            const inputId = `${data.id}-${t}`;
+            return (
+              <span key={t} class="lab-toggle-option">
+                <input id={inputId} type="checkbox" checked={on} onChange={(e) => switchMitigation(t, (e.target as HTMLInputElement).checked)} />
+                <label for={inputId}>{MITIGATIONS[t].label}</label>
+                <span class="widget-note"> ({MITIGATIONS[t].detail})</span>
+              </span>
+            );
+          })}
+        </fieldset>
+      )}
       {live && (
         <div class="widget-controls">
           <button type="button" class="widget-button primary" onClick={() => void go()} disabled={busy} aria-label="Go (F5): boot, set the breakpoints, run">
@@ -159,7 +196,7 @@ function Lab({ data }: { data: LabData }) {
       <p class="visually-hidden" aria-live="polite">{announce}</p>
       {result && (
         <div class="lab-result">
-          <h4 class="widget-subtitle">Your run</h4>
+          <h4 class="widget-subtitle">Your run{Object.keys(machine).length ? ` (${Object.entries(machine).map(([k, v]) => `${MITIGATIONS[k as MitigationName].label} ${v ? 'on' : 'off'}`).join(', ')})` : ''}</h4>
           <TranscriptView trace={result} />
           {result.outcome.kind !== 'break' && <EventChain events={result.events} />}
         </div>
@@ -178,4 +215,16 @@ function Lab({ data }: { data: LabData }) {
       )}
     </section>
   );
+}
+
+/** `smap:1,kvashadow:0` -> { smap: true, kvaShadow: false }, only for offered toggles; else null. */
+function readMachine(value: string, offered: MitigationName[]): Partial<Record<MitigationName, boolean>> | null {
+  const out: Partial<Record<MitigationName, boolean>> = {};
+  for (const part of value.split(',')) {
+    const m = /^([a-z]{4,9}):([01])$/.exec(part);
+    const name = m ? offered.find((o) => o.toLowerCase() === m[1]) : undefined;
+    if (!m || !name || name in out) return null;
+    out[name] = m[2] === '1';
+  }
+  return out;
 }

@@ -25,7 +25,17 @@ export interface LabData {
   rows: LabRow[];
   /** Runs the build made and checked (one per claim), shown without JavaScript. */
   runs: Array<{ breakpoints: string[]; claim: string; trace: Trace }>;
+  /** Mitigations the reader may switch for live runs (the machine changes, not the text). */
+  toggles?: MitigationName[];
 }
+
+export type MitigationName = 'smep' | 'smap' | 'kvaShadow';
+
+export const MITIGATIONS: Record<MitigationName, { label: string; detail: string }> = {
+  smep: { label: 'SMEP', detail: 'CR4 bit 20: the kernel cannot execute user pages' },
+  smap: { label: 'SMAP', detail: 'CR4 bit 21: the kernel cannot touch user pages unless RFLAGS.AC is set' },
+  kvaShadow: { label: 'KVA shadow', detail: 'separate user and kernel page tables; LSTAR points at KiSystemCall64Shadow' },
+};
 
 export interface StepperData {
   id: string;

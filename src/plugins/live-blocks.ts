@@ -258,7 +258,12 @@ export default function remarkLiveBlocks(options: LiveBlocksOptions = {}) {
           check(where, trace, claim, 'windbg lab');
           runs.push({ breakpoints: [row.label], claim: describeClaim(claim), trace });
         }
-        const data: LabData = { id, options: opts, version: EMULATOR_VERSION, listingCommand: commands[0], symbol, rows, runs };
+        const toggles = (meta.get('toggles') ?? '').split(',').map((t) => t.trim()).filter(Boolean);
+        for (const t of toggles) if (!['smep', 'smap', 'kvaShadow'].includes(t)) throw new BlockError(where, `toggles: "${t}" is not a mitigation (smep, smap, kvaShadow).`);
+        const data: LabData = {
+          id, options: opts, version: EMULATOR_VERSION, listingCommand: commands[0], symbol, rows, runs,
+          ...(toggles.length ? { toggles: toggles as LabData['toggles'] } : {}),
+        };
         used.add('LiveBreakpointLab');
         return jsxWidget('LiveBreakpointLab', { lab: JSON.stringify(data) });
       }

@@ -217,3 +217,24 @@ test('axe: no violations in the widgets with every panel open', async ({ page })
   const results = await new AxeBuilder({ page }).include('.live-widget').analyze();
   expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
 });
+
+test('mitigation toggles change the machine of a run (and travel in the permalink)', async ({ page }) => {
+  const errors = watchErrors(page);
+  await page.goto(CHAPTER);
+  const lab = await hydrated(page, LAB);
+  await lab.getByRole('checkbox', { name: 'SMAP' }).check();
+  await expect(lab.locator('.kd-echo')).toContainText('* SMAP on');
+  await lab.getByRole('button', { name: `Set breakpoint at ${entry}`, exact: true }).press('Enter');
+  await lab.getByRole('button', { name: /^Go/ }).press('Enter');
+  const expected = runScenario({ id: LAB, options: { smap: true }, commands: [`bp ${entry}`, 'g'] });
+  await expect(lab.locator('.lab-result .kd-transcript')).toHaveText(transcriptText(expected) + '\n');
+  await expect(lab.locator('.lab-result h4.widget-subtitle')).toContainText('SMAP on');
+  expect(page.url()).toContain('o=smap:1');
+  await lab.screenshot({ path: `${SHOTS}/lab-smap-on.png` });
+  const again = await page.context().newPage();
+  await again.goto(page.url());
+  const restored = await hydrated(again, LAB);
+  await expect(restored.getByRole('checkbox', { name: 'SMAP' })).toBeChecked();
+  await expect(restored.locator('.lab-result .kd-transcript')).toHaveText(transcriptText(expected) + '\n');
+  expect(errors).toEqual([]);
+});
