@@ -1,6 +1,7 @@
 // Results and flags vs the host CPU: tests/oracle/hostgen/hostflags.c runs each ALU, shift,
 // multiply, divide and bit instruction at each width on this machine's processor and prints
-// vectors; every vector is replayed through our executor. Flags the SDM calls undefined for an
+// vectors; every vector is replayed through our executor, register forms and memory-destination
+// forms (the read-modify-write paths) alike. Flags the SDM calls undefined for an
 // instruction (and destinations it calls undefined) are masked; everything else must match.
 
 import { describe, it, expect } from 'vitest';
@@ -79,7 +80,8 @@ describe('results and flags vs the host CPU', () => {
     const pt = new PageTableBuilder(m, 0x100000n);
     pt.map(0x400000n, 0x200000n, 0x10000, {});
     pt.activate();
-    const forms = new Map<number, { kind: string; size: number; text: string; op: string; rip: bigint }>();
+    const forms = new Map<number, { kind: string; mem: boolean; size: number; text: string; op: string; rip: bigint }>();
+    const DATA = 0x40f000n;
     let count = 0;
     const mismatches: string[] = [];
     const perForm = new Map<string, number>();
@@ -90,7 +92,8 @@ describe('results and flags vs the host CPU', () => {
         const rip = 0x400000n + BigInt(Number(id) * 16);
         const { bytes } = assemble(text, { origin: rip });
         m.writeVirtual(rip, bytes);
-        forms.set(Number(id), { kind, size: Number(size), text, op: text.split(' ')[0], rip });
+        // A trailing 'm' marks a memory-destination form (operand A is the qword at [rdi]).
+        forms.set(Number(id), { kind: kind.replace(/m$/, ''), mem: kind.endsWith('m'), size: Number(size), text, op: text.split(' ')[0], rip });
         continue;
       }
       if (!line.startsWith('V ')) continue;
@@ -98,14 +101,20 @@ describe('results and flags vs the host CPU', () => {
       const f = forms.get(Number(p[1]))!;
       const v = p.slice(2).map((x) => BigInt('0x' + x));
       const [a, b, c, d, fin, ea, eb, ec, ed, efl] = v;
-      m.setReg('rax', a); m.setReg('rbx', b); m.setReg('rcx', c); m.setReg('rdx', d);
+      if (f.mem) {
+        m.writeVirtual(DATA, new Uint8Array(new BigUint64Array([a]).buffer));
+        m.setReg('rdi', DATA); m.setReg('rax', d);
+      } else m.setReg('rax', a);
+      m.setReg('rbx', b); m.setReg('rcx', c); m.setReg('rdx', d);
       m.setReg('rflags', fin);
       m.setReg('rip', f.rip);
       const stop = m.step();
       count++;
       perForm.set(f.text, (perForm.get(f.text) ?? 0) + 1);
       const [fmask, destDefined] = defined(f.op, f.kind, f.size, c, b);
-      const got = [m.getReg('rax'), m.getReg('rbx'), m.getReg('rcx'), m.getReg('rdx')];
+      const got = f.mem
+        ? [new DataView(m.readVirtual(DATA, 8)!.buffer).getBigUint64(0, true), m.getReg('rbx'), m.getReg('rcx'), m.getReg('rax')]
+        : [m.getReg('rax'), m.getReg('rbx'), m.getReg('rcx'), m.getReg('rdx')];
       const exp = [ea, eb, ec, ed];
       const gotFl = Number(m.getReg('rflags')) & fmask;
       const expFl = Number(efl) & fmask;

@@ -75,6 +75,38 @@ RUN(cbw_, "cbw") RUN(cwde_, "cwde") RUN(cdqe_, "cdqe") RUN(cwd_, "cwd") RUN(cdq_
 RUN(im3a, "imul eax, ebx, -7") RUN(im3b, "imul rax, rbx, 0x3e8") RUN(im3c, "imul ax, bx, 0x4d")
 RUN(lea1, "lea eax, [rbx+rcx*4+0x12345678]") RUN(lea2, "lea rax, [rbx+rcx*8-0x80]") RUN(lea3, "lea ax, [rbx+rcx]")
 
+/* Memory-destination forms: operand A is the qword at [rdi] (printed in the rax column), so the
+ * generic read-modify-write paths are checked too. The accumulator (cmpxchg) is rax, loaded from
+ * and printed in the rdx column. */
+#define RUNM(fn, text)                                                                    \
+  static void fn(uint64_t *r, uint64_t *fl) {                                             \
+    uint64_t mem = r[0], *p = &mem, b = r[1], c = r[2], a = r[3], f = *fl;                \
+    __asm__ volatile("push %[f]\n\tpopfq\n\t" text "\n\tpushfq\n\tpop %[f]"               \
+                     : "+D"(p), "+b"(b), "+c"(c), "+a"(a), [f] "+r"(f) : : "cc", "memory"); \
+    r[0] = mem; r[1] = b; r[2] = c; r[3] = a; *fl = f;                                    \
+  }
+#define BM4(op)                                                                           \
+  RUNM(m_##op##8, #op " byte ptr [rdi], bl") RUNM(m_##op##16, #op " word ptr [rdi], bx")   \
+  RUNM(m_##op##32, #op " dword ptr [rdi], ebx") RUNM(m_##op##64, #op " qword ptr [rdi], rbx")
+#define UM4(op)                                                                           \
+  RUNM(m_##op##8, #op " byte ptr [rdi]") RUNM(m_##op##16, #op " word ptr [rdi]")           \
+  RUNM(m_##op##32, #op " dword ptr [rdi]") RUNM(m_##op##64, #op " qword ptr [rdi]")
+#define SM4(op)                                                                           \
+  RUNM(m_##op##8, #op " byte ptr [rdi], cl") RUNM(m_##op##16, #op " word ptr [rdi], cl")   \
+  RUNM(m_##op##32, #op " dword ptr [rdi], cl") RUNM(m_##op##64, #op " qword ptr [rdi], cl")
+BM4(add) BM4(adc) BM4(sub) BM4(sbb) BM4(and) BM4(or) BM4(xor) BM4(cmp) BM4(test)
+BM4(xadd) BM4(cmpxchg) BM4(xchg)
+UM4(inc) UM4(dec) UM4(neg) UM4(not)
+SM4(shl) SM4(sar) SM4(rcl) SM4(ror)
+RUNM(m_shld32, "shld dword ptr [rdi], ebx, cl") RUNM(m_shrd64, "shrd qword ptr [rdi], rbx, cl")
+RUNM(m_bts32, "bts dword ptr [rdi], 5") RUNM(m_btc64, "btc qword ptr [rdi], 0x3f") RUNM(m_btr16, "btr word ptr [rdi], 0xf")
+#define FBM(k, op) {k "m", 1, #op " byte ptr [rdi], bl", m_##op##8, 0}, {k "m", 2, #op " word ptr [rdi], bx", m_##op##16, 0}, \
+                   {k "m", 4, #op " dword ptr [rdi], ebx", m_##op##32, 0}, {k "m", 8, #op " qword ptr [rdi], rbx", m_##op##64, 0}
+#define FUM(op) {"Um", 1, #op " byte ptr [rdi]", m_##op##8, 0}, {"Um", 2, #op " word ptr [rdi]", m_##op##16, 0}, \
+                {"Um", 4, #op " dword ptr [rdi]", m_##op##32, 0}, {"Um", 8, #op " qword ptr [rdi]", m_##op##64, 0}
+#define FSM(op) {"Sm", 1, #op " byte ptr [rdi], cl", m_##op##8, 0}, {"Sm", 2, #op " word ptr [rdi], cl", m_##op##16, 0}, \
+                {"Sm", 4, #op " dword ptr [rdi], cl", m_##op##32, 0}, {"Sm", 8, #op " qword ptr [rdi], cl", m_##op##64, 0}
+
 static const struct form FORMS[] = {
   F4("B", add), F4("B", adc), F4("B", sub), F4("B", sbb), F4("B", and), F4("B", or), F4("B", xor),
   F4("B", cmp), F4("B", test),
@@ -96,6 +128,12 @@ static const struct form FORMS[] = {
   {"B", 2, "cbw", cbw_, 0}, {"B", 4, "cwde", cwde_, 0}, {"B", 8, "cdqe", cdqe_, 0}, {"B", 2, "cwd", cwd_, 0}, {"B", 4, "cdq", cdq_, 0}, {"B", 8, "cqo", cqo_, 0},
   {"I", 4, "imul eax, ebx, -7", im3a, 0}, {"I", 8, "imul rax, rbx, 0x3e8", im3b, 0}, {"I", 2, "imul ax, bx, 0x4d", im3c, 0},
   {"B", 4, "lea eax, [rbx+rcx*4+0x12345678]", lea1, 0}, {"B", 8, "lea rax, [rbx+rcx*8-0x80]", lea2, 0}, {"B", 2, "lea ax, [rbx+rcx]", lea3, 0},
+  FBM("B", add), FBM("B", adc), FBM("B", sub), FBM("B", sbb), FBM("B", and), FBM("B", or), FBM("B", xor),
+  FBM("B", cmp), FBM("B", test), FBM("B", xadd), FBM("B", cmpxchg), FBM("B", xchg),
+  FUM(inc), FUM(dec), FUM(neg), FUM(not), FSM(shl), FSM(sar), FSM(rcl), FSM(ror),
+  {"Dm", 4, "shld dword ptr [rdi], ebx, cl", m_shld32, 0}, {"Dm", 8, "shrd qword ptr [rdi], rbx, cl", m_shrd64, 0},
+  {"Tm", 4, "bts dword ptr [rdi], 5", m_bts32, 0}, {"Tm", 8, "btc qword ptr [rdi], 0x3f", m_btc64, 0},
+  {"Tm", 2, "btr word ptr [rdi], 0xf", m_btr16, 0},
 };
 
 /* xorshift64*: fixed seed, reproducible. */
