@@ -172,6 +172,18 @@ describe('exception delivery', () => {
     expect(m.step()?.kind).toBe('triple-fault'); // shutdown: nothing more executes
   });
 
+  it('an external interrupt at CPL3 goes through its gate on RSP0 and saves the current RIP', () => {
+    const { m } = world({ user: 'nop\nnop\nnop' });
+    expect(m.step()).toBeNull();
+    expect(m.interrupt(0x20)).toBeNull();
+    expect(m.getReg('rip')).toBe(STUBS + 0x20n * 16n);
+    const f = frame(m, false);
+    expect(f.rip).toBe(UCODE + 1n);
+    expect(f.cs).toBe(0x33n);
+    expect(m.getReg('rsp')).toBe(KSTACK_TOP - 40n);
+    expect(m.getReg('rflags') & 0x200n).toBe(0n);
+  });
+
   it('iretq returns to CPL3 and restores RSP, RFLAGS, SS (SDM Vol. 2A IRET)', () => {
     const { m } = world({ user: 'int 3\nafter: mov eax, 1\nhlt' });
     m.setReg('rflags', 0x2c7n | 0x200n);

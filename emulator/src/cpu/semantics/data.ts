@@ -2,7 +2,7 @@
 // LEA, CBW/CWDE/CDQE, CWD/CDQ/CQO, BSWAP; Vol. 2B SETcc, NOP).
 
 import type { Machine, Decoded, Semantics, Opnd } from '../machine.ts';
-import { K_MEM, K_SREG, K_REG } from '../machine.ts';
+import { K_MEM, K_SREG, K_REG, K_IMM } from '../machine.ts';
 import { sub, cond, MASK } from '../flags.ts';
 import { TWO32 } from '../state.ts';
 import { loadSegment } from '../segments.ts';
@@ -10,7 +10,14 @@ import { loadSegment } from '../segments.ts';
 /** MOV: all forms; a segment-register source stores the selector (zero-extended in a register,
  *  16 bits in memory: SDM Vol. 2B MOV "Operation"). */
 const mov: Semantics = (m, d) => {
-  const src = d.o[1];
+  const dst = d.o[0], src = d.o[1];
+  if (dst.kind === K_REG && dst.size >= 4 && (src.kind === K_REG || src.kind === K_IMM)) {
+    // Register or immediate into a 32/64-bit register: the common case, straight to the file.
+    const r = m.r, i = 2 * dst.reg;
+    if (src.kind === K_IMM) { r[i] = src.lo; r[i + 1] = dst.size === 8 ? src.hi : 0; }
+    else { const j = 2 * src.reg; r[i] = r[j]; r[i + 1] = dst.size === 8 ? r[j + 1] : 0; }
+    return;
+  }
   if (src.kind === K_SREG) {
     m.wr(d.o[0], d, m.segSel[src.reg], 0);
     return;
