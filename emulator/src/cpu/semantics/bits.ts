@@ -1,9 +1,10 @@
 // Bit tests and scans (SDM Vol. 2A BT, BTC, BTR, BTS, BSF, BSR, BSWAP, LZCNT; Vol. 2B POPCNT,
-// TZCNT). Undefined flags are left unchanged; BSF/BSR leave the destination unchanged for a zero
-// source (what processors do; AMD documents it, Intel calls it undefined).
+// TZCNT). Undefined flags: BT* leave them unchanged; BSF/BSR clear CF, OF, SF, AF, PF = parity;
+// LZCNT/TZCNT clear SF, AF, PF and keep OF (the host-CPU vectors). BSF/BSR leave the destination
+// unchanged for a zero source (what processors do; AMD documents it, Intel calls it undefined).
 
 import type { Machine, Decoded, Semantics } from '../machine.ts';
-import { CF, ZF, STATUS_FLAGS, TWO32, isCanonicalPair } from '../state.ts';
+import { CF, ZF, SF, AF, OF, PF, PARITY, STATUS_FLAGS, TWO32, isCanonicalPair } from '../state.ts';
 import { CpuFault, GP } from '../fault.ts';
 
 function bitOp(kind: 'bt' | 'bts' | 'btr' | 'btc'): Semantics {
@@ -59,26 +60,22 @@ function scan(kind: 'bsf' | 'bsr' | 'lzcnt' | 'tzcnt' | 'popcnt'): Semantics {
     let r: number;
     switch (kind) {
       case 'bsf':
-        if (zero) { m.rflags |= ZF; return; }
-        r = v !== 0 ? ctz32(v) : 32 + ctz32(hi);
-        m.setGpr(dst.reg, size, false, r, 0);
-        m.rflags &= ~ZF;
-        return;
       case 'bsr':
+        m.rflags &= ~(CF | OF | SF | AF);
         if (zero) { m.rflags |= ZF; return; }
-        r = hi !== 0 ? 63 - Math.clz32(hi) : 31 - Math.clz32(v);
+        r = kind === 'bsf' ? (v !== 0 ? ctz32(v) : 32 + ctz32(hi)) : (hi !== 0 ? 63 - Math.clz32(hi) : 31 - Math.clz32(v));
         m.setGpr(dst.reg, size, false, r, 0);
-        m.rflags &= ~ZF;
+        m.rflags = (m.rflags & ~(ZF | PF)) | PARITY[r]; // PF undefined: parity of the index (host)
         return;
       case 'lzcnt':
         r = size === 8 ? (hi !== 0 ? Math.clz32(hi) : 32 + Math.clz32(lo)) : Math.clz32(lo) - (32 - N);
         m.setGpr(dst.reg, size, false, r, 0);
-        m.rflags = (m.rflags & ~(CF | ZF)) | (zero ? CF : 0) | (r === 0 ? ZF : 0);
+        m.rflags = (m.rflags & ~(CF | ZF | SF | AF | PF)) | (zero ? CF : 0) | (r === 0 ? ZF : 0);
         return;
       case 'tzcnt':
         r = zero ? N : lo !== 0 ? ctz32(lo) : 32 + ctz32(hi);
         m.setGpr(dst.reg, size, false, r, 0);
-        m.rflags = (m.rflags & ~(CF | ZF)) | (zero ? CF : 0) | (r === 0 ? ZF : 0);
+        m.rflags = (m.rflags & ~(CF | ZF | SF | AF | PF)) | (zero ? CF : 0) | (r === 0 ? ZF : 0);
         return;
       default: {
         let c = 0;

@@ -1,9 +1,9 @@
 // Multiply and divide (SDM Vol. 2B MUL, Vol. 2A IMUL, DIV, IDIV). BigInt over the operand width.
-// Flags the SDM leaves undefined (SF, ZF, AF, PF for multiplies; all six for divides) are left
-// unchanged.
+// Flags the SDM leaves undefined: SF, ZF, AF, PF of multiplies are left unchanged; after a divide
+// CF and OF are unchanged, AF=1 and SF=ZF=PF=0 (both as the host-CPU vectors show).
 
 import type { Machine, Decoded, Semantics } from '../machine.ts';
-import { CF, OF } from '../state.ts';
+import { CF, OF, AF, SF, ZF, PF } from '../state.ts';
 import { pairToBig, bigLo, bigHi } from '../state.ts';
 import { CpuFault, DE } from '../fault.ts';
 
@@ -67,6 +67,7 @@ function divide(signed: boolean): Semantics {
     if (!fits) throw new CpuFault(DE, 0, 'quotient too large');
     if (size === 1) setReg(m, RAX, 2, (BigInt.asUintN(8, r) << 8n) | BigInt.asUintN(8, q));
     else { setReg(m, RAX, size, BigInt.asUintN(Nn, q)); setReg(m, RDX, size, BigInt.asUintN(Nn, r)); }
+    m.rflags = (m.rflags & ~(SF | ZF | PF)) | AF;
   };
 }
 

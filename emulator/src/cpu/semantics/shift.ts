@@ -1,6 +1,7 @@
 // Shifts and rotates (SDM Vol. 2B SAL/SAR/SHL/SHR, Vol. 2B RCL/RCR/ROL/ROR, Vol. 2B SHLD, SHRD).
 // Computed in BigInt over the operand width: these are not on the hot path and BigInt keeps one
-// implementation for all sizes. Flags the SDM leaves undefined get the value noted at each site.
+// implementation for all sizes. Flags the SDM leaves undefined get the value noted at each site
+// (where a rule was visible, the one the host-CPU vectors show).
 
 import type { Machine, Decoded, Semantics } from '../machine.ts';
 import { CF, OF, AF, STATUS_FLAGS } from '../state.ts';
@@ -39,14 +40,17 @@ function shiftOp(kind: 'shl' | 'shr' | 'sar'): Semantics {
     } else if (kind === 'shr') {
       r = v >> c;
       cf = (v >> (c - 1n)) & 1n;
-      of = msb(v) === 1n; // count 1: the original MSB
+      // Count 1: the original MSB, which is bit N-2 of the result; for larger counts the same
+      // MSB XOR next bit of the result is what the host vectors show.
+      of = (msb(r) ^ ((r >> (N - 2n)) & 1n)) === 1n;
     } else {
       const s = BigInt.asIntN(Number(N), v);
       r = BigInt.asUintN(Number(N), s >> c);
       cf = BigInt.asUintN(1, s >> (c - 1n));
       of = false; // count 1: cleared
     }
-    const f = (cf ? CF : 0) | (of ? OF : 0) | szp(bigLo(r), bigHi(r), dst.size); // AF undefined: 0
+    // AF is undefined; AF=1 is what the host processors of our vectors produce.
+    const f = (cf ? CF : 0) | (of ? OF : 0) | AF | szp(bigLo(r), bigHi(r), dst.size);
     commit(m, d, la, r, f, ~STATUS_FLAGS);
   };
 }
@@ -82,7 +86,9 @@ function rotateOp(kind: 'rol' | 'ror' | 'rcl' | 'rcr'): Semantics {
       const rot = t === 0 ? wide : kind === 'rcl' ? ((wide << T) | (wide >> (W - T))) & wmask : ((wide >> T) | (wide << (W - T))) & wmask;
       r = rot & mask;
       cf = rot >> N;
-      of = kind === 'rcl' ? msb(r) ^ cf : msb(v) ^ cfIn; // RCR: OF from the operand before rotating
+      // RCR count 1: MSB(dest) XOR CF before rotating, which equals MSB XOR next bit of the
+      // result; that formula also gives the host's OF for larger counts.
+      of = kind === 'rcl' ? msb(r) ^ cf : msb(r) ^ ((r >> (N - 2n)) & 1n);
     }
     // Only CF and OF change (OF defined for a count of 1; the same formula is used otherwise).
     const f = (cf ? CF : 0) | (of ? OF : 0);
@@ -115,9 +121,10 @@ function doubleShift(left: boolean): Semantics {
       r = (wide >> c) & mask;
       cf = (wide >> (c - 1n)) & 1n;
     }
-    const of = ((r ^ v) >> (N - 1n)) & 1n; // sign change, defined for count 1
-    const f = (cf ? CF : 0) | (of ? OF : 0) | szp(bigLo(r), bigHi(r), dst.size); // AF undefined: 0
-    void AF;
+    // Count 1: sign change. SHRD's sign change equals MSB XOR next bit of the result, which also
+    // matches the host for larger counts; SHLD keeps the sign-change formula.
+    const of = left ? ((r ^ v) >> (N - 1n)) & 1n : ((r >> (N - 1n)) ^ (r >> (N - 2n))) & 1n;
+    const f = (cf ? CF : 0) | (of ? OF : 0) | AF | szp(bigLo(r), bigHi(r), dst.size); // AF undefined: 1 as on the host
     commit(m, d, la, r, f, ~STATUS_FLAGS);
   };
 }
