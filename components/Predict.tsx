@@ -1,8 +1,9 @@
 // "Predict, then run": before a demo, the reader picks what they expect (a breakpoint hit, a bug
-// check, or nothing visible) and only then sees what the emulator computed. Without JavaScript
-// it is a plain question with its three choices; the demo below it gives the answer. The choice
-// stays in the page (no storage, no URL).
-import { useEffect, useState } from 'preact/hooks';
+// check, or neither) and only then opens the answer the emulator computed when the page was built.
+// Built from native controls (radio buttons, <details>), so it works and reads the same without
+// JavaScript; with it, the opened answer also says whether the pick was right. The pick stays in
+// the page (no storage, no URL).
+import { useState } from 'preact/hooks';
 import type { PredictAnswer } from './lib/predict-answer.ts';
 import type { PredictChoice } from './lib/predict-choice.ts';
 import './predict.css';
@@ -17,67 +18,39 @@ const labelOf = (c: PredictChoice) => CHOICES.find((x) => x.value === c)!.label;
 
 export default function Predict(props: { id: string; question: string; answer: PredictAnswer }) {
   const { id, question, answer } = props;
-  const [live, setLive] = useState(false);
   const [picked, setPicked] = useState<PredictChoice | null>(null);
-  const [revealed, setRevealed] = useState(false);
-  useEffect(() => setLive(true), []);
+  const [open, setOpen] = useState(false);
 
-  const data = {
-    'data-predict': id,
-    'data-answer': answer.choice,
-    'data-commands': JSON.stringify(answer.commands),
-    'data-options': JSON.stringify(answer.options),
-  };
-
-  if (!live) {
-    return (
-      <div class="predict" {...data}>
-        <p class="predict-question"><strong>Predict, then run.</strong> {question}</p>
-        <ul class="predict-static">
-          {CHOICES.map((c) => <li key={c.value}>{c.label}</li>)}
-        </ul>
-        <p class="predict-hint">Decide before you read on: the demo below shows what the emulated machine does.</p>
-      </div>
-    );
+  let verdict = '';
+  if (open) {
+    if (picked === null) verdict = 'You have not picked an answer.';
+    else verdict = picked === answer.choice ? 'As you predicted.' : `Not quite: ${labelOf(answer.choice)}.`;
   }
 
-  const name = `predict-${id}`;
   return (
-    <div class="predict" {...data}>
+    <div
+      class="predict"
+      data-predict={id}
+      data-answer={answer.choice}
+      data-commands={JSON.stringify(answer.commands)}
+      data-options={JSON.stringify(answer.options)}
+    >
       <fieldset class="predict-choices">
         <legend class="predict-question"><strong>Predict, then run.</strong> {question}</legend>
         {CHOICES.map((c) => (
           <label key={c.value} class="predict-choice">
-            <input
-              type="radio"
-              name={name}
-              value={c.value}
-              checked={picked === c.value}
-              disabled={revealed}
-              onChange={() => setPicked(c.value)}
-            />{' '}
+            <input type="radio" name={`predict-${id}`} value={c.value} checked={picked === c.value} onChange={() => setPicked(c.value)} />{' '}
             {c.label}
           </label>
         ))}
       </fieldset>
-      <div class="predict-controls">
-        <button type="button" class="predict-button" disabled={picked === null || revealed} onClick={() => setRevealed(true)}>
-          Reveal what the emulator computed
-        </button>
-        {revealed && (
-          <button type="button" class="predict-button" onClick={() => { setRevealed(false); setPicked(null); }}>
-            Try again
-          </button>
-        )}
-      </div>
-      <p class="predict-result" aria-live="polite">
-        {revealed && picked !== null && (
-          <>
-            <strong>{picked === answer.choice ? 'As you predicted.' : `Not quite: ${labelOf(answer.choice)}.`}</strong>{' '}
-            <span class="predict-sentence">{answer.sentence}</span> The demo below shows the whole session.
-          </>
-        )}
-      </p>
+      <details class="predict-reveal" onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}>
+        <summary>Reveal what the emulator computed</summary>
+        <p class="predict-result">
+          <strong class="predict-verdict" aria-live="polite">{verdict}</strong>{' '}
+          <span class="predict-sentence">{answer.sentence}</span> The demo below shows the whole session.
+        </p>
+      </details>
     </div>
   );
 }

@@ -135,20 +135,35 @@ for (const ch of CHAPTERS) {
         const answer = choiceOf(trace.outcome.kind);
         await expect(p).toHaveAttribute('data-answer', answer);
         await p.scrollIntoViewIfNeeded();
+        await expect(p.locator('xpath=ancestor::astro-island[1]')).not.toHaveAttribute('ssr', /.*/);
         const radios = p.getByRole('radio');
         await expect(radios).toHaveCount(3);
-        // Keyboard only: choose the first answer with Space, reveal with Enter.
+        await expect(p.locator('.predict-result')).toBeHidden();
+        // Keyboard only: choose the first answer with Space, open the answer with Enter.
         await radios.first().focus();
         await page.keyboard.press('Space');
-        const reveal = p.getByRole('button', { name: /Reveal/ });
-        await reveal.focus();
+        await expect(radios.first()).toBeChecked();
+        await p.locator('summary').focus();
         await page.keyboard.press('Enter');
         const result = p.locator('.predict-result');
+        await expect(result).toBeVisible();
         if (trace.outcome.kind === 'bugcheck') await expect(result).toContainText(`0x${trace.outcome.code!.toString(16).toUpperCase()}`);
         if (trace.outcome.kind === 'break') await expect(result).toContainText(trace.outcome.at!);
-        const right = answer === 'break';
-        await expect(result).toContainText(right ? 'As you predicted.' : 'Not quite');
+        await expect(p.locator('.predict-verdict')).toHaveText(answer === 'break' ? 'As you predicted.' : /^Not quite/);
       }
+    });
+
+    test('without JavaScript the predict boxes still ask and answer', async ({ browser }) => {
+      const context = await browser.newContext({ javaScriptEnabled: false });
+      const page = await context.newPage();
+      await page.goto(ch.url);
+      for (const p of await page.locator('[data-predict]').all()) {
+        await expect(p.getByRole('radio')).toHaveCount(3);
+        await expect(p.locator('.predict-result')).toBeHidden();
+        await p.locator('summary').click();
+        await expect(p.locator('.predict-sentence')).toBeVisible();
+      }
+      await context.close();
     });
 
     for (const theme of ['light', 'dark'] as const) {
