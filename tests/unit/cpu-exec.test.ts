@@ -199,6 +199,19 @@ describe('hooks, journal, snapshots', () => {
     expect(bytes.length).toBeLessThan(64 * 1024);
   });
 
+  it('self-modifying code: a guest store into a cached instruction is seen on the next fetch', () => {
+    const m = kernel(`
+      xor ecx, ecx
+    t: mov eax, 1
+      inc ecx
+      cmp ecx, 2
+      je done
+      mov byte ptr [rbx], 7
+      jmp t
+    done: nop`, (m) => m.setReg('rbx', KCODE + 2n + 1n));
+    expect(m.getReg('rax')).toBe(7n);
+  });
+
   it('bad API input gets a clear message', () => {
     const m = new Machine();
     expect(() => m.setReg('rxx', 1n)).toThrow(/unknown register 'rxx'/);
