@@ -219,6 +219,7 @@ describe('exception delivery', () => {
     runToStub(m);
     expect(frame(m, false).rip).toBe(KCODE + 1n);
     expect(m.events.events.find((e) => e.kind === 'exception-delivered')).toMatchObject({ vector: 1 });
+    expect(m.dr[6] & 0x4000n).toBe(0x4000n); // DR6.BS
   });
 
   it('an IDT entry that is not a gate gives #GP(vector*8+2+EXT) (SDM Vol. 3A §6.14.1)', () => {

@@ -567,7 +567,9 @@ export class Machine {
       this.icount++;
       if (flagsBefore & RF) this.rflags &= ~RF | (d.ins.op === 'iret' ? RF : 0);
       if (flagsBefore & TF && this.trapsOnTF(d)) {
-        // Single-step trap after the instruction (SDM Vol. 3A §18.3.1.4).
+        // Single-step trap after the instruction (SDM Vol. 3A §18.3.1.4); DR6.BS reports it
+        // (§18.2.3).
+        this.dr[6] |= 0x4000n;
         return this.handleFault(new CpuFault(DB, 0, 'single-step trap (TF)'), this.rip, 'trap');
       }
       if (this.halted === 1) { this.event({ kind: 'halt' }, 'SDM Vol. 2A HLT'); return { kind: 'halt', rip: linearToBig(this.rip) }; }
