@@ -192,6 +192,24 @@ function StepperWidget({ data }: { data: StepperData }) {
         </table>
         </div>
       </div>
+      {view.memory && (
+        <div class="table-scroll" tabIndex={0} role="group" aria-label="Memory through GS">
+          <table class="mem-table">
+            <caption>Memory the entry reads through GS (with the current GS base)</caption>
+            <thead><tr><th scope="col">Operand</th><th scope="col">Address</th><th scope="col">Qword</th><th scope="col">Page</th></tr></thead>
+            <tbody>
+              {view.memory.map((m) => (
+                <tr key={m.operand}>
+                  <td><code>{m.operand}</code></td>
+                  <td><code>{kd(m.address)}</code></td>
+                  <td><code>{m.value ?? '????????????????'}</code></td>
+                  <td><span class={`tag ${m.user === null ? 'none' : m.user ? 'user' : 'kernel'}`}>{m.user === null ? 'not mapped' : m.user ? 'U (user)' : 'S (supervisor)'}</span></td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
       {echo.length > 0 && (
         <div class="kd-echo" aria-label="kd commands for your clicks">
           {echo.map((c, i) => <div key={i}><span class="kd-prompt">0: kd&gt; </span>{c}</div>)}

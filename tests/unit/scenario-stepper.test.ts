@@ -19,6 +19,11 @@ describe('CpuStepper over nt!KiSystemCall64', () => {
     expect(v1.state.gsBase).toBe(v0.state.kernelGsBase);
     expect(v1.state.kernelGsBase).toBe(v0.state.gsBase);
     expect(v1.event).toBe('swapgs');
+    // Before SWAPGS, gs:[10h] resolves into the user's GS area; after it, into the KPCR.
+    expect(v0.memory[0].operand).toBe('gs:[10h]');
+    expect(v0.memory[0].user).toBe(true);
+    expect(v1.memory[0].user).toBe(false);
+    expect(BigInt('0x' + v1.memory[1].address)).toBe(BigInt('0x' + v0.state.kernelGsBase) + 0x1a8n);
     s.step();
     expect(s.view().at).toBe('nt!KiSystemCall64+0xc');
     expect(s.view().rspSpace).toBe('user');

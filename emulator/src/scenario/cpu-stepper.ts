@@ -39,7 +39,23 @@ export interface StepView {
   stack: StackSlot[];
   /** The last processor event of the step, in the log's words (exception, SWAPGS, ...). */
   event?: string;
+  /** The per-processor slots the entry reads through GS, as the current GS base resolves them. */
+  memory: MemoryWatch[];
 }
+
+export interface MemoryWatch {
+  /** `gs:[1A8h]` */
+  operand: string;
+  address: Hex64;
+  value: Hex64 | null;
+  /** The page's U/S bit, null when unmapped. */
+  user: boolean | null;
+}
+
+/** gs:[10h] is where the entry parks the user RSP (KPCR.UserRsp), gs:[1A8h] the thread's kernel
+ *  stack top (KPRCB.RspBase at KPCR + 180h + 28h). Read through a user GS base, the same offsets
+ *  land in the TEB. */
+const GS_WATCH = [0x10n, 0x1a8n];
 
 export class StepperError extends Error {
   constructor(message: string) {
@@ -110,6 +126,13 @@ export class CpuStepper {
       const field = frame ? this.frameFieldAt(frame, a) : undefined;
       stack.push({ address: hex64(a), offset: 8 * i, value, user: t ? t.user : null, ...(field ? { frameField: field } : {}) });
     }
+    const gsBase = cpu.getSeg('gs').base;
+    const memory: MemoryWatch[] = GS_WATCH.map((off) => {
+      const a = BigInt.asUintN(64, gsBase + off);
+      const t = cpu.translate(a);
+      const q = this.readQword(a);
+      return { operand: `gs:[${off.toString(16).toUpperCase()}h]`, address: hex64(a), value: q === null ? null : hex64(q), user: t ? t.user : null };
+    });
     const last = cpu.events.events[cpu.events.events.length - 1] as { kind: string; icount: number; name?: string } | undefined;
     const fresh = last && last.icount >= cpu.icount - 1 && this.taken.length > 0;
     return {
@@ -119,6 +142,7 @@ export class CpuStepper {
       icount: cpu.icount,
       rspSpace: rsp >> 63n ? 'kernel' : 'user',
       stack,
+      memory,
       ...(fresh && last ? { event: last.name ? `${last.kind} ${last.name}` : last.kind } : {}),
     };
   }
@@ -138,6 +162,14 @@ export class CpuStepper {
     const off = Number(a - frame.base);
     const f = this.kernel.structs['_KTRAP_FRAME'].fields.find((x) => x.offset === off);
     return f ? `_KTRAP_FRAME.${f.name} (+0x${off.toString(16)})` : undefined;
+  }
+
+  private readQword(a: bigint): bigint | null {
+    const bytes = this.kernel.cpu.readVirtual(a, 8);
+    if (!bytes) return null;
+    let v = 0n;
+    for (let k = 7; k >= 0; k--) v = (v << 8n) | BigInt(bytes[k]);
+    return v;
   }
 
   /** One instruction (F11). Returns a message if the machine cannot go on. */
