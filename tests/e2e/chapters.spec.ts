@@ -16,7 +16,7 @@ const SHOTS = 'tests/e2e/screenshots';
 mkdirSync(SHOTS, { recursive: true });
 
 interface Block { kind: 'run' | 'lab' | 'stepper'; id: string; meta: Map<string, string>; commands: string[]; options: ScenarioOptions }
-interface Chapter { slug: string; url: string; blocks: Block[]; predicts: number }
+interface Chapter { slug: string; url: string; blocks: Block[]; runnable: string[]; predicts: number }
 
 function optionsOf(meta: Map<string, string>): ScenarioOptions {
   const o: ScenarioOptions = {};
@@ -39,7 +39,8 @@ function chapters(): Chapter[] {
       const commands = m[3].split('\n').map((l) => stripPrompt(l).trimEnd()).filter((l) => l.trim() !== '');
       blocks.push({ kind: m[1] as Block['kind'], id: meta.get('id') ?? '', meta, commands, options: optionsOf(meta) });
     }
-    return [{ slug, url: `/chapters/${slug}/`, blocks, predicts: (src.match(/^<Predict /gm) ?? []).length }];
+    const runnable = [...src.matchAll(/^```asm run\b([^\n]*)$/gm)].map((m) => parseMeta(m[1]).get('id') ?? '');
+    return [{ slug, url: `/chapters/${slug}/`, blocks, runnable, predicts: (src.match(/^<Predict /gm) ?? []).length }];
   });
 }
 
@@ -72,6 +73,13 @@ for (const ch of CHAPTERS) {
           return island.nextElementSibling?.classList.contains('fidelity-badge') ?? false;
         });
         expect(badge, `fidelity badge after ${b.id}`).toBe(true);
+      }
+      for (const id of ch.runnable) {
+        expect(id, `an asm run block in ${ch.slug} has no id`).not.toBe('');
+        const w = page.locator(`[data-widget-id="${id}"]`);
+        await expect(w, `runnable block ${id}`).toHaveCount(1);
+        const badge = await w.evaluate((el) => (el.closest('astro-island') ?? el).nextElementSibling?.classList.contains('fidelity-badge') ?? false);
+        expect(badge, `fidelity badge after ${id}`).toBe(true);
       }
       await expect(page.locator('[data-predict]')).toHaveCount(ch.predicts);
     });
