@@ -1,5 +1,7 @@
 // Wraps each highlighted code block in a container that the page script puts a copy button on
-// (the button is made by the script, so a page read without JavaScript shows no dead control).
+// (the button is made by the script, so a page read without JavaScript shows no dead control),
+// and each table in a box of its own that scrolls sideways, so a wide table never widens the page
+// at 360 px. The box is focusable (keyboard users can scroll it) and named for screen readers.
 type Node = { type: string; tagName?: string; properties?: Record<string, unknown>; children?: Node[] };
 
 export default function rehypeCodeBlocks() {
@@ -13,6 +15,13 @@ export default function rehypeCodeBlocks() {
             type: 'element',
             tagName: 'div',
             properties: { className: ['code-block'] },
+            children: [child],
+          };
+        } else if (child.type === 'element' && child.tagName === 'table') {
+          children[i] = {
+            type: 'element',
+            tagName: 'div',
+            properties: { className: ['table-scroll'], tabIndex: 0, role: 'group', ariaLabel: 'Table' },
             children: [child],
           };
         } else {

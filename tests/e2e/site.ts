@@ -1,5 +1,5 @@
 // What the browser tests need to know about the built site: its pages, read from dist/.
-import { readdirSync, existsSync } from 'node:fs';
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 
 export const distDir = path.resolve('dist');
@@ -31,4 +31,12 @@ export function chapterPages(): string[] {
 /** A file-system-safe name for a URL path, for screenshots. */
 export function pageName(urlPath: string): string {
   return urlPath === '/' ? 'home' : urlPath.replace(/^\/|\/$/g, '').replace(/\//g, '-');
+}
+
+/** The built pages whose HTML contains `marker` (read from dist/, so a test can pick its subject). */
+export function pagesContaining(marker: string): string[] {
+  return builtPages().filter((p) => {
+    const file = path.join(distDir, p, 'index.html');
+    return existsSync(file) && readFileSync(file, 'utf8').includes(marker);
+  });
 }
