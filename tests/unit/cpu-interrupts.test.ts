@@ -222,6 +222,33 @@ describe('exception delivery', () => {
     expect(m.dr[6] & 0x4000n).toBe(0x4000n); // DR6.BS
   });
 
+  it('syscall with TF masked by FMASK gives no #DB in the handler; sysret restoring TF traps on the next user instruction', () => {
+    // SYSCALL and SYSRET act on the TF they end with (Xen XSA-204; KVM unit tests' syscall TF test).
+    const { m, klabels } = world({
+      user: 'syscall\nafter: nop\nnop\nhlt',
+      kernel: 'entry: nop\nsysretq',
+    });
+    m.setReg('rflags', 0x346n); // TF=1, IF=1
+    expect(m.step()).toBeNull(); // syscall: FMASK (4700h) clears TF, so no trap at the handler
+    expect(m.getReg('rip')).toBe(klabels.get('entry'));
+    expect(m.step()).toBeNull(); // nop at CPL0: TF=0, no trap
+    expect(m.events.events.some((e) => e.kind === 'exception-raised')).toBe(false);
+    m.step(); // sysretq loads TF=1 from R11: #DB before the first user instruction runs
+    const raised = m.events.events.find((e) => e.kind === 'exception-raised');
+    expect(raised).toMatchObject({ vector: 1 });
+    expect(frame(m, false).rip).toBe(UCODE + 2n); // the instruction after syscall, not yet executed
+  });
+
+  it('an instruction of 16 bytes raises #GP(0), one of 15 runs (SDM Vol. 2A §2.1, Vol. 3A §6.15)', () => {
+    const fifteen = 'db ' + Array(14).fill('66h').join(',') + ',90h'; // 14 redundant prefixes + nop
+    const ok = world({ cpl: 0, kernel: fifteen + '\nud2' }).m;
+    expect(runToStub(ok).vector).toBe(6); // the nop ran; the ud2 after it faulted
+    const long = world({ cpl: 0, kernel: 'db ' + Array(15).fill('66h').join(',') + ',90h' }).m;
+    expect(runToStub(long).vector).toBe(13);
+    expect(frame(long, true).error).toBe(0n);
+    expect(frame(long, true).rip).toBe(KCODE);
+  });
+
   it('an IDT entry that is not a gate gives #GP(vector*8+2+EXT) (SDM Vol. 3A §6.14.1)', () => {
     const { m } = world({ cpl: 0, kernel: 'ud2', absent: [6] });
     expect(runToStub(m).vector).toBe(13);

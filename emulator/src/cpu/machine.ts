@@ -96,7 +96,11 @@ export function installExecutor(decode: NonNullable<MachineOptions['decode']>, t
 export function semanticsKeys(): string[] { return Object.keys(semanticsTable); }
 
 function undecodable(m: Machine, d: Decoded): void {
-  throw new CpuFault(UD, 0, (d.ins as unknown as { reason?: string }).reason ?? 'undefined opcode');
+  const info = d.ins as unknown as { reason?: string; tooLong?: boolean };
+  // An instruction longer than 15 bytes raises #GP(0), not #UD (SDM Vol. 3A §6.15, interrupt 13
+  // causes; the 15-byte limit is Vol. 2A §2.1).
+  if (info.tooLong) throw new CpuFault(GP, 0, 'instruction longer than 15 bytes');
+  throw new CpuFault(UD, 0, info.reason ?? 'undefined opcode');
 }
 function unimplemented(m: Machine, d: Decoded): void {
   throw new CpuFault(UD, 0, `no semantics for '${d.ins.op}'`);
@@ -566,7 +570,7 @@ export class Machine {
       d.fn(this, d);
       this.icount++;
       if (flagsBefore & RF) this.rflags &= ~RF | (d.ins.op === 'iret' ? RF : 0);
-      if (flagsBefore & TF && this.trapsOnTF(d)) {
+      if (this.trapsOnTF(d, flagsBefore)) {
         // Single-step trap after the instruction (SDM Vol. 3A §18.3.1.4); DR6.BS reports it
         // (§18.2.3).
         this.dr[6] |= 0x4000n;
@@ -585,14 +589,18 @@ export class Machine {
     }
   }
 
-  private trapsOnTF(d: Decoded): boolean {
+  /** Whether a single-step trap follows this instruction. Most instructions trap on the TF they
+   *  started with (SDM Vol. 3A §18.3.1.4: not after the instruction that sets TF). SYSCALL and
+   *  SYSRET decide on the TF they end with: a TF masked by IA32_FMASK gives no #DB at the
+   *  handler's first instruction, and SYSRET loading TF=1 from R11 traps on the very next user
+   *  instruction. The SDM does not spell this out; it is how processors behave (Xen XSA-204 and
+   *  the KVM unit tests' syscall/sysret TF test document it). */
+  private trapsOnTF(d: Decoded, flagsBefore: number): boolean {
     const op = d.ins.op;
+    if (op === 'syscall' || op === 'sysret') return (this.rflags & TF) !== 0;
+    if (!(flagsBefore & TF)) return false;
     // INT n / INT3 / INTO clear TF on delivery; no single-step trap follows them (§18.3.1.4).
-    if (op === 'int' || op === 'int3' || op === 'into') return false;
-    // SYSCALL: the trap is taken only if TF survives IA32_FMASK (kernels mask TF so that no #DB
-    // arrives on the first instruction of the handler; the trap would otherwise follow SYSCALL).
-    if (op === 'syscall') return (this.rflags & TF) !== 0;
-    return true;
+    return !(op === 'int' || op === 'int3' || op === 'into');
   }
 
   /** Handles an exception raised by an instruction (fault) or after it (trap). */
@@ -743,7 +751,7 @@ function compileOperand(op: Operand): Opnd {
 function compile(res: DecodeResult, rip: number, hook: boolean): Decoded {
   if ('invalid' in res) {
     const ins = { address: res.address, length: Math.max(1, res.length), mnemonic: '???', op: '#ud', operands: [], opSize: 4, addrSize: 8,
-      prefixes: { lock: false, rep: null, seg: null, opSize: false, addrSize: false, rex: 0 }, row: -1, reason: res.reason } as unknown as Instruction;
+      prefixes: { lock: false, rep: null, seg: null, opSize: false, addrSize: false, rex: 0 }, row: -1, reason: res.reason, tooLong: res.tooLong === true } as unknown as Instruction;
     const next = rip + ins.length;
     return { ins, fn: undecodable, o: [], rip, next, nextLo: next >>> 0, nextHi: Math.floor(next / TWO32) >>> 0, len: ins.length, size: 4, cond: -1, hook };
   }
