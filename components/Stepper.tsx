@@ -176,7 +176,7 @@ function StepperWidget({ data }: { data: StepperData }) {
           </tbody>
         </table>
         </div>
-        <div class="table-scroll" tabIndex={0} role="group" aria-label="Stack">
+        <div class="table-scroll stack-scroll" tabIndex={0} role="group" aria-label="Stack">
         <table class="stack-table">
           <caption>Stack around RSP (page U/S bit, trap-frame fields named)</caption>
           <thead><tr><th scope="col">Address</th><th scope="col">Value</th><th scope="col">Page</th></tr></thead>
