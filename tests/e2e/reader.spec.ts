@@ -1,6 +1,6 @@
 // The reading features of a chapter page: sidebar, table of contents, heading anchors, previous /
 // next, copy buttons, skip link, and the theme switch (remembered, applied before the first paint).
-import { test, expect } from '@playwright/test';
+import { test, expect, type Page } from '@playwright/test';
 import { chapterPages, pagesContaining } from './site.ts';
 
 const chapters = chapterPages();
@@ -8,7 +8,26 @@ const handling = '/chapters/handling-syscalls/';
 // Copy buttons and Shiki colours belong to the book's static code listings; the first page that
 // has one is the subject (chapters whose listings are all computed widgets have none).
 const listingPage = pagesContaining('class="code-block"')[0];
-const noListing = 'no page of the built book has a static code listing (all listings are widgets)';
+
+// When no page has one (every listing is a computed widget), the landing page is served with one
+// listing in the shape the build gives them (rehype wrapper around Shiki's dual-theme <pre>), so the
+// page's own script and styles are still tested on it.
+const sampleListing =
+  '<div class="code-block"><pre class="astro-code astro-code-themes" tabindex="0" data-language="windbg" ' +
+  'style="--shiki-light:#0e1116;--shiki-dark:#f0f3f6;--shiki-light-bg:#ffffff;--shiki-dark-bg:#0a0c10;overflow-x:auto">' +
+  '<code><span class="line"><span style="--shiki-light:#023b95;--shiki-dark:#91cbff">0: kd&gt; </span>' +
+  '<span style="--shiki-light:#702c00;--shiki-dark:#ffb757">rdmsr</span><span> c0000082</span></span>\n' +
+  '<span class="line"><span>msr[c0000082] = fffff803`1b201000</span></span></code></pre></div>';
+
+async function openListingPage(page: Page) {
+  if (listingPage) return page.goto(listingPage);
+  await page.route('**/', async (route) => {
+    const response = await route.fetch();
+    const html = (await response.text()).replace('<h1', `${sampleListing}<h1`);
+    await route.fulfill({ response, body: html });
+  });
+  return page.goto('/');
+}
 
 test('the sidebar lists every chapter in order and marks the one being read', async ({ page }) => {
   for (const urlPath of chapters) {
@@ -71,9 +90,8 @@ test('previous and next lead through the chapters in order', async ({ page }) =>
 });
 
 test('a copy button copies its listing', async ({ page, context }) => {
-  test.skip(!listingPage, noListing);
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
-  await page.goto(listingPage);
+  await openListingPage(page);
   const block = page.locator('.code-block').first();
   const button = block.locator('button.copy-button');
   await expect(button).toHaveText('Copy');
@@ -142,8 +160,7 @@ test.describe('theme', () => {
   });
 
   test('code tokens take their colour from the active theme', async ({ page }) => {
-    test.skip(!listingPage, noListing);
-    await page.goto(listingPage);
+    await openListingPage(page);
     const token = page.locator('.astro-code').first();
     const light = await token.evaluate((el) => getComputedStyle(el).color);
     await page.evaluate(() => (document.documentElement.dataset.theme = 'dark'));
@@ -174,8 +191,7 @@ test('without clipboard access the copy button selects the listing instead', asy
       value: { writeText: () => Promise.reject(new Error('denied')) },
     });
   });
-  test.skip(!listingPage, noListing);
-  await page.goto(listingPage);
+  await openListingPage(page);
   const block = page.locator('.code-block').first();
   await block.locator('button.copy-button').click();
   await expect(block.locator('button.copy-button')).toHaveText('Selected: press Ctrl+C');
