@@ -100,15 +100,6 @@ function writeLe(m: Machine | ContextView, va: bigint, v: bigint, n: number): vo
   m.writeVirtual(va, out);
 }
 
-/** TEMPORARY workaround (CPU event log): once full, EventLog.push drops the oldest event with a
- *  splice of the whole array on every push, which makes long runs quadratic. Dropping old events in
- *  bulk between slices keeps the log under its capacity, so push never splices. The log keeps its
- *  newest events and its running total either way. */
-function trimEventLog(m: Machine): void {
-  const log = m.events;
-  if (log.events.length > log.capacity / 2) log.events.splice(0, log.events.length - Math.floor(log.capacity / 4));
-}
-
 export class Kernel {
   /** The emulated processor and memory. */
   readonly cpu: Machine;
@@ -176,7 +167,6 @@ export class Kernel {
         return this.finish({ kind: 'break-in', rip: this.cpu.getReg('rip') });
       }
       const n = Math.min(slice, left);
-      trimEventLog(this.cpu);
       reason = this.cpu.run({ budget: n });
       left -= n;
       if (reason.kind !== 'budget') break;
