@@ -114,6 +114,16 @@ describe('reading the machine', () => {
     expect(s.exec('dt nt!_KPCR @$pcr').output.split('\n')[1]).toBe('   +0x018 Self             : 0xfffff803`19e00000 _KPCR');
     expect(s.exec('dt nt!_NOSUCH').output).toBe('Symbol nt!_NOSUCH not found.');
   });
+  it('dt takes field names before or after the address, selecting fields by name prefix', () => {
+    const { s } = session();
+    const full = s.exec('dt nt!_KPCR @$pcr').output.split('\n');
+    const selfLine = full.find((l) => / Self +:/.test(l));
+    expect(s.exec('dt nt!_KPCR @$pcr Self').output).toBe(selfLine);
+    expect(s.exec('dt nt!_KPCR Self @$pcr').output).toBe(selfLine);
+    const prefixed = s.exec('dt nt!_KPCR Se').output.split('\n');
+    expect(prefixed.length).toBeGreaterThan(0);
+    expect(prefixed.every((l) => /^ +\+0x[0-9a-f]+ Se/.test(l))).toBe(true);
+  });
   it('!pcr reads the KPCR and the current thread', () => {
     const { s } = session();
     const out = s.exec('!pcr').output.split('\n');

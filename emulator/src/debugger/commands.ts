@@ -383,9 +383,15 @@ function displayType(s: KdSession, args: string, ctx: CommandContext): string {
   const def = known ? Object.values(s.kernel.structs).find((d) => d.name.toLowerCase() === bare.toLowerCase()) : undefined;
   if (!def) return `Symbol ${typed.includes('!') ? typed : `nt!${typed}`} not found.`;
   const header = typed.includes('!') ? [] : [`nt!${def.name}`];
+  // After the type, WinDbg takes field names and an address in either order
+  // (`dt nt!_KPCR @$pcr UserRsp`); a word that begins a field's name selects those fields.
+  const words = addrText.trim() === '' ? [] : addrText.trim().split(/\s+/);
+  const fieldWords = words.filter((w) => def.fields.some((f) => f.name.startsWith(w)));
+  const rest = words.filter((w) => !fieldWords.includes(w)).join(' ');
   let address: bigint | undefined;
-  if (addrText.trim() !== '') address = oneValue(s, addrText, ctx);
-  const fields = def.fields.map((f) => {
+  if (rest !== '') address = oneValue(s, rest, ctx);
+  const shown = fieldWords.length === 0 ? def.fields : def.fields.filter((f) => fieldWords.some((w) => f.name.startsWith(w)));
+  const fields = shown.map((f) => {
     const view: fmt.FieldView = { offset: f.offset, name: f.name, type: f.type };
     if (address !== undefined) {
       const bytes = s.machine.readVirtual((address + BigInt(f.offset)) & MASK64, Math.min(f.size, 8));
@@ -552,7 +558,7 @@ export const COMMANDS: Command[] = [
   { name: 'kb', syntax: 'kb [Count]', help: 'stack backtrace with the first four stack arguments', handler: stackCommand(true) },
   { name: '!pcr', syntax: '!pcr', help: 'processor control region of processor 0', handler: (s) => pcrCommand(s) },
   { name: '!idt', syntax: '!idt [Vector]', help: 'interrupt descriptor table: handlers and IST stacks', handler: idtCommand },
-  { name: 'dt', syntax: 'dt [nt!]Type [Address]', help: 'display a type (_KPCR _KPRCB _KTHREAD _KTRAP_FRAME _TEB ...), with values at Address', handler: displayType },
+  { name: 'dt', syntax: 'dt [nt!]Type [Field ...] [Address]', help: 'display a type (_KPCR _KPRCB _KTHREAD _KTRAP_FRAME _TEB ...), with values at Address', handler: displayType },
   { name: '?', syntax: '? Expression', help: 'evaluate a MASM expression (? alone: this list)', handler: (s, a, c) => (a.trim() === '' ? help() : fmt.evaluateLine(oneValue(s, a, c))) },
   { name: 'x', syntax: 'x Module!Pattern', help: 'examine symbols (wildcards * and ?)', handler: examine },
   { name: 'ln', syntax: 'ln [Address]', help: 'list the nearest symbols', handler: nearest },
