@@ -9,10 +9,8 @@ export * from './trace.ts';
 export * from './claims.ts';
 export * from './run.ts';
 
-/** The modeled kernel as kd's contract sees it. The kernel's stop type is wider than the one the
- *  debugger declares (it adds `halt` and `internal-error`, which kd reports as budget stops). */
-export const bootModeledWindows: BootKernel = (o) =>
-  bootWindows({ smep: o.smep, smap: o.smap, kvaShadow: o.kvaShadow }) as unknown as ReturnType<BootKernel>;
+/** The modeled kernel as kd's contract (`KernelView`) sees it. */
+export const bootModeledWindows: BootKernel = (o) => bootWindows({ smep: o.smep, smap: o.smap, kvaShadow: o.kvaShadow });
 
 /** Runs a scenario on the modeled Windows kernel. */
 export function runScenario(s: Scenario): Trace {

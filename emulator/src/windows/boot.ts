@@ -1,20 +1,20 @@
 // Builds the modeled machine the way Windows' loader and kernel initialisation leave it, then hands
 // it over in user mode at the program's first instruction: page tables, GDT, TSS, IDT, MSRs, control
-// registers, the kernel image (assembled here from kernel/*.ts), the KPCR/KPRCB, the thread and
-// process objects, KUSER_SHARED_DATA, ntdll, the TEB/PEB and the user program.
+// registers, the kernel image (the code assembled from kernel/*.ts and user/*.ts: pre-assembled in
+// image.generated.ts unless a caller passes another image), the KPCR/KPRCB, the thread and process
+// objects, KUSER_SHARED_DATA, ntdll, the TEB/PEB and the user program.
 // Everything here is data placed in memory and registers; nothing is decided later in TypeScript.
 
 import { Machine } from '../cpu/index.ts';
-import { assemble } from '../cpu/assembler.ts';
 import { BUILD, SERVICE_NUMBERS } from './build.ts';
 import type { ServiceName } from './build.ts';
 import { off } from './structs.ts';
-import { NT, PCR, THREAD, SHARED_DATA, USER, PAGE, PHYS_ALLOC_START } from './layout.ts';
-import { ntoskrnlText, SELF_PLACEHOLDER, SERVICE_ROUTINES } from './kernel/ntoskrnl.ts';
-import type { KernelDataAddresses, KernelSelfAddresses } from './kernel/ntoskrnl.ts';
-import { kvascodeText } from './kernel/kvascode.ts';
-import { ntdllStubText, ntdllCodeText, STUB_SPACING } from './user/ntdll.ts';
-import { programText } from './user/program.ts';
+import { NT, NT_DATA, PCR, THREAD, SHARED_DATA, USER, PAGE, PHYS_ALLOC_START } from './layout.ts';
+import { SERVICE_ROUTINES } from './kernel/services.ts';
+import type { KernelDataAddresses } from './kernel/ntoskrnl.ts';
+import { decodeImage } from './image.ts';
+import type { KernelImage } from './image.ts';
+import { ENCODED_IMAGE } from './image.generated.ts';
 
 export interface WindowsOptions {
   /** CR4.SMEP (bit 20): Windows enables it on every processor that has it (since Windows 8). */
@@ -157,20 +157,11 @@ function fromLe(b: Uint8Array): bigint {
   return v;
 }
 
-function toMap(labels: unknown): Map<string, bigint> {
-  if (labels instanceof Map) return new Map(labels as Map<string, bigint>);
-  return new Map(Object.entries(labels as Record<string, bigint>));
-}
-
-function asm(source: string, origin: bigint, symbols: Map<string, bigint>, what: string): { bytes: Uint8Array; labels: Map<string, bigint> } {
-  try {
-    const r = assemble(source, { origin, symbols: (name) => symbols.get(name) });
-    return { bytes: r.bytes, labels: toMap(r.labels) };
-  } catch (e) {
-    const err = e as { line?: number; column?: number; message?: string };
-    const line = err.line !== undefined ? source.split('\n')[err.line - 1] : undefined;
-    throw new Error(`boot: assembling ${what} failed${err.line !== undefined ? ` at line ${err.line}` : ''}: ${err.message ?? String(e)}${line !== undefined ? `\n  > ${line.trim()}` : ''}`);
-  }
+let prebuilt: KernelImage | null = null;
+/** The committed pre-assembled image (decoded once; boots copy what they keep). */
+export function prebuiltImage(): KernelImage {
+  prebuilt ??= decodeImage(ENCODED_IMAGE);
+  return prebuilt;
 }
 
 // ---- descriptors ----
@@ -183,7 +174,7 @@ function segDesc(access: number, flags: number, base = 0n, limit = 0xfffff): big
 /** FILETIME of 2018-04-30 00:00:00 UTC (Windows 10 1803's release day): the model's fixed clock. */
 const SYSTEM_TIME = (BigInt(Date.UTC(2018, 3, 30)) / 1000n + 11644473600n) * 10000000n;
 
-export function boot(opts: WindowsOptions = {}): BootImage {
+export function boot(opts: WindowsOptions = {}, image: KernelImage = prebuiltImage()): BootImage {
   const options: ResolvedOptions = { smep: opts.smep ?? true, smap: opts.smap ?? false, kvaShadow: opts.kvaShadow ?? false };
   const m = new Machine();
   const mem = new Memory(m, options.kvaShadow);
@@ -198,18 +189,7 @@ export function boot(opts: WindowsOptions = {}): BootImage {
   mem.map(NT.data + PAGE, 1, { ...K, writable: false });                              // .rdata
   mem.poke(NT.base, new TextEncoder().encode('MZ'));
 
-  const data = {
-    KiKvaShadow: NT.data + 0x000n,
-    KeSmapEnabled: NT.data + 0x008n,
-    KdDebuggerEnabled: NT.data + 0x010n,
-    MmUserProbeAddress: NT.data + 0x018n,
-    KeUserExceptionDispatcher: NT.data + 0x020n,
-    KiBugCheckData: NT.data + 0x040n,
-    KeServiceDescriptorTable: NT.data + 0x100n,
-    SharedUserDataKernel: SHARED_DATA.kernel,
-    KiServiceTable: NT.data + PAGE,
-    KiKvaShadowKernelCr3: NT.kvascode + PAGE,
-  };
+  const data = { ...NT_DATA };
 
   // ---- per-processor block, stacks, thread, process ----
   mem.map(PCR.kpcr, Number((PCR.shadowPage - PCR.kpcr) / PAGE), K);
@@ -245,48 +225,12 @@ export function boot(opts: WindowsOptions = {}): BootImage {
   const kernelCr3 = mem.kernelRoot;
   const userCr3 = mem.userRoot ?? mem.kernelRoot;
 
-  // ---- assemble: ntdll, the program, then nt's .text and KVASCODE (which refer to each other) ----
-  const ntdll = new Map<string, bigint>();
+  // ---- code: ntdll's stubs (int 3 between them), ntdll code, the program, nt .text and KVASCODE ----
   mem.poke(USER.ntdllStubs, new Uint8Array(Number(USER.ntdllSize - 2n * PAGE)).fill(0xcc));
-  for (const name of Object.keys(SERVICE_NUMBERS) as ServiceName[]) {
-    const at = USER.ntdllStubs + BigInt(SERVICE_NUMBERS[name] * STUB_SPACING);
-    const r = asm(ntdllStubText(name), at, new Map(), `ntdll!${name}`);
-    mem.poke(at, r.bytes);
-    for (const [k, v] of r.labels) ntdll.set(k, v);
-    ntdll.set(name.replace(/^Nt/, 'Zw'), at);
-  }
-  const ntdllCode = asm(ntdllCodeText(ntdll.get('NtTerminateProcess')!), USER.ntdllCode, new Map(), 'ntdll code');
-  mem.poke(USER.ntdllCode, ntdllCode.bytes);
-  for (const [k, v] of ntdllCode.labels) ntdll.set(k, v);
-
-  const app = asm(programText({
-    NtQuerySystemTime: ntdll.get('NtQuerySystemTime')!,
-    NtYieldExecution: ntdll.get('NtYieldExecution')!,
-    NtClose: ntdll.get('NtClose')!,
-  }), USER.imageText, new Map(), 'the user program');
-  mem.poke(USER.imageText, app.bytes);
-
-  const kvaData = { transitionStackTop: PCR.transitionStackTop, KiKvaShadowKernelCr3: data.KiKvaShadowKernelCr3 };
-  let kva = new Map<string, bigint>();
-  let self: KernelSelfAddresses = SELF_PLACEHOLDER;
-  let text = asm(ntoskrnlText(data, self), NT.text, new Map([['KiKernelSysretExit', NT.kvascode], ['KiKernelIretExit', NT.kvascode]]), 'nt .text');
-  let kvaCode = asm(kvascodeText(kvaData), NT.kvascode, text.labels, 'nt KVASCODE');
-  // Branch forms depend on distances: iterate until both sections' labels stop moving.
-  for (let pass = 0; pass < 6; pass++) {
-    kva = kvaCode.labels;
-    self = { KiServiceRoutinesStart: text.labels.get('KiServiceRoutinesStart')!, KiServiceRoutinesEnd: text.labels.get('KiServiceRoutinesEnd')! };
-    const t2 = asm(ntoskrnlText(data, self), NT.text, kva, 'nt .text');
-    const k2 = asm(kvascodeText(kvaData), NT.kvascode, t2.labels, 'nt KVASCODE');
-    const same = sameLabels(t2.labels, text.labels) && sameLabels(k2.labels, kvaCode.labels) &&
-      t2.labels.get('KiServiceRoutinesStart') === self.KiServiceRoutinesStart;
-    text = t2; kvaCode = k2;
-    if (same) break;
-  }
-  if (BigInt(text.bytes.length) > NT.textSize) throw new Error('boot: nt .text outgrew its section');
-  if (BigInt(kvaCode.bytes.length) > PAGE) throw new Error('boot: KVASCODE outgrew its page');
-  mem.poke(NT.text, text.bytes);
-  mem.poke(NT.kvascode, kvaCode.bytes);
-  const nt = new Map<string, bigint>([...text.labels, ...kvaCode.labels]);
+  for (const piece of image.pieces) mem.poke(piece.at, piece.bytes);
+  const nt = new Map(image.labels.nt);
+  const ntdll = new Map(image.labels.ntdll);
+  const app = { labels: new Map(image.labels.app) };
 
   // ---- nt data ----
   mem.pokeB(data.KiKvaShadow, options.kvaShadow ? 1 : 0);
@@ -414,10 +358,4 @@ export function boot(opts: WindowsOptions = {}): BootImage {
   m.events.clear();
 
   return { machine: m, options, labels: { nt, ntdll, app: app.labels }, data, kernelCr3, userCr3 };
-}
-
-function sameLabels(a: Map<string, bigint>, b: Map<string, bigint>): boolean {
-  if (a.size !== b.size) return false;
-  for (const [k, v] of a) if (b.get(k) !== v) return false;
-  return true;
 }

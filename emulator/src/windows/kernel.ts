@@ -13,6 +13,7 @@
 import type { Machine, StopReason } from '../cpu/machine.ts';
 import { boot } from './boot.ts';
 import type { WindowsOptions, ResolvedOptions, BootImage } from './boot.ts';
+import type { KernelImage } from './image.ts';
 import { STRUCTS, off } from './structs.ts';
 import type { StructDef } from './structs.ts';
 import { Symbols } from './symbols.ts';
@@ -216,7 +217,8 @@ export class Kernel {
 }
 
 /** Boots the modeled Windows 10 (build 17134) machine and returns its kernel, stopped at the user
- *  program's first instruction. */
-export function bootWindows(options: WindowsOptions = {}): Kernel {
-  return new Kernel(boot(options));
+ *  program's first instruction. The code comes from the committed pre-assembled image unless
+ *  `image` is given (`assembleKernelImage()` assembles it from source). */
+export function bootWindows(options: WindowsOptions = {}, image?: KernelImage): Kernel {
+  return new Kernel(boot(options, image));
 }

@@ -76,3 +76,18 @@ export const USER = {
 
 /** Physical memory: page tables are allocated from here upwards, then every mapped page. */
 export const PHYS_ALLOC_START = 0x100000n;
+
+/** nt's global variables (.data, .rdata and the KVASCODE data page): the kernel source refers to
+ *  them by these addresses, and boot fills them. */
+export const NT_DATA = {
+  KiKvaShadow: NT.data + 0x000n,
+  KeSmapEnabled: NT.data + 0x008n,
+  KdDebuggerEnabled: NT.data + 0x010n,
+  MmUserProbeAddress: NT.data + 0x018n,
+  KeUserExceptionDispatcher: NT.data + 0x020n,
+  KiBugCheckData: NT.data + 0x040n,
+  KeServiceDescriptorTable: NT.data + 0x100n,
+  SharedUserDataKernel: SHARED_DATA.kernel,
+  KiServiceTable: NT.data + PAGE,
+  KiKvaShadowKernelCr3: NT.kvascode + PAGE,
+} as const;

@@ -623,11 +623,6 @@ KiServiceRoutinesEnd:
 `;
 }
 
-/** The services the table routes to, by service number (others below the limit route to
- *  KiServiceNotModeled). */
-export const SERVICE_ROUTINES: Record<string, string> = {
-  NtClose: 'NtClose',
-  NtYieldExecution: 'NtYieldExecution',
-  NtQuerySystemTime: 'NtQuerySystemTime',
-  NtTerminateProcess: 'NtTerminateProcess',
-};
+// The service table's routing lives in services.ts, so that boot can fill KiServiceTable without
+// this source.
+export { SERVICE_ROUTINES } from './services.ts';
