@@ -3,7 +3,8 @@
 //   2. the site build (astro build, which also writes the Pagefind index), timed
 //   3. a Chromium for the browser tests (found, or installed with apt-get when possible)
 //   4. the browser tests (Playwright) against the built site
-// Ends with one line "N passed, M failed" summed over vitest and Playwright, and a non-zero exit
+// Ends with one line "N passed, M failed" (", K skipped" when some were) summed over vitest and
+// Playwright, and a non-zero exit
 // status when any step failed.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -47,6 +48,7 @@ function readJson(file) {
 
 let passed = 0;
 let failed = 0;
+let skipped = 0;
 
 // 1. Unit and oracle tests.
 run('unit and oracle tests (vitest)', [
@@ -57,6 +59,7 @@ const vitest = readJson(vitestJson);
 if (vitest) {
   passed += vitest.numPassedTests;
   failed += vitest.numFailedTests;
+  skipped += (vitest.numPendingTests ?? 0) + (vitest.numTodoTests ?? 0);
   if (vitest.numFailedTestSuites && !vitest.numFailedTests) failed += vitest.numFailedTestSuites;
 } else if (failedSteps.length) {
   failed += 1;
@@ -87,6 +90,7 @@ if (!build.ok) {
     if (pw?.stats) {
       passed += pw.stats.expected + pw.stats.flaky;
       failed += pw.stats.unexpected;
+      skipped += pw.stats.skipped ?? 0;
       if (pw.errors?.length && !pw.stats.unexpected) failed += pw.errors.length;
     } else {
       failed += 1;
@@ -95,5 +99,5 @@ if (!build.ok) {
 }
 
 if (failedSteps.length) console.error(`\nfailed steps: ${failedSteps.join(', ')}`);
-console.log(`\n${passed} passed, ${failed} failed`);
+console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failedSteps.length || failed ? 1 : 0);
