@@ -33,6 +33,6 @@ ${labels}
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const encoded = encodeImage(assembleKernelImage());
   writeFileSync(IMAGE_MODULE, imageModuleText(encoded));
-  const bytes = encoded.pieces.reduce((n, [, b]) => n + atob(b).length, 0);
+  const bytes = encoded.pieces.reduce((n, [, b]) => n + b.length / 2, 0);
   console.log(`wrote ${IMAGE_MODULE}: ${encoded.pieces.length} pieces, ${bytes} bytes of code`);
 }

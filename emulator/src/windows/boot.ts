@@ -5,7 +5,12 @@
 // objects, KUSER_SHARED_DATA, ntdll, the TEB/PEB and the user program.
 // Everything here is data placed in memory and registers; nothing is decided later in TypeScript.
 
-import { Machine } from '../cpu/index.ts';
+// The machine wired to the decoder and the semantics, as cpu/index.ts wires it, without importing
+// that index: it also re-exports the assembler, which a boot from the image does not need and which
+// would otherwise ride along into every page that boots the kernel.
+import { Machine, installExecutor } from '../cpu/machine.ts';
+import { decode } from '../cpu/decoder.ts';
+import { SEMANTICS } from '../cpu/semantics/index.ts';
 import { BUILD, SERVICE_NUMBERS } from './build.ts';
 import type { ServiceName } from './build.ts';
 import { off } from './structs.ts';
@@ -36,6 +41,8 @@ export interface BootImage {
   kernelCr3: bigint;
   userCr3: bigint;
 }
+
+installExecutor(decode, SEMANTICS);
 
 // ---- architectural constants (with their sources) ----
 // Page-table entry bits (SDM Vol. 3A §4.5, Table 4-19/4-20).

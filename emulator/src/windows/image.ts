@@ -2,7 +2,8 @@
 // and KVASCODE, ntdll's stubs and code, the user program) and every label, by module. Booting
 // needs only this, not the assembler or the source text; `assemble-image.ts` makes it from source
 // and `image.generated.ts` holds it pre-assembled (a unit test keeps the two equal).
-// The encoded form is plain JSON-like data: bytes as base64, labels as `name=hex` lists.
+// The encoded form is plain data: bytes as hex (which gzips smaller than base64 for machine code),
+// labels as `name=hex` lists.
 
 export interface ImagePiece {
   /** Virtual address the bytes are placed at. */
@@ -18,22 +19,21 @@ export interface KernelImage {
 }
 
 export interface EncodedImage {
-  /** [address as hex, bytes as base64] */
+  /** [address as hex, bytes as hex] */
   pieces: Array<[string, string]>;
   /** `name=hex,name=hex,...` in the order the assembler produced them. */
   labels: { nt: string; ntdll: string; app: string };
 }
 
-function toBase64(bytes: Uint8Array): string {
+function toHex(bytes: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
+  for (const b of bytes) s += b.toString(16).padStart(2, '0');
+  return s;
 }
 
-function fromBase64(text: string): Uint8Array {
-  const s = atob(text);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+function fromHex(text: string): Uint8Array {
+  const out = new Uint8Array(text.length >> 1);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16);
   return out;
 }
 
@@ -53,14 +53,14 @@ function decodeLabels(text: string): Map<string, bigint> {
 
 export function encodeImage(image: KernelImage): EncodedImage {
   return {
-    pieces: image.pieces.map((p) => [p.at.toString(16), toBase64(p.bytes)]),
+    pieces: image.pieces.map((p) => [p.at.toString(16), toHex(p.bytes)]),
     labels: { nt: encodeLabels(image.labels.nt), ntdll: encodeLabels(image.labels.ntdll), app: encodeLabels(image.labels.app) },
   };
 }
 
 export function decodeImage(encoded: EncodedImage): KernelImage {
   return {
-    pieces: encoded.pieces.map(([at, bytes]) => ({ at: BigInt(`0x${at}`), bytes: fromBase64(bytes) })),
+    pieces: encoded.pieces.map(([at, bytes]) => ({ at: BigInt(`0x${at}`), bytes: fromHex(bytes) })),
     labels: { nt: decodeLabels(encoded.labels.nt), ntdll: decodeLabels(encoded.labels.ntdll), app: decodeLabels(encoded.labels.app) },
   };
 }
