@@ -7,7 +7,7 @@ import type { Trace } from '../emulator/src/scenario/trace.ts';
 import type { AsmProblem } from '../emulator/src/scenario/program.ts';
 import EventChain from './EventChain.tsx';
 import { parseProp, type ProgramData } from './lib/widget-data.ts';
-import { EMULATOR_VERSION, loadEmulator } from './lib/load.ts';
+import { EMULATOR_VERSION, loadEmulator, loadProgramRunner } from './lib/load.ts';
 import { readHash, reportsRefusal, setHash, writeHash } from './lib/permalink.ts';
 import { TranscriptView, outcomeSentence } from './Transcript.tsx';
 import './widgets.css';
@@ -37,6 +37,12 @@ function fromBase64Url(v: string): string | null {
   }
 }
 
+/** The first edit starts loading what Run needs; a failure is reported by Run itself. */
+function prefetchRunner(): void {
+  loadProgramRunner().catch(() => undefined);
+  loadEmulator().catch(() => undefined);
+}
+
 function Runner({ data }: { data: ProgramData }) {
   const [source, setSource] = useState(data.source);
   const [trace, setTrace] = useState<Trace>(data.trace);
@@ -52,8 +58,10 @@ function Runner({ data }: { data: ProgramData }) {
     if (busy) return;
     setBusy(true);
     try {
-      const emu = await loadEmulator();
-      const r = emu.runProgramWith({ id: data.id, options: data.options, source: text, breakpoints: data.breakpoints, budget: data.budget }, emu.bootModeledWindows);
+      const [emu, asm] = await Promise.all([loadEmulator(), loadProgramRunner()]);
+      performance.mark('run-block-run-start');
+      const r = asm.runProgramWith({ id: data.id, options: data.options, source: text, breakpoints: data.breakpoints, budget: data.budget }, emu.bootModeledWindows);
+      performance.measure('run-block-run', 'run-block-run-start');
       if (r.ok) {
         setTrace(r.trace);
         setError(null);
@@ -113,7 +121,7 @@ function Runner({ data }: { data: ProgramData }) {
             spellcheck={false}
             maxLength={MAX_SOURCE}
             value={source}
-            onInput={(e) => { setSource((e.target as HTMLTextAreaElement).value); setEdited(true); }}
+            onInput={(e) => { setSource((e.target as HTMLTextAreaElement).value); setEdited(true); prefetchRunner(); }}
             onKeyDown={onKey}
             aria-invalid={error ? 'true' : 'false'}
             aria-describedby={error ? `${data.id}-error` : undefined}

@@ -1,5 +1,6 @@
 // The one emulator chunk every widget shares, loaded on the first action that needs the machine
-// (a widget's first render uses only its build-time data). CPU, modeled kernel, kd, scenarios.
+// (a widget's first render uses only its build-time data). CPU, modeled kernel (booted from its
+// pre-assembled image), kd, scenarios. The assembler is not in it: see program-runner.ts.
 export { bootModeledWindows } from '../../emulator/src/scenario/index.ts';
 export { runScenarioWith, openSession, traceSession, outcomeOf, transcriptText, EMULATOR_VERSION } from '../../emulator/src/scenario/run.ts';
 export { describeOutcome } from '../../emulator/src/scenario/claims.ts';
@@ -9,4 +10,3 @@ import { recyclingBoot } from '../../emulator/src/scenario/boot-cache.ts';
 import { bootModeledWindows as boot } from '../../emulator/src/scenario/index.ts';
 /** The lab's runs are synchronous: each may reuse the booted kernel (restored to its boot state). */
 export const labBoot = recyclingBoot(boot);
-export { runProgramWith } from '../../emulator/src/scenario/program.ts';

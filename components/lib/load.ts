@@ -6,3 +6,11 @@ export function loadEmulator(): Promise<Emulator> {
   return pending;
 }
 export { EMULATOR_VERSION } from '../../emulator/src/scenario/version.ts';
+
+// The assembler and program runner (RunBlock only), loaded on the first edit or run.
+export type ProgramRunner = typeof import('./program-runner.ts');
+let runner: Promise<ProgramRunner> | null = null;
+export function loadProgramRunner(): Promise<ProgramRunner> {
+  if (!runner) runner = import('./program-runner.ts');
+  return runner;
+}
