@@ -22,11 +22,18 @@ const idle = (f: () => void): void => {
   else setTimeout(f, 200);
 };
 
-/** Loads the emulator and boots one machine with `options` in idle time; labBoot keeps it, so the
- *  first run restores its snapshot instead of booting. A failure here is reported by Go itself. */
-function preboot(options: LabData['options']): void {
+/** In idle time: loads the emulator, boots one machine with the lab's options (labBoot keeps it,
+ *  so the first Go restores its snapshot instead of booting), then makes one unseen run with a
+ *  breakpoint on the first row, so the processor's hot paths are compiled before the reader's
+ *  first Go. The run's trace is dropped; the next run starts from the boot snapshot again. A
+ *  failure here is reported by Go itself. */
+function preboot(data: LabData): void {
   idle(() => {
-    loadEmulator().then((emu) => idle(() => { emu.labBoot(options); }), () => undefined);
+    loadEmulator().then((emu) => idle(() => {
+      emu.labBoot(data.options);
+      const first = data.rows[0];
+      idle(() => { emu.runScenarioWith({ id: data.id, options: data.options, commands: first ? [`bp ${first.label}`, 'g'] : ['g'] }, emu.labBoot); });
+    }), () => undefined);
   });
 }
 
@@ -103,9 +110,9 @@ function Lab({ data }: { data: LabData }) {
     }
   }, [result]);
 
-  // Once the lab is on screen and hydrated, load the emulator and boot the chapter's machine while
-  // the browser is idle, so the first Go costs a run, not a download and a boot (ARCHITECTURE.md).
-  useEffect(() => preboot(data.options), []);
+  // Once the lab is on screen and hydrated, load the emulator, boot and warm the chapter's machine
+  // while the browser is idle, so the first Go costs a run, not a download and a boot.
+  useEffect(() => preboot(data), []);
 
   useEffect(() => {
     setLive(true);
