@@ -1,65 +1,72 @@
-// What the widgets cost a reader: gzip JavaScript of the chapter with widgets, before and after
-// the emulator chunk loads, and how long a lab run and a step take (performance marks set by the
-// widgets). Sizes are held to the budget for what loads before any click; timings are reported,
-// not asserted (the machine running the tests is shared).
-import { test, expect } from '@playwright/test';
+// Weight ceilings for the chapter with the most widgets: gzip JavaScript before any interaction,
+// with the lab, stepper and kd session hydrated and used, and after the code block runs; and the
+// assembler's chunk loads only when a code block is run or edited. Nothing here is timed: click ->
+// outcome timings, and the per-chapter table, come from `npm run bench:web`.
+// The ceilings sit a little above today's weights so that a regression (a dependency or a table
+// pulled into the emulator chunk, the assembler shipped to every page) fails; the issue's target
+// for the heaviest chapter is 50 KB, which the emulator chunk alone still exceeds.
+import { test, expect, type Page } from '@playwright/test';
 import { gzipSync } from 'node:zlib';
-import { writeFileSync, mkdirSync } from 'node:fs';
 
 const CHAPTER = '/chapters/handling-syscalls/';
-const INITIAL_BUDGET = 50 * 1024;
+const KB = 1024;
+const CEILING = { beforeInteraction: 20 * KB, widgetsUsed: 78 * KB, codeBlockRun: 86 * KB };
 
-test('widget JavaScript weight and click-to-outcome timings on the chapter', async ({ page }) => {
-  test.setTimeout(120_000);
+function trackJs(page: Page) {
   const js = new Map<string, number>();
-  page.on('response', async (r) => {
+  const pending = new Set<Promise<unknown>>();
+  page.on('response', (r) => {
     const url = new URL(r.url());
     if (!url.pathname.endsWith('.js') || url.pathname.startsWith('/pagefind/')) return;
-    try {
-      js.set(url.pathname, gzipSync(await r.body(), { level: 9 }).length);
-    } catch {
-      // A response without a body (redirect) weighs nothing.
-    }
+    const p = r.body().then((b) => js.set(url.pathname, gzipSync(b, { level: 9 }).length), () => undefined);
+    pending.add(p);
+    void p.finally(() => pending.delete(p));
   });
+  return {
+    async total() {
+      await Promise.all([...pending]);
+      return [...js.values()].reduce((a, b) => a + b, 0);
+    },
+    async names() {
+      await Promise.all([...pending]);
+      return [...js.keys()];
+    },
+  };
+}
+
+test('the heaviest chapter stays under its JavaScript ceilings; the assembler loads only for a code block', async ({ page }) => {
+  test.setTimeout(90_000);
+  const js = trackJs(page);
   await page.goto(CHAPTER);
-  for (const id of ['syscall-entry-u', 'syscall-entry-lab', 'syscall-entry-stepper']) {
-    await page.locator(`[data-widget-id="${id}"]`).scrollIntoViewIfNeeded();
-    await expect(page.locator(`[data-widget-id="${id}"] .widget-controls, [data-widget-id="${id}"] .kd-prompt-form`).first()).toBeVisible();
-  }
   await page.waitForLoadState('networkidle');
-  const initial = [...js.values()].reduce((a, b) => a + b, 0);
+  expect(await js.total()).toBeLessThanOrEqual(CEILING.beforeInteraction);
 
   const lab = page.locator('[data-widget-id="syscall-entry-lab"]');
-  const runs: number[] = [];
-  for (const [i, name] of ['nt!KiSystemCall64', 'nt!KiSystemCall64+0x15'].entries()) {
-    await lab.getByRole('button', { name: `Set breakpoint at ${name}`, exact: true }).click();
-    for (let k = 0; k < 6; k++) {
-      await lab.getByRole('button', { name: /^Go/ }).click();
-      await expect(lab.getByRole('button', { name: /^Go/ })).toBeEnabled();
-    }
-    await lab.getByRole('button', { name: `Set breakpoint at ${name}`, exact: true }).click();
-    expect(i).toBeGreaterThanOrEqual(0);
-  }
-  runs.push(...(await page.evaluate(() => performance.getEntriesByName('bp-lab-run').map((e) => e.duration))));
-  const st = page.locator('[data-widget-id="syscall-entry-stepper"]');
-  for (let k = 0; k < 10; k++) await st.getByRole('button', { name: 'Step into (F11)' }).click();
-  await expect(st.locator('.widget-note')).toHaveText('Steps taken: 10');
-  const steps = await page.evaluate(() => performance.getEntriesByName('stepper-step').map((e) => e.duration));
+  await lab.scrollIntoViewIfNeeded();
+  await lab.getByRole('button', { name: 'Set breakpoint at nt!KiSystemCall64+0x15', exact: true }).click();
+  await lab.getByRole('button', { name: /^Go/ }).click();
+  await expect(lab.getByText('Breakpoint 0 hit').first()).toBeVisible();
+
+  const stepper = page.locator('[data-widget-id="syscall-entry-stepper"]');
+  await stepper.scrollIntoViewIfNeeded();
+  await stepper.getByRole('button', { name: 'Step into (F11)' }).click();
+  await expect(stepper.locator('.widget-note')).toHaveText('Steps taken: 1');
+
+  const kd = page.locator('[data-widget-id="syscall-entry-u"]');
+  await kd.scrollIntoViewIfNeeded();
+  await kd.getByRole('textbox').fill('r rip');
+  await kd.getByRole('textbox').press('Enter');
+  await expect(kd.locator('.kd-live')).toContainText('rip=');
+
   await page.waitForLoadState('networkidle');
-  const total = [...js.values()].reduce((a, b) => a + b, 0);
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  // The first run also boots the emulator's code paths cold; the median is over the rest.
-  const report = {
-    page: CHAPTER,
-    jsGzipBeforeAnyClick: initial,
-    jsGzipWithEmulator: total,
-    files: Object.fromEntries([...js.entries()].sort()),
-    labRunMs: { runs: runs.length, median: median(runs.slice(1)), first: runs[0] },
-    stepMs: { steps: steps.length, median: median(steps.slice(1)), first: steps[0] },
-  };
-  mkdirSync('test-results/widgets', { recursive: true });
-  writeFileSync('test-results/widgets/weight-and-timing.json', JSON.stringify(report, null, 2));
-  console.log(JSON.stringify(report, null, 2));
-  expect(runs.length).toBe(12);
-  expect(initial).toBeLessThanOrEqual(INITIAL_BUDGET);
+  expect((await js.names()).filter((n) => n.includes('program-runner'))).toEqual([]);
+  expect(await js.total()).toBeLessThanOrEqual(CEILING.widgetsUsed);
+
+  const block = page.locator('[data-widget-id="syscall-from-user"]');
+  await block.scrollIntoViewIfNeeded();
+  await block.getByRole('button', { name: 'Run the assembly' }).click();
+  await expect(block.getByText(/Output of your run/)).toBeVisible();
+  await page.waitForLoadState('networkidle');
+  expect((await js.names()).filter((n) => n.includes('program-runner'))).toHaveLength(1);
+  expect(await js.total()).toBeLessThanOrEqual(CEILING.codeBlockRun);
 });
