@@ -1,5 +1,5 @@
-// Booting the modeled kernel assembles it from source (about 17 ms in a browser); a breakpoint
-// lab runs a fresh machine per click. A recycling boot keeps one booted kernel per option set
+// Booting the modeled kernel builds its memory afresh (a few milliseconds, more while the code is
+// cold); a breakpoint lab runs a fresh machine per click. A recycling boot keeps one booted kernel per option set
 // and, on each call, loads the snapshot taken right after boot back into it (registers, MSRs,
 // every memory page, and the boot's event log), so each run starts from exactly the state a fresh
 // boot gives. Only for callers that are done with the previous kernel when they boot again (the
