@@ -4,7 +4,7 @@
 // build computed are shown.
 import { useEffect, useState } from 'preact/hooks';
 import type { Trace } from '../emulator/src/scenario/trace.ts';
-import type { AsmProblem } from '../emulator/src/scenario/program.ts';
+import type { AsmProblem } from '../emulator/src/scenario/program-code.ts';
 import EventChain from './EventChain.tsx';
 import { parseProp, type ProgramData } from './lib/widget-data.ts';
 import { EMULATOR_VERSION, loadEmulator, loadProgramRunner } from './lib/load.ts';
@@ -58,9 +58,12 @@ function Runner({ data }: { data: ProgramData }) {
     if (busy) return;
     setBusy(true);
     try {
-      const [emu, asm] = await Promise.all([loadEmulator(), loadProgramRunner()]);
+      const program = { id: data.id, options: data.options, source: text, breakpoints: data.breakpoints, budget: data.budget };
+      // The unedited block runs from the bytes the build assembled; an edit needs the assembler.
+      const stored = text === data.source ? data.code : undefined;
+      const [emu, asm] = await Promise.all([loadEmulator(), stored === undefined ? loadProgramRunner() : null]);
       performance.mark('run-block-run-start');
-      const r = asm.runProgramWith({ id: data.id, options: data.options, source: text, breakpoints: data.breakpoints, budget: data.budget }, emu.bootModeledWindows);
+      const r = asm ? asm.runProgramWith(program, emu.bootModeledWindows) : emu.runProgramCodeWith(program, emu.bootModeledWindows, emu.codeFromHex(text, stored!));
       performance.measure('run-block-run', 'run-block-run-start');
       if (r.ok) {
         setTrace(r.trace);

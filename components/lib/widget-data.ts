@@ -58,6 +58,9 @@ export interface ProgramData {
   /** The run the build made (and checked against `claim`). */
   trace: Trace;
   claim?: string;
+  /** The bytes the build assembled `source` to (hex, `runProgramWith(...).code`): Run on the
+   *  unedited block uses them, so only an edit loads the assembler. */
+  code?: string;
 }
 
 /** Parses a widget's JSON prop; a widget given something else says so instead of crashing. */

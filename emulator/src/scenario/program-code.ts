@@ -1,0 +1,77 @@
+// Running machine code the reader's program assembled to, without the assembler: the part of
+// program.ts a page needs when it already has the bytes (a code block whose source the reader has
+// not edited carries the bytes the build assembled). The modeled machine boots stopped at the user
+// program's first instruction; the bytes are written over the program, and kd runs them (`bp`
+// lines first if asked, then `g`, then `r`).
+
+import { KdSession } from '../debugger/session.ts';
+import type { Claim } from './claims.ts';
+import { traceSession, type BootKernel } from './run.ts';
+import type { ScenarioOptions, Trace } from './trace.ts';
+
+export interface Program {
+  id: string;
+  options?: ScenarioOptions;
+  /** WinDbg-syntax assembly (labels, `;` comments, `db`). */
+  source: string;
+  /** Breakpoints to set before `g` (kd expressions). */
+  breakpoints?: string[];
+  /** Instructions `g` may run (default 100 000: a program that loops stops quickly). */
+  budget?: number;
+  claim?: Claim;
+}
+
+export interface AsmProblem {
+  line: number;
+  column: number;
+  message: string;
+  /** The source line the problem is on. */
+  text: string;
+}
+
+export type ProgramResult =
+  | { ok: true; trace: Trace; entry: string; size: number; /** the code, as hex */ code: string }
+  | { ok: false; error: AsmProblem };
+
+/** Turns the program into bytes at `entry` (symbols resolved by kd's table), or says why not. */
+export type ProgramCode = (entry: bigint, resolve: (name: string) => bigint | undefined) => Uint8Array | AsmProblem;
+
+export const PROGRAM_BUDGET = 100_000;
+export const MAX_SOURCE = 4000;
+const PAGE = 0x1000n;
+
+export function programProblem(source: string, line: number, column: number, message: string): AsmProblem {
+  return { line, column, message, text: source.split('\n')[line - 1] ?? '' };
+}
+
+export function codeHex(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += b.toString(16).padStart(2, '0');
+  return s;
+}
+
+/** `code` from a hex string (what the build stores); malformed hex is a problem, not a crash. */
+export function codeFromHex(source: string, hex: string): ProgramCode {
+  return () => {
+    if (!/^(?:[0-9a-f]{2})*$/.test(hex)) return programProblem(source, 1, 1, 'the stored code of this block is damaged; rebuild the page');
+    const out = new Uint8Array(hex.length / 2);
+    for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+    return out;
+  };
+}
+
+export function runProgramCodeWith(p: Program, boot: BootKernel, code: ProgramCode): ProgramResult {
+  if (p.source.length > MAX_SOURCE) return { ok: false, error: programProblem(p.source, 1, 1, `the program is longer than ${MAX_SOURCE} characters`) };
+  const kernel = boot(p.options ?? {});
+  const session = new KdSession({ kernel, budget: p.budget ?? PROGRAM_BUDGET });
+  const entry = kernel.machine.getReg('rip');
+  const bytes = code(entry, (name) => kernel.symbols.resolve(name));
+  if (!(bytes instanceof Uint8Array)) return { ok: false, error: bytes };
+  // The program's code page is what the reader's code may fill (the rest of the image is data).
+  const room = Number(PAGE - (entry & (PAGE - 1n)));
+  if (bytes.length > room) return { ok: false, error: programProblem(p.source, 1, 1, `the program assembles to ${bytes.length} bytes; ${room} fit in the program's code page`) };
+  if (!kernel.machine.writeVirtual(entry, bytes)) return { ok: false, error: programProblem(p.source, 1, 1, 'the program page is not writable from the debugger') };
+  const commands = [...(p.breakpoints ?? []).map((b) => `bp ${b}`), 'g', 'r'];
+  const trace = traceSession({ id: p.id, options: p.options, commands, claim: p.claim }, session);
+  return { ok: true, trace, entry: entry.toString(16).padStart(16, '0'), size: bytes.length, code: codeHex(bytes) };
+}
