@@ -211,7 +211,7 @@ export default function remarkLiveBlocks(options: LiveBlocksOptions = {}) {
           throw new BlockError(`${chapter}:${fence ? fence + e.line : '?'} (\`\`\`${node.lang} run block ${n}, line ${e.line} of the block)`, `the assembler refuses it: ${e.message}\n    ${e.text}\n    ${' '.repeat(Math.max(0, e.column - 1))}^`);
         }
         if (claim) check(where, result.trace, claim, `${node.lang} run`);
-        const data: ProgramData = { id, options: opts, version: EMULATOR_VERSION, source, breakpoints, ...(budget ? { budget } : {}), trace: result.trace, ...(claim ? { claim: describeClaim(claim) } : {}) };
+        const data: ProgramData = { id, options: opts, version: EMULATOR_VERSION, source, breakpoints, ...(budget ? { budget } : {}), trace: result.trace, code: result.code, ...(claim ? { claim: describeClaim(claim) } : {}) };
         used.add('LiveRunBlock');
         return jsxWidget('LiveRunBlock', { program: JSON.stringify(data) });
       }

@@ -34,7 +34,7 @@ export interface ClaimResult {
 
 export class ClaimSyntaxError extends Error {
   constructor(text: string, why: string) {
-    super(`Cannot read the claim "${text}": ${why}. Write e.g. "break at nt!KiSystemCall64+0x15", "bugcheck 0x7f 8" or "@rsp == poi(gs:[1A8h])".`);
+    super(`Cannot read the claim "${text}": ${why}. Write e.g. "break at nt!KiSystemCall64+0x15", "bugcheck 0x7f 8" or "@rsp == poi(@$prcb+28)".`);
     this.name = 'ClaimSyntaxError';
   }
 }
