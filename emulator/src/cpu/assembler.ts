@@ -16,7 +16,8 @@
 // rel32 where the target is too far.
 // Encoding rules: SDM Vol. 2A chapter 2 (prefixes, REX, ModRM/SIB, displacement, immediate).
 
-import { CC_ALIASES, CC_NAMES, OPCODES, type OpcodeRow, type OperandSpec } from './opcodes.ts';
+import { CC_ALIASES, CC_NAMES, OPCODES, type OpcodeRow } from './opcodes.ts';
+import { operandSizeOf } from './operand-size.ts';
 import { parseGpr } from './registers-names.ts';
 
 export class AsmError extends Error {
@@ -364,20 +365,6 @@ function evaluate(e: Expr, ctx: Context): bigint {
 const fitsS8 = (v: bigint) => v >= -128n && v <= 127n;
 const fitsS32 = (v: bigint) => v >= -0x80000000n && v <= 0x7fffffffn;
 
-function operandSizeOf(spec: OperandSpec, opSize: number, isMem: boolean): number {
-  switch (spec.size) {
-    case 'b': return 1;
-    case 'w': return 2;
-    case 'd': return 4;
-    case 'q': return 8;
-    case 'v': case 'y': case 's': return opSize;
-    case 'z': return opSize === 8 ? 4 : opSize;
-    case 't': return 10;
-    case 'x': return isMem ? 2 : opSize;
-    default: return 0;
-  }
-}
-
 /** The operand size a row would use with these operands, or 0 if it cannot tell. */
 function inferOpSize(c: Candidate, ops: AsmOperand[]): number {
   if (c.opSize) return c.opSize;
@@ -439,7 +426,7 @@ function encodeWith(c: Candidate, ops: AsmOperand[], prefixes: string[], st: Sta
     const s = r.operands[i];
     const o = ops[i];
     const isMem = o.kind === 'mem';
-    const want = operandSizeOf(s, opSize, isMem);
+    const want = operandSizeOf(s.size, opSize, isMem);
     switch (s.kind) {
       case 'E': case 'M': case 'R':
         if (o.kind === 'reg') {

@@ -5,6 +5,7 @@
 
 import type { DecodeResult, FetchByte, Instruction, Operand, SegIndex, Size, Undecodable } from './instruction.ts';
 import { OPCODES, rowMnemonic, type OpcodeRow } from './opcodes.ts';
+import { operandSizeOf } from './operand-size.ts';
 
 /** Candidate rows per (map, opcode byte): map * 256 + byte. Built once from the table. */
 const INDEX: (number[] | undefined)[] = new Array(512);
@@ -203,7 +204,7 @@ export function decode(fetch: FetchByte, address: bigint): DecodeResult {
     let relSize: Size = 8;
     for (const spec of row.operands) {
       const k = spec.kind;
-      const size = operandSize(spec.size, opSize, isMem);
+      const size = operandSizeOf(spec.size, opSize, isMem);
       switch (k) {
         case 'E':
           operands.push(isMem ? { ...(mem as Operand & { kind: 'mem' }), size } : gpr(rmReg, size as Size));
@@ -345,20 +346,6 @@ export function decode(fetch: FetchByte, address: bigint): DecodeResult {
   } catch (e) {
     if (e instanceof Failure) return undecodable(address, pos, e.reason);
     throw e;
-  }
-}
-
-function operandSize(code: string, opSize: Size, isMem: boolean): Size | 0 {
-  switch (code) {
-    case 'b': return 1;
-    case 'w': return 2;
-    case 'd': return 4;
-    case 'q': return 8;
-    case 'v': case 'y': case 's': return opSize;
-    case 'z': return opSize === 8 ? 4 : opSize;
-    case 't': return 10;
-    case 'x': return isMem ? 2 : opSize;
-    default: return 0;
   }
 }
 
