@@ -7,8 +7,11 @@ import type { Trace } from '../emulator/src/scenario/trace.ts';
 import EventChain from './EventChain.tsx';
 import { MITIGATIONS, parseProp, type LabData, type LabRow, type MitigationName } from './lib/widget-data.ts';
 import { EMULATOR_VERSION, loadEmulator } from './lib/load.ts';
-import { hexList, readHash, reportsRefusal, setHash, writeHash } from './lib/permalink.ts';
+import { hexList, setHash, writeHash } from './lib/permalink.ts';
+import { usePermalinkRestore } from './lib/permalink-restore.ts';
+import { emulatorAction } from './lib/emulator-action.ts';
 import { TranscriptView, outcomeSentence } from './Transcript.tsx';
+import { WidgetStatus } from './WidgetStatus.tsx';
 import './widgets.css';
 
 export default function BreakpointLab(props: { lab: string }) {
@@ -46,7 +49,6 @@ function Lab({ data }: { data: LabData }) {
   const [echo, setEcho] = useState<string[]>([]);
   const [result, setResult] = useState<Trace | null>(null);
   const [busy, setBusy] = useState(false);
-  const [live, setLive] = useState(false);
   const [notice, setNotice] = useState('');
   const [announce, setAnnounce] = useState('');
   /** Mitigations the reader switched away from the chapter's machine. */
@@ -83,9 +85,8 @@ function Lab({ data }: { data: LabData }) {
     if (busy) return;
     // Click -> outcome on screen (measured when the result is in the DOM), for `npm run bench:web`.
     performance.mark('bp-lab-click');
-    setBusy(true);
     setAnnounce('Running\u2026');
-    try {
+    await emulatorAction(setBusy, setNotice, async () => {
       const emu = await loadEmulator();
       const rows = offsets.map((o) => data.rows.find((r) => r.offset === o)!).filter(Boolean);
       // Marks for the page benchmark: boot + kd commands + run, once the emulator is loaded.
@@ -96,11 +97,7 @@ function Lab({ data }: { data: LabData }) {
       setEcho((e) => [...e, 'g'].slice(-8));
       setAnnounce(outcomeSentence(trace));
       if (!fromLink) setHash(writeHash(data.id, [['bp', offsets.map((o) => o.toString(16)).join(',')], ['go', '1'], ...machineField(machine), ['v', EMULATOR_VERSION]]));
-    } catch (e) {
-      setNotice(`The emulator stopped with an error: ${e instanceof Error ? e.message : String(e)}`);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   useLayoutEffect(() => {
@@ -114,37 +111,27 @@ function Lab({ data }: { data: LabData }) {
   // while the browser is idle, so the first Go costs a run, not a download and a boot.
   useEffect(() => preboot(data), []);
 
-  useEffect(() => {
-    setLive(true);
-    const read = readHash(location.hash);
-    if (reportsRefusal(read, data.id)) {
-      setNotice(`This link's widget state was refused: ${read.kind === 'refused' ? read.reason : ''}. The lab starts empty.`);
-      return;
-    }
-    if (read.kind !== 'ok' || read.state.id !== data.id) return;
-    const f = read.state.fields;
-    const why = (() => {
-      if (f.get('v') !== EMULATOR_VERSION) return 'it was made with another version of the emulator';
-      for (const k of f.keys()) if (!['bp', 'go', 'o', 'v'].includes(k)) return `it sets "${k}", which this lab does not have`;
-      if (f.has('o') && readMachine(f.get('o')!, data.toggles ?? []) === null) return 'its machine options are malformed or not offered here';
-      const list = hexList(f.get('bp') ?? '');
-      if (!list) return 'its breakpoint list is malformed';
-      if (list.some((o) => !data.rows.some((r) => r.offset === o))) return 'it names a breakpoint on no row of this listing';
+  const live = usePermalinkRestore({
+    id: data.id,
+    keys: ['bp', 'go', 'o'],
+    unknownKey: (k) => `it sets "${k}", which this lab does not have`,
+    fallback: ' The lab starts empty.',
+    setNotice,
+    restore: (f) => {
+      const m = f.has('o') ? readMachine(f.get('o')!, data.toggles ?? []) : {};
+      if (m === null) return 'its machine options are malformed or not offered here';
+      const listed = hexList(f.get('bp') ?? '');
+      if (!listed) return 'its breakpoint list is malformed';
+      if (listed.some((o) => !data.rows.some((r) => r.offset === o))) return 'it names a breakpoint on no row of this listing';
       if (f.has('go') && f.get('go') !== '1') return 'its "go" value is malformed';
+      const list = [...new Set(listed)].sort((a, b) => a - b);
+      setBps(list);
+      setMachine(m);
+      setEcho(list.map((o) => `bp ${data.rows.find((r) => r.offset === o)!.label}`));
+      if (f.get('go') === '1') void go(list, true, { ...data.options, ...m });
       return null;
-    })();
-    if (why) {
-      setNotice(`This link's widget state was refused: ${why}. The lab starts empty.`);
-      return;
-    }
-    const list = [...new Set(hexList(f.get('bp') ?? '')!)].sort((a, b) => a - b);
-    const m = f.has('o') ? readMachine(f.get('o')!, data.toggles ?? [])! : {};
-    setBps(list);
-    setMachine(m);
-    setEcho(list.map((o) => `bp ${data.rows.find((r) => r.offset === o)!.label}`));
-    if (f.get('go') === '1') void go(list, true, { ...data.options, ...m });
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, []);
+    },
+  });
 
   const onKey = (e: KeyboardEvent) => {
     if (e.key === 'F5') {
@@ -220,13 +207,7 @@ function Lab({ data }: { data: LabData }) {
           <span class="widget-note">{bps.length === 0 ? 'No breakpoints set: the program runs to its end.' : `${bps.length} breakpoint${bps.length > 1 ? 's' : ''} set.`}</span>
         </div>
       )}
-      {echo.length > 0 && (
-        <div class="kd-echo" aria-label="kd commands for your clicks">
-          {echo.map((c, i) => <div key={i}><span class="kd-prompt">0: kd&gt; </span>{c}</div>)}
-        </div>
-      )}
-      {notice && <p class="widget-notice" role="status">{notice}</p>}
-      <p class="visually-hidden" aria-live="polite">{announce}</p>
+      <WidgetStatus echo={echo} notice={notice} announce={announce} />
       {result && (
         <div class="lab-result">
           <h4 class="widget-subtitle">Your run{Object.keys(machine).length ? ` (${Object.entries(machine).map(([k, v]) => `${MITIGATIONS[k as MitigationName].label} ${v ? 'on' : 'off'}`).join(', ')})` : ''}</h4>

@@ -1,12 +1,15 @@
 // KdSession: a kd transcript computed at build time, then a live `0: kd>` prompt over the full
 // debugger and the modeled machine, continuing from exactly where the transcript ended (the
 // browser replays the same commands on a fresh boot; the session is deterministic).
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import type { Trace } from '../emulator/src/scenario/trace.ts';
 import { parseProp } from './lib/widget-data.ts';
 import { EMULATOR_VERSION, loadEmulator, type Emulator } from './lib/load.ts';
-import { readHash, reportsRefusal, setHash, writeHash } from './lib/permalink.ts';
+import { setHash, writeHash } from './lib/permalink.ts';
+import { usePermalinkRestore } from './lib/permalink-restore.ts';
+import { emulatorAction } from './lib/emulator-action.ts';
 import { TranscriptView } from './Transcript.tsx';
+import { WidgetStatus } from './WidgetStatus.tsx';
 import './widgets.css';
 
 type Session = ReturnType<Emulator['openSession']>;
@@ -44,7 +47,6 @@ function KdWidget({ trace }: { trace: Trace }) {
   const [typed, setTyped] = useState<string[]>([]);
   const [input, setInput] = useState('');
   const [historyAt, setHistoryAt] = useState<number | null>(null);
-  const [live, setLive] = useState(false);
   const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState('');
   const [announce, setAnnounce] = useState('');
@@ -61,52 +63,37 @@ function KdWidget({ trace }: { trace: Trace }) {
     return s;
   };
 
-  const runLines = async (lines: string[], record: boolean) => {
-    setBusy(true);
-    try {
-      const s = await ensure();
-      const out: Array<{ command: string; output: string }> = [];
-      let last = '';
-      for (const line of lines) {
-        const r = s.exec(line);
-        out.push({ command: line, output: r.output });
-        last = r.stop ? r.output.split('\n').find((l) => l.trim() !== '') ?? '' : 'Done.';
-      }
-      setEntries((e) => [...e, ...out]);
-      setAnnounce(last);
-      if (record) {
-        const all = [...typed, ...lines].slice(-MAX_COMMANDS);
-        setTyped(all);
-        setHash(writeHash(trace.id, [['c', encodeCommands(all)], ['v', EMULATOR_VERSION]]));
-      }
-    } catch (e) {
-      setNotice(`The emulator stopped with an error: ${e instanceof Error ? e.message : String(e)}`);
-    } finally {
-      setBusy(false);
+  const runLines = (lines: string[], record: boolean) => emulatorAction(setBusy, setNotice, async () => {
+    const s = await ensure();
+    const out: Array<{ command: string; output: string }> = [];
+    let last = '';
+    for (const line of lines) {
+      const r = s.exec(line);
+      out.push({ command: line, output: r.output });
+      last = r.stop ? r.output.split('\n').find((l) => l.trim() !== '') ?? '' : 'Done.';
     }
-  };
+    setEntries((e) => [...e, ...out]);
+    setAnnounce(last);
+    if (record) {
+      const all = [...typed, ...lines].slice(-MAX_COMMANDS);
+      setTyped(all);
+      setHash(writeHash(trace.id, [['c', encodeCommands(all)], ['v', EMULATOR_VERSION]]));
+    }
+  });
 
-  useEffect(() => {
-    setLive(true);
-    const read = readHash(location.hash);
-    if (reportsRefusal(read, trace.id)) {
-      setNotice(`This link's widget state was refused: ${read.kind === 'refused' ? read.reason : ''}.`);
-      return;
-    }
-    if (read.kind !== 'ok' || read.state.id !== trace.id) return;
-    const f = read.state.fields;
-    const lines = decodeCommands(f.get('c') ?? '');
-    const why = f.get('v') !== EMULATOR_VERSION ? 'it was made with another version of the emulator'
-      : [...f.keys()].some((k) => k !== 'c' && k !== 'v') ? 'it sets a field this session does not have'
-      : lines === null ? 'its commands are malformed' : null;
-    if (why) {
-      setNotice(`This link's widget state was refused: ${why}.`);
-      return;
-    }
-    setTyped(lines!);
-    void runLines(lines!, false);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, []);
+  const live = usePermalinkRestore({
+    id: trace.id,
+    keys: ['c'],
+    unknownKey: () => 'it sets a field this session does not have',
+    setNotice,
+    restore: (f) => {
+      const lines = decodeCommands(f.get('c') ?? '');
+      if (lines === null) return 'its commands are malformed';
+      setTyped(lines);
+      void runLines(lines, false);
+      return null;
+    },
+  });
 
   const submit = (e: Event) => {
     e.preventDefault();
@@ -163,8 +150,7 @@ function KdWidget({ trace }: { trace: Trace }) {
           <button type="submit" class="widget-button" disabled={busy}>Run</button>
         </form>
       )}
-      {notice && <p class="widget-notice" role="status">{notice}</p>}
-      <p class="visually-hidden" aria-live="polite">{announce}</p>
+      <WidgetStatus notice={notice} announce={announce} />
     </section>
   );
 }

@@ -2,14 +2,17 @@
 // emulator's own assembler at the user program's entry, and kd runs it (`g`, then `r`); an
 // assembler error points at its line and column. Without JavaScript, the code and the output the
 // build computed are shown.
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import type { Trace } from '../emulator/src/scenario/trace.ts';
 import type { AsmProblem } from '../emulator/src/scenario/program-code.ts';
 import EventChain from './EventChain.tsx';
 import { parseProp, type ProgramData } from './lib/widget-data.ts';
 import { EMULATOR_VERSION, loadEmulator, loadProgramRunner } from './lib/load.ts';
-import { readHash, reportsRefusal, setHash, writeHash } from './lib/permalink.ts';
+import { setHash, writeHash } from './lib/permalink.ts';
+import { usePermalinkRestore } from './lib/permalink-restore.ts';
+import { emulatorAction } from './lib/emulator-action.ts';
 import { TranscriptView, outcomeSentence } from './Transcript.tsx';
+import { WidgetStatus } from './WidgetStatus.tsx';
 import './widgets.css';
 
 const MAX_SOURCE = 2000;
@@ -48,7 +51,6 @@ function Runner({ data }: { data: ProgramData }) {
   const [trace, setTrace] = useState<Trace>(data.trace);
   const [error, setError] = useState<AsmProblem | null>(null);
   const [edited, setEdited] = useState(false);
-  const [live, setLive] = useState(false);
   const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState('');
   const [announce, setAnnounce] = useState('');
@@ -56,8 +58,7 @@ function Runner({ data }: { data: ProgramData }) {
 
   const run = async (text = source, fromLink = false) => {
     if (busy) return;
-    setBusy(true);
-    try {
+    await emulatorAction(setBusy, setNotice, async () => {
       const program = { id: data.id, options: data.options, source: text, breakpoints: data.breakpoints, budget: data.budget };
       // The unedited block runs from the bytes the build assembled; an edit needs the assembler.
       const stored = text === data.source ? data.code : undefined;
@@ -74,35 +75,23 @@ function Runner({ data }: { data: ProgramData }) {
         setAnnounce(`Assembler error on line ${r.error.line}, column ${r.error.column}: ${r.error.message}.`);
       }
       if (!fromLink) setHash(writeHash(data.id, [...(text !== data.source ? [['src', toBase64Url(text)] as [string, string]] : []), ['run', '1'], ['v', EMULATOR_VERSION]]));
-    } catch (e) {
-      setNotice(`The emulator stopped with an error: ${e instanceof Error ? e.message : String(e)}`);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
-  useEffect(() => {
-    setLive(true);
-    const read = readHash(location.hash);
-    if (reportsRefusal(read, data.id)) {
-      setNotice(`This link's widget state was refused: ${read.kind === 'refused' ? read.reason : ''}.`);
-      return;
-    }
-    if (read.kind !== 'ok' || read.state.id !== data.id) return;
-    const f = read.state.fields;
-    const text = f.has('src') ? fromBase64Url(f.get('src')!) : data.source;
-    const why = f.get('v') !== EMULATOR_VERSION ? 'it was made with another version of the emulator'
-      : [...f.keys()].some((k) => !['src', 'run', 'v'].includes(k)) ? 'it sets a field this code block does not have'
-      : text === null ? 'its code is malformed' : null;
-    if (why) {
-      setNotice(`This link's widget state was refused: ${why}.`);
-      return;
-    }
-    setSource(text!);
-    setEdited(text !== data.source);
-    if (f.get('run') === '1') void run(text!, true);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, []);
+  const live = usePermalinkRestore({
+    id: data.id,
+    keys: ['src', 'run'],
+    unknownKey: () => 'it sets a field this code block does not have',
+    setNotice,
+    restore: (f) => {
+      const text = f.has('src') ? fromBase64Url(f.get('src')!) : data.source;
+      if (text === null) return 'its code is malformed';
+      setSource(text);
+      setEdited(text !== data.source);
+      if (f.get('run') === '1') void run(text, true);
+      return null;
+    },
+  });
 
   const onKey = (e: KeyboardEvent) => {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
@@ -146,8 +135,7 @@ function Runner({ data }: { data: ProgramData }) {
           <pre><code>{error.text + '\n' + ' '.repeat(Math.max(0, error.column - 1)) + '^'}</code></pre>
         </div>
       )}
-      {notice && <p class="widget-notice" role="status">{notice}</p>}
-      <p class="visually-hidden" aria-live="polite">{announce}</p>
+      <WidgetStatus notice={notice} announce={announce} />
       <h4 class="widget-subtitle">{trace === data.trace ? 'Output, computed when this page was built' : 'Output of your run'}: {outcomeSentence(trace)}</h4>
       {data.claim && trace === data.trace ? <p class="claim-note">Checked claim: {data.claim}</p> : null}
       <TranscriptView trace={trace} />

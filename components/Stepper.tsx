@@ -2,12 +2,15 @@
 // time (F11), over calls (F10), and back (exactly: the CPU's undo journal). Registers with
 // changes marked, CPL, RSP tagged user or kernel, GS base beside IA32_KERNEL_GS_BASE, and the
 // stack with each page's U/S bit. Without JavaScript, the steps the build computed are listed.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import type { StepView } from '../emulator/src/scenario/cpu-stepper.ts';
 import { STATE_REGISTERS } from '../emulator/src/scenario/trace.ts';
 import { parseProp, type StepperData } from './lib/widget-data.ts';
 import { EMULATOR_VERSION, loadEmulator, type Emulator } from './lib/load.ts';
-import { readHash, reportsRefusal, setHash, writeHash } from './lib/permalink.ts';
+import { setHash, writeHash } from './lib/permalink.ts';
+import { usePermalinkRestore } from './lib/permalink-restore.ts';
+import { emulatorAction } from './lib/emulator-action.ts';
+import { WidgetStatus } from './WidgetStatus.tsx';
 import './widgets.css';
 
 type Live = ReturnType<Emulator['CpuStepper']['start']>;
@@ -21,12 +24,22 @@ export default function Stepper(props: { stepper: string }) {
 
 const kd = (h: string) => `${h.slice(0, 8)}\`${h.slice(8)}`;
 
+/** The last two cells of a stack or memory row: the qword there (question marks when it cannot be
+ *  read) and its page's U/S bit. */
+function QwordAndPage({ value, user }: { value: string | null; user: boolean | null }) {
+  return (
+    <>
+      <td><code>{value ?? '????????????????'}</code></td>
+      <td><span class={`tag ${user === null ? 'none' : user ? 'user' : 'kernel'}`}>{user === null ? 'not mapped' : user ? 'U (user)' : 'S (supervisor)'}</span></td>
+    </>
+  );
+}
+
 function StepperWidget({ data }: { data: StepperData }) {
   const [view, setView] = useState<StepView>(data.views[0]);
   const [prev, setPrev] = useState<StepView | null>(null);
   const [ops, setOps] = useState('');
   const [echo, setEcho] = useState<string[]>([]);
-  const [live, setLive] = useState(false);
   const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState('');
   const [announce, setAnnounce] = useState('');
@@ -52,8 +65,7 @@ function StepperWidget({ data }: { data: StepperData }) {
       setNotice(`This widget keeps at most ${MAX_OPS} steps.`);
       return;
     }
-    setBusy(true);
-    try {
+    await emulatorAction(setBusy, setNotice, async () => {
       const s = await ensure();
       performance.mark('stepper-step-start');
       const before = s.view();
@@ -75,52 +87,36 @@ function StepperWidget({ data }: { data: StepperData }) {
       setNotice(message ?? '');
       setAnnounce(`${v.at}: ${v.line.replace(/^\S+\s+\S+\s+/, '')}. RSP ${v.rspSpace} stack, CPL ${v.state.cpl}.${message ? ' ' + message : ''}`);
       setHash(writeHash(data.id, [['s', nextOps], ['v', EMULATOR_VERSION]]));
-    } catch (e) {
-      setNotice(`The emulator stopped with an error: ${e instanceof Error ? e.message : String(e)}`);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
-  useEffect(() => {
-    setLive(true);
-    const read = readHash(location.hash);
-    if (reportsRefusal(read, data.id)) {
-      setNotice(`This link's widget state was refused: ${read.kind === 'refused' ? read.reason : ''}. The stepper starts at ${data.from}.`);
-      return;
+  /** Replays the steps a link holds on a fresh machine. */
+  const restoreSteps = (s: string) => emulatorAction(setBusy, setNotice, async () => {
+    const m = await ensure();
+    let before = m.view();
+    for (const op of s) {
+      before = m.view();
+      apply(m, op);
     }
-    if (read.kind !== 'ok' || read.state.id !== data.id) return;
-    const f = read.state.fields;
-    const s = f.get('s') ?? '';
-    const why = f.get('v') !== EMULATOR_VERSION ? 'it was made with another version of the emulator'
-      : [...f.keys()].some((k) => k !== 's' && k !== 'v') ? 'it sets a field this stepper does not have'
-      : !/^[io]*$/.test(s) || s.length > MAX_OPS ? 'its step list is malformed' : null;
-    if (why) {
-      setNotice(`This link's widget state was refused: ${why}. The stepper starts at ${data.from}.`);
-      return;
-    }
-    if (s === '') return;
-    void (async () => {
-      setBusy(true);
-      try {
-        const m = await ensure();
-        let before = m.view();
-        for (const op of s) {
-          before = m.view();
-          apply(m, op);
-        }
-        setPrev(before);
-        setView(m.view());
-        setOps(s);
-        setAnnounce(`Restored ${s.length} steps: ${m.view().at}.`);
-      } catch (e) {
-        setNotice(`The emulator stopped with an error: ${e instanceof Error ? e.message : String(e)}`);
-      } finally {
-        setBusy(false);
-      }
-    })();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, []);
+    setPrev(before);
+    setView(m.view());
+    setOps(s);
+    setAnnounce(`Restored ${s.length} steps: ${m.view().at}.`);
+  });
+
+  const live = usePermalinkRestore({
+    id: data.id,
+    keys: ['s'],
+    unknownKey: () => 'it sets a field this stepper does not have',
+    fallback: ` The stepper starts at ${data.from}.`,
+    setNotice,
+    restore: (f) => {
+      const s = f.get('s') ?? '';
+      if (!/^[io]*$/.test(s) || s.length > MAX_OPS) return 'its step list is malformed';
+      if (s !== '') void restoreSteps(s);
+      return null;
+    },
+  });
 
   const onKey = (e: KeyboardEvent) => {
     const map: Record<string, 'i' | 'o'> = { F11: 'i', F10: 'o' };
@@ -184,8 +180,7 @@ function StepperWidget({ data }: { data: StepperData }) {
             {view.stack.map((s) => (
               <tr key={s.address} class={s.offset === 0 ? 'at-rsp' : ''}>
                 <td><code>{kd(s.address)}</code>{s.offset === 0 ? ' \u2190 rsp' : ''}{s.frameField ? <span class="frame-field"> {s.frameField}</span> : null}</td>
-                <td><code>{s.value ?? '????????????????'}</code></td>
-                <td><span class={`tag ${s.user === null ? 'none' : s.user ? 'user' : 'kernel'}`}>{s.user === null ? 'not mapped' : s.user ? 'U (user)' : 'S (supervisor)'}</span></td>
+                <QwordAndPage value={s.value} user={s.user} />
               </tr>
             ))}
           </tbody>
@@ -202,21 +197,14 @@ function StepperWidget({ data }: { data: StepperData }) {
                 <tr key={m.operand}>
                   <td><code>{m.operand}</code></td>
                   <td><code>{kd(m.address)}</code></td>
-                  <td><code>{m.value ?? '????????????????'}</code></td>
-                  <td><span class={`tag ${m.user === null ? 'none' : m.user ? 'user' : 'kernel'}`}>{m.user === null ? 'not mapped' : m.user ? 'U (user)' : 'S (supervisor)'}</span></td>
+                  <QwordAndPage value={m.value} user={m.user} />
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
       )}
-      {echo.length > 0 && (
-        <div class="kd-echo" aria-label="kd commands for your clicks">
-          {echo.map((c, i) => <div key={i}><span class="kd-prompt">0: kd&gt; </span>{c}</div>)}
-        </div>
-      )}
-      {notice && <p class="widget-notice" role="status">{notice}</p>}
-      <p class="visually-hidden" aria-live="polite">{announce}</p>
+      <WidgetStatus echo={echo} notice={notice} announce={announce} />
       <details class="stepper-precomputed" open={!live}>
         <summary>The first {data.views.length - 1} steps, computed when this page was built</summary>
         <ol start={0}>

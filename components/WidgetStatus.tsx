@@ -1,0 +1,16 @@
+// The status lines under a live widget's controls: the kd commands its clicks stand for (when it
+// echoes them), a notice (a refused link, an emulator error), and the polite live region that
+// announces each outcome to screen readers.
+export function WidgetStatus({ echo, notice, announce }: { echo?: string[]; notice: string; announce: string }) {
+  return (
+    <>
+      {echo && echo.length > 0 && (
+        <div class="kd-echo" aria-label="kd commands for your clicks">
+          {echo.map((c, i) => <div key={i}><span class="kd-prompt">0: kd&gt; </span>{c}</div>)}
+        </div>
+      )}
+      {notice && <p class="widget-notice" role="status">{notice}</p>}
+      <p class="visually-hidden" aria-live="polite">{announce}</p>
+    </>
+  );
+}
