@@ -4,6 +4,9 @@
 //   (b) memory loop         load/add/store through 4-level paging, index wraps in a 4 KiB buffer
 //   (c) syscall round trips user `syscall` -> handler (swapgs, swapgs, sysretq) -> user loop;
 //                           natively: a real getppid system call through this machine's kernel
+//   (d) system calls through the modeled Windows kernel: the default program's ntdll stubs ->
+//       KiSystemCall64 (trap frame, dispatch, service) -> sysretq, counted by the kernel's own
+//       KPRCB.KeSystemCalls
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -13,6 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { Machine, PageTableBuilder, buildSystemTables, MSR_EFER, MSR_STAR, MSR_LSTAR, MSR_FMASK } from '../src/cpu/index.ts';
 import { assemble } from '../src/cpu/assembler.ts';
+import { bootWindows } from '../src/windows/index.ts';
+import { off } from '../src/windows/structs.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const K = 0xfffff80000000000n;
@@ -133,6 +138,25 @@ const results = [
   measure('(b) memory loop, paging on', MEM, 'nop', Number(process.env.BENCH_N ?? 10_000_000) / 2, 7),
   measure('(c) syscall/sysret round trips', SYS_USER, SYS_KERNEL, Number(process.env.BENCH_N ?? 20_000_000) / 10, 6),
 ];
+/** (d): the guest's own count of system calls (KiSystemCall64 increments KPRCB.KeSystemCalls). */
+function windowsSystemCalls(budget: number): string {
+  const k = bootWindows();
+  const counter = k.kpcr + BigInt(off('_KPCR.Prcb') + off('_KPRCB.KeSystemCalls'));
+  const calls = (): number => new DataView(k.cpu.readVirtual(counter, 4)!.buffer).getUint32(0, true);
+  k.resume({ budget: 200_000 }); // warm-up
+  const c0 = calls();
+  const i0 = k.cpu.icount;
+  const t0 = process.cpuUsage();
+  const stop = k.resume({ budget });
+  const u = process.cpuUsage(t0);
+  if (stop.kind !== 'budget') return `(d) not measured: the default program stopped with ${stop.kind}`;
+  const seconds = (u.user + u.system) / 1e6;
+  const n = calls() - c0;
+  const instr = k.cpu.icount - i0;
+  return `(d) modeled Windows kernel: ${Math.round(n / seconds).toLocaleString('en-US')} system calls/s ` +
+    `(ntdll stub -> KiSystemCall64 -> service -> sysretq; ${(instr / n).toFixed(0)} guest instructions per call, ${(instr / seconds / 1e6).toFixed(1)} M instr/s)`;
+}
+
 const nat = native();
 const key = ['alu', 'mem', 'syscall'];
 const rows = results.map((r, i) => {
@@ -148,4 +172,5 @@ console.log(fmt(head));
 console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
 for (const r of rows) console.log(fmt(r));
 console.log('(c) native: one real getppid system call through the host kernel per iteration.');
+console.log(windowsSystemCalls(Number(process.env.BENCH_N ?? 20_000_000) / 4));
 console.log(await bundleSize());
