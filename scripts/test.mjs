@@ -9,7 +9,20 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import net from 'node:net';
 import { ensureBrowser } from './find-browser.mjs';
+
+/** A TCP port nothing listens on right now, so the preview server never meets a leftover one. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const results = path.join(root, 'test-results');
@@ -85,7 +98,11 @@ if (!build.ok) {
     failed += 1;
   }
   if (browser) {
-    run('browser tests (Playwright)', ['node_modules/@playwright/test/cli.js', 'test'], { BOOK_PW_JSON: playwrightJson });
+    const port = String(await freePort());
+    run('browser tests (Playwright)', ['node_modules/@playwright/test/cli.js', 'test'], {
+      BOOK_PW_JSON: playwrightJson,
+      BOOK_TEST_PORT: port,
+    });
     const pw = readJson(playwrightJson);
     if (pw?.stats) {
       passed += pw.stats.expected + pw.stats.flaky;
