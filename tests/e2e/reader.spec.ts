@@ -54,9 +54,10 @@ test('every table-of-contents entry leads to the heading it names, and every hea
   expect(await entries.count()).toBeGreaterThanOrEqual(3);
   for (const entry of await entries.all()) {
     const text = (await entry.textContent())!.trim();
+    const href = (await entry.getAttribute('href'))!;
     await entry.click();
-    const id = decodeURIComponent(new URL(page.url()).hash.slice(1));
-    const heading = page.locator(`[id="${id}"]`);
+    await page.waitForURL((url) => url.hash === href);
+    const heading = page.locator(`[id="${decodeURIComponent(href.slice(1))}"]`);
     await expect(heading).toContainText(text);
     await expect(heading).toBeInViewport();
   }
