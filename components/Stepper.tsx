@@ -205,7 +205,9 @@ function StepperWidget({ data }: { data: StepperData }) {
         </div>
       )}
       <WidgetStatus echo={echo} notice={notice} announce={announce} />
-      <details class="stepper-precomputed" open={!live}>
+      {/* Stays open when the widget goes live: collapsing it on hydration would shift the page
+          under a reader who just followed a link to the heading below. */}
+      <details class="stepper-precomputed" open>
         <summary>The first {data.views.length - 1} steps, computed when this page was built</summary>
         <ol start={0}>
           {data.views.map((v, i) => (
