@@ -66,6 +66,14 @@ const PRCB_STATE = off('_KPRCB.ProcessorState');                 // KSPECIAL_REG
 const TH_PROCESS = off('_KTHREAD.Process');
 
 /** Saves the volatile registers and RBX/RDI/RSI into the frame (RBP = frame + 80h). */
+/** Stores CR0, CR2, CR3 and CR4 into the KPRCB's ProcessorState (where kd's `r cr3` and the bug
+ *  check data read them), through `prcb` with `scratch` as the carrier; used by KdTrap and
+ *  KeBugCheckEx, as both save the control state before anything else. */
+function saveControlRegisters(prcb: string, scratch: string): string {
+  return ['Cr0', 'Cr2', 'Cr3', 'Cr4'].map((cr) => `  mov     ${scratch},${cr.toLowerCase()}
+  mov     qword ptr [${prcb}+${hex(PRCB_STATE + off(`_KSPECIAL_REGISTERS.${cr}`))}],${scratch}`).join('\n');
+}
+
 function saveRegisters(): string {
   return `
   mov     qword ptr ${tf('Rax')},rax
@@ -474,14 +482,7 @@ KdTrap:
   mov     r10,rcx
   mov     r11,rdx
   mov     rbx,qword ptr gs:[20h]
-  mov     rax,cr0
-  mov     qword ptr [rbx+${hex(PRCB_STATE + off('_KSPECIAL_REGISTERS.Cr0'))}],rax
-  mov     rax,cr2
-  mov     qword ptr [rbx+${hex(PRCB_STATE + off('_KSPECIAL_REGISTERS.Cr2'))}],rax
-  mov     rax,cr3
-  mov     qword ptr [rbx+${hex(PRCB_STATE + off('_KSPECIAL_REGISTERS.Cr3'))}],rax
-  mov     rax,cr4
-  mov     qword ptr [rbx+${hex(PRCB_STATE + off('_KSPECIAL_REGISTERS.Cr4'))}],rax
+${saveControlRegisters('rbx', 'rax')}
   mov     ecx,0C0000101h
   rdmsr
   shl     rdx,20h
@@ -544,14 +545,7 @@ KeBugCheckEx:
   sub     rsp,30h
   cli
   mov     rax,qword ptr gs:[20h]
-  mov     rcx,cr0
-  mov     qword ptr [rax+${hex(PRCB_STATE + off('_KSPECIAL_REGISTERS.Cr0'))}],rcx
-  mov     rcx,cr2
-  mov     qword ptr [rax+${hex(PRCB_STATE + off('_KSPECIAL_REGISTERS.Cr2'))}],rcx
-  mov     rcx,cr3
-  mov     qword ptr [rax+${hex(PRCB_STATE + off('_KSPECIAL_REGISTERS.Cr3'))}],rcx
-  mov     rcx,cr4
-  mov     qword ptr [rax+${hex(PRCB_STATE + off('_KSPECIAL_REGISTERS.Cr4'))}],rcx
+${saveControlRegisters('rax', 'rcx')}
   mov     rax,${hex(d.KiBugCheckData)}
   mov     rcx,qword ptr [rsp+40h]
   mov     qword ptr [rax],rcx
