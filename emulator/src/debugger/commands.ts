@@ -6,7 +6,7 @@
 import { CaretError, PlainError } from './errors.ts';
 import { ExprError } from './expr.ts';
 import * as fmt from './format.ts';
-import type { KdSession } from './session.ts';
+import type { KdSession, RunSteps } from './session.ts';
 
 export interface CommandContext {
   /** The whole command as typed (trimmed), e.g. `u nt!KiSystemCall64 L4`. */
@@ -22,7 +22,9 @@ export interface Command {
   name: string;
   syntax: string;
   help: string;
-  handler: (s: KdSession, args: string, ctx: CommandContext) => string;
+  /** kd's output, or for commands that run the target (`g`, `gu`, `p`) a run that yields
+   *  between slices (see `RunSteps`). */
+  handler: (s: KdSession, args: string, ctx: CommandContext) => string | RunSteps;
 }
 
 const MASK64 = (1n << 64n) - 1n;
@@ -475,7 +477,7 @@ function analyze(s: KdSession, args: string): string {
 }
 
 function stepCommand(over: boolean) {
-  return (s: KdSession, args: string, ctx: CommandContext): string => {
+  return function* (s: KdSession, args: string, ctx: CommandContext): RunSteps {
     let count = 1;
     if (args.trim() !== '') {
       const v = oneValue(s, args, ctx);
@@ -490,9 +492,11 @@ function stepCommand(over: boolean) {
       // `p` runs to the next instruction over anything that returns there: a call, or a system
       // call / software interrupt whose kernel side ends in sysret / iretq back to it.
       if (over && d.ins && /^(call|syscall|int)$/.test(d.ins.mnemonic)) {
-        outs.push(s.go({ tempAt: (rip + BigInt(d.length)) & MASK64, showRegisters: true }));
+        outs.push(yield* s.goSteps({ tempAt: (rip + BigInt(d.length)) & MASK64, showRegisters: true }));
       } else {
         outs.push(s.step());
+        // A pause point between single steps too: `t 0n1000` or `p` over many steps is long.
+        if (i + 1 < count) yield;
       }
       const last = s.events[s.events.length - 1];
       if (s.events.length === before || last.kind !== 'step') break;
@@ -501,21 +505,21 @@ function stepCommand(over: boolean) {
   };
 }
 
-function goUp(s: KdSession): string {
+function* goUp(s: KdSession): RunSteps {
   const [frame] = s.walk(1);
   if (!frame || frame.retAddr === 0n) throw new PlainError('Unable to find the return address of the current function.');
-  return s.go({ tempAt: frame.retAddr });
+  return yield* s.goSteps({ tempAt: frame.retAddr });
 }
 
-function go(s: KdSession, args: string, ctx: CommandContext): string {
+function* go(s: KdSession, args: string, ctx: CommandContext): RunSteps {
   let rest = args.trim();
   if (rest.startsWith('=')) {
     const r = s.evalPrefix(rest.slice(1));
     s.machine.setReg('rip', r.value);
     rest = r.rest.trim();
   }
-  if (rest !== '') return s.go({ tempAt: oneValue(s, rest, ctx) });
-  return s.go();
+  if (rest !== '') return yield* s.goSteps({ tempAt: oneValue(s, rest, ctx) });
+  return yield* s.goSteps();
 }
 
 function help(): string {

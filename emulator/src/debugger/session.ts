@@ -18,8 +18,10 @@ import { bootWindows } from '../windows/index.ts';
 export const PROMPT = '0: kd> ';
 /** Instructions per `g` before kd gives control back (overridable with `budget`). */
 export const DEFAULT_BUDGET = 2_000_000;
-/** Instructions per slice of a `g`, between checks for a break-in request. */
-const SLICE = 200_000;
+/** Instructions per slice of a `g`: between slices a run yields (see `RunSteps`) and checks for a
+ *  break-in request. The same slices whether driven by `exec` or `execAsync`, so both print the
+ *  same bytes. */
+export const SLICE = 50_000;
 /** Instructions the kernel may run to deliver and report a single step (#DB path). */
 const STEP_BUDGET = 100_000;
 
@@ -35,6 +37,17 @@ export type StopInfo =
 /** One entry of the session's event log: what kd reported, in order, with the command that led
  *  to it. */
 export type SessionEvent = StopInfo & { command: string };
+
+/** A command in progress: yields (no value) between slices of the target's execution, returns
+ *  kd's output. `exec` drives it to the end at once; `execAsync` awaits the caller between yields. */
+export type RunSteps = Generator<void, string, void>;
+
+export interface ExecAsyncOptions {
+  /** Awaited between slices of a run, so that a page can paint and take input meanwhile. */
+  yield: () => Promise<void>;
+  /** Polled between slices; true breaks into the target, as Ctrl+C / Ctrl+Break does. */
+  shouldStop?: () => boolean;
+}
 
 export interface ExecResult {
   output: string;
@@ -71,6 +84,8 @@ export class KdSession {
   private readonly log: string[] = [];
   private lastStop: StopInfo | null = null;
   private currentCommand = '';
+  /** The break-in poll of the `execAsync` call in progress. */
+  private stopPoll: (() => boolean) | null = null;
 
   constructor(options: KdSessionOptions = {}) {
     this.options = options;
@@ -90,13 +105,36 @@ export class KdSession {
 
   /** Runs one input line (commands separated by `;`) and records it in the transcript. */
   exec(line: string): ExecResult {
+    return runToEnd(this.execSteps(line));
+  }
+
+  /**
+   * `exec` for a page's main thread: the same commands, run in the same slices, with the same
+   * output, but awaiting `options.yield()` between slices of a long run; `options.shouldStop`
+   * returning true breaks into the target. One call at a time.
+   */
+  async execAsync(line: string, options: ExecAsyncOptions): Promise<ExecResult> {
+    const steps = this.execSteps(line);
+    this.stopPoll = options.shouldStop ?? null;
+    try {
+      for (;;) {
+        const r = steps.next();
+        if (r.done) return r.value;
+        await options.yield();
+      }
+    } finally {
+      this.stopPoll = null;
+    }
+  }
+
+  private *execSteps(line: string): Generator<void, ExecResult, void> {
     if (this.ended) return { output: '', prompt: '' };
     const outputs: string[] = [];
     let stop: StopInfo | undefined;
     for (const { text, offset } of splitCommands(line)) {
       if (this.ended) break;
       const before = this.events.length;
-      const out = this.runOne(text, PROMPT.length + offset);
+      const out = yield* this.runOne(text, PROMPT.length + offset);
       if (out !== '') outputs.push(out);
       if (this.events.length > before) stop = this.events[this.events.length - 1];
     }
@@ -115,7 +153,7 @@ export class KdSession {
     return this.lastStop;
   }
 
-  private runOne(text: string, column: number): string {
+  private *runOne(text: string, column: number): RunSteps {
     const trimmed = text.replace(/^\s+/, '');
     const lead = text.length - trimmed.length;
     const cmdText = trimmed.trimEnd();
@@ -129,7 +167,8 @@ export class KdSession {
         const at = cmdText.startsWith('.') ? cmdText.split(/\s/)[0].length - 1 : 0;
         throw new CaretError('Syntax error', at);
       }
-      return found.command.handler(this, found.args, { text: cmdText, argsOffset: found.argsOffset, name: found.name, column: column + lead });
+      const result = found.command.handler(this, found.args, { text: cmdText, argsOffset: found.argsOffset, name: found.name, column: column + lead });
+      return typeof result === 'string' ? result : yield* result;
     } catch (e) {
       if (e instanceof CaretError) return fmt.caretError(column + lead + e.column, e.kind, cmdText);
       if (e instanceof ExprError || e instanceof PlainError) return e.message;
@@ -230,6 +269,11 @@ export class KdSession {
    * runs up to the budget in slices, takes the breakpoints out again, and prints the event.
    */
   go(options: { tempAt?: bigint; showRegisters?: boolean } = {}): string {
+    return runToEnd(this.goSteps(options));
+  }
+
+  /** `go` as a run that yields after each slice. */
+  *goSteps(options: { tempAt?: bigint; showRegisters?: boolean } = {}): RunSteps {
     if (this.halted) return this.halted;
     if (options.tempAt !== undefined) this.breakpoints.addTemporary(options.tempAt);
     try {
@@ -255,7 +299,8 @@ export class KdSession {
           stop = this.kernel.resume({ budget: n });
           ran += n;
           if (stop.kind !== 'budget') break;
-          if (this.options.interruptRequested?.()) {
+          yield;
+          if (this.options.interruptRequested?.() || this.stopPoll?.()) {
             stop = { kind: 'break-in' };
             break;
           }
@@ -388,6 +433,14 @@ export class KdSession {
 /** Boots the modeled Windows kernel with the session's mitigation options. */
 export function bootKernel(o: KernelOptions): KernelView {
   return bootWindows({ smep: o.smep, smap: o.smap, kvaShadow: o.kvaShadow }) as unknown as KernelView;
+}
+
+/** Drives a run to its end without pausing (a generator's yields are only pause points). */
+export function runToEnd<T>(steps: Generator<void, T, void>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
 }
 
 export const SINGLE_STEP = 0x80000004;
