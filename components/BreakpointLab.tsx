@@ -153,11 +153,8 @@ function Lab({ data }: { data: LabData }) {
     <section ref={root} class="live-widget bp-lab" aria-labelledby={titleId} data-live-widget data-widget-id={data.id} onKeyDown={onKey}>
       <header class="widget-head">
         <h3 id={titleId} class="widget-title">Breakpoint lab: <code>{data.symbol}</code></h3>
-        <p class="widget-hint">
-          {live
-            ? 'Choose rows to put breakpoints on (click, or F9 on a row), then Go (F5). Each run boots the modeled machine afresh.'
-            : 'The listing below is computed by the emulator; with JavaScript on, its rows take breakpoints.'}
-        </p>
+        {/* One text before and after hydration, so the hint keeps its height. */}
+        <p class="widget-hint">Choose rows to put breakpoints on (click, or F9 on a row), then Go (F5). Each run boots the modeled machine afresh.</p>
       </header>
       <p class="kd-echo-line"><span class="kd-prompt">0: kd&gt; </span>{data.listingCommand}</p>
       <ol class="lab-listing" aria-label={`Instructions of ${data.symbol}`}>
@@ -183,7 +180,9 @@ function Lab({ data }: { data: LabData }) {
           );
         })}
       </ol>
-      {live && data.toggles && data.toggles.length > 0 && (
+      {/* The machine options and Go are rendered by the build too, disabled until the widget is
+          live: the widget keeps its height when it hydrates, so the page does not move. */}
+      {data.toggles && data.toggles.length > 0 && (
         <fieldset class="lab-machine">
           <legend>Machine (each run boots with these)</legend>
           {data.toggles.map((t) => {
@@ -191,7 +190,7 @@ function Lab({ data }: { data: LabData }) {
             const inputId = `${data.id}-${t}`;
             return (
               <span key={t} class="lab-toggle-option">
-                <input id={inputId} type="checkbox" checked={on} onChange={(e) => switchMitigation(t, (e.target as HTMLInputElement).checked)} />
+                <input id={inputId} type="checkbox" checked={on} disabled={!live} onChange={(e) => switchMitigation(t, (e.target as HTMLInputElement).checked)} />
                 <label for={inputId}>{MITIGATIONS[t].label}</label>
                 <span class="widget-note"> ({MITIGATIONS[t].detail})</span>
               </span>
@@ -199,14 +198,15 @@ function Lab({ data }: { data: LabData }) {
           })}
         </fieldset>
       )}
-      {live && (
-        <div class="widget-controls">
-          <button type="button" class="widget-button primary" onClick={() => void go()} disabled={busy} aria-label="Go (F5): boot, set the breakpoints, run">
-            {busy ? 'Running\u2026' : 'Go (F5)'}
-          </button>
-          <span class="widget-note">{bps.length === 0 ? 'No breakpoints set: the program runs to its end.' : `${bps.length} breakpoint${bps.length > 1 ? 's' : ''} set.`}</span>
-        </div>
-      )}
+      <div class="widget-controls">
+        <button type="button" class="widget-button primary" onClick={() => void go()} disabled={busy || !live} aria-label="Go (F5): boot, set the breakpoints, run">
+          {busy ? 'Running\u2026' : 'Go (F5)'}
+        </button>
+        <span class="widget-note">
+          {!live ? 'Interactive when JavaScript runs.'
+            : bps.length === 0 ? 'No breakpoints set: the program runs to its end.' : `${bps.length} breakpoint${bps.length > 1 ? 's' : ''} set.`}
+        </span>
+      </div>
       <WidgetStatus echo={echo} notice={notice} announce={announce} />
       {result && (
         <div class="lab-result">

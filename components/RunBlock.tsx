@@ -101,15 +101,23 @@ function Runner({ data }: { data: ProgramData }) {
   };
 
   const lines = source.split('\n');
+  const rows = Math.min(16, Math.max(4, lines.length + 1));
   return (
     <section class="live-widget run-block" aria-label={`Runnable assembly ${data.id}`} data-live-widget data-widget-id={data.id}>
-      {live ? (
-        <div class="run-editor">
+      {/* The build renders the code in a box of the editor's size and the controls disabled, so
+          the widget keeps its height when it hydrates and the page does not move. */}
+      <div class="run-editor">
+        {live ? (
           <label for={editorId} class="widget-subtitle">Assembly (runs in user mode at the program's entry; Ctrl+Enter runs it)</label>
+        ) : (
+          <p class="widget-subtitle">Assembly (runs in user mode at the program's entry; editable when JavaScript runs)</p>
+        )}
+        {live ? (
           <textarea
             id={editorId}
             class="run-source"
-            rows={Math.min(16, Math.max(4, lines.length + 1))}
+            rows={rows}
+            style={`--rows: ${rows}`}
             spellcheck={false}
             maxLength={MAX_SOURCE}
             value={source}
@@ -118,17 +126,16 @@ function Runner({ data }: { data: ProgramData }) {
             aria-invalid={error ? 'true' : 'false'}
             aria-describedby={error ? `${data.id}-error` : undefined}
           />
-        </div>
-      ) : (
-        <pre class="kd-transcript run-static" tabIndex={0} aria-label="Assembly"><code>{data.source}</code></pre>
-      )}
-      {live && (
-        <div class="widget-controls">
-          <button type="button" class="widget-button primary" onClick={() => void run()} disabled={busy} aria-label="Run the assembly">{busy ? 'Running\u2026' : 'Run'}</button>
-          {edited && <button type="button" class="widget-button" onClick={() => { setSource(data.source); setEdited(false); setError(null); setTrace(data.trace); }}>Restore the original</button>}
-          {data.breakpoints.length > 0 && <span class="widget-note">Breakpoints: {data.breakpoints.join(', ')}</span>}
-        </div>
-      )}
+        ) : (
+          <pre class="run-source run-static" style={`--rows: ${rows}`} tabIndex={0} aria-label="Assembly"><code>{data.source}</code></pre>
+        )}
+      </div>
+      <div class="widget-controls">
+        <button type="button" class="widget-button primary" onClick={() => void run()} disabled={busy || !live} aria-label="Run the assembly">{busy ? 'Running\u2026' : 'Run'}</button>
+        {edited && <button type="button" class="widget-button" onClick={() => { setSource(data.source); setEdited(false); setError(null); setTrace(data.trace); }}>Restore the original</button>}
+        {!live && <span class="widget-note">Interactive when JavaScript runs.</span>}
+        {data.breakpoints.length > 0 && <span class="widget-note">Breakpoints: {data.breakpoints.join(', ')}</span>}
+      </div>
       {error && (
         <div id={`${data.id}-error`} class="widget-notice run-error" role="alert">
           <p>Line {error.line}, column {error.column}: {error.message}</p>

@@ -136,17 +136,17 @@ function StepperWidget({ data }: { data: StepperData }) {
         <p class="widget-hint">
           This view steps the emulated CPU itself, one instruction at a time, like a hardware debugger: no breakpoint
           instruction and no debug exception, so it can stand where kd cannot.
-          {live ? ' Step into (F11), step over (F10), step back (Shift+F11).' : ''}
+          {' Step into (F11), step over (F10), step back (Shift+F11).'}
         </p>
       </header>
-      {live && (
-        <div class="widget-controls">
-          <button type="button" class="widget-button primary" onClick={() => void act('i')} disabled={busy} aria-label="Step into (F11)">Step (F11)</button>
-          <button type="button" class="widget-button" onClick={() => void act('o')} disabled={busy} aria-label="Step over (F10)">Step over (F10)</button>
-          <button type="button" class="widget-button" onClick={() => void act('b')} disabled={busy || ops.length === 0} aria-label="Step back (Shift+F11)">Step back</button>
-          <span class="widget-note">Steps taken: {ops.length}</span>
-        </div>
-      )}
+      {/* Rendered by the build too, disabled until the widget is live, so hydration keeps the
+          widget's height and the page does not move under the reader. */}
+      <div class="widget-controls">
+        <button type="button" class="widget-button primary" onClick={() => void act('i')} disabled={busy || !live} aria-label="Step into (F11)">Step (F11)</button>
+        <button type="button" class="widget-button" onClick={() => void act('o')} disabled={busy || !live} aria-label="Step over (F10)">Step over (F10)</button>
+        <button type="button" class="widget-button" onClick={() => void act('b')} disabled={busy || !live || ops.length === 0} aria-label="Step back (Shift+F11)">Step back</button>
+        <span class="widget-note">{live ? `Steps taken: ${ops.length}` : 'Interactive when JavaScript runs.'}</span>
+      </div>
       <p class="stepper-next">
         <span class="stepper-at">{view.at}</span>
         <code class="stepper-line">{view.line}</code>

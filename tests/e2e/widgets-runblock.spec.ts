@@ -17,6 +17,7 @@ test.describe('without JavaScript', () => {
     await expect(w).toContainText('mov     eax,46h');
     await expect(w).toContainText('Breakpoint 0 hit');
     await expect(w.locator('textarea')).toHaveCount(0);
+    await expect(w.getByRole('button', { name: 'Run the assembly' })).toBeDisabled();
   });
 });
 

@@ -27,8 +27,9 @@ function watchErrors(page: Page): string[] {
 async function hydrated(page: Page, id: string) {
   const w = page.locator(`[data-widget-id="${id}"]`);
   await w.scrollIntoViewIfNeeded();
-  // Controls exist only after hydration.
-  await expect(w.locator('.widget-controls, .kd-prompt-form').first()).toBeVisible();
+  // The build renders the controls disabled; they are enabled once the island has hydrated.
+  await expect(w.locator('xpath=ancestor::astro-island[1]')).not.toHaveAttribute('ssr', /.*/);
+  await expect(w.locator('.widget-controls button:enabled, .kd-prompt-form input:enabled').first()).toBeVisible();
   return w;
 }
 
@@ -45,9 +46,14 @@ test.describe('without JavaScript', () => {
     await expect(lab).toContainText('Breakpoint 0 hit');
     await expect(lab).toContainText('*** Fatal System Error: 0x0000007f');
     await expect(lab.locator('.event-chain li').first()).toContainText('SYSCALL');
-    await expect(lab.locator('button')).toHaveCount(0);
+    // Nothing pretends to work without a script: rows are not buttons, and Go and the machine
+    // options are shown disabled, with a note saying why.
+    await expect(lab.locator('.lab-row button')).toHaveCount(0);
+    for (const control of await lab.locator('button, input').all()) await expect(control).toBeDisabled();
+    await expect(lab.locator('.widget-controls')).toContainText('Interactive when JavaScript runs.');
     const st = page.locator(`[data-widget-id="${STEPPER}"]`);
     await expect(st.locator('.stepper-precomputed li')).toHaveCount(5);
+    for (const control of await st.locator('button').all()) await expect(control).toBeDisabled();
     await expect(st).toContainText('user stack');
     await st.screenshot({ path: `${SHOTS}/stepper-nojs.png` });
     await lab.screenshot({ path: `${SHOTS}/lab-nojs.png` });
