@@ -1,7 +1,7 @@
 // KdSession: a kd transcript computed at build time, then a live `0: kd>` prompt over the full
 // debugger and the modeled machine, continuing from exactly where the transcript ended (the
 // browser replays the same commands on a fresh boot; the session is deterministic).
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Trace } from '../emulator/src/scenario/trace.ts';
 import { parseProp } from './lib/widget-data.ts';
 import { EMULATOR_VERSION, loadEmulator, type Emulator } from './lib/load.ts';
@@ -15,6 +15,19 @@ import './widgets.css';
 type Session = ReturnType<Emulator['openSession']>;
 const MAX_COMMANDS = 40;
 const MAX_LINE = 200;
+
+/** Resolves in a later task (not a microtask), so the page paints and handles input (the Break
+ *  button) between slices of a long run; a message port has no timer clamping. */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
 
 export default function KdSession(props: { trace: string }) {
   const parsed = parseProp<Trace>(props.trace, 'kd session');
@@ -48,17 +61,35 @@ function KdWidget({ trace }: { trace: Trace }) {
   const [input, setInput] = useState('');
   const [historyAt, setHistoryAt] = useState<number | null>(null);
   const [busy, setBusy] = useState(false);
+  // A command that has paused at least once (a long g/gu/p): the Break button shows.
+  const [running, setRunning] = useState(false);
+  const breakRequested = useRef(false);
   const [notice, setNotice] = useState('');
   const [announce, setAnnounce] = useState('');
   const session = useRef<Session | null>(null);
   const root = useRef<HTMLElement>(null);
   const inputId = `${trace.id}-input`;
+  const hintId = `${trace.id}-hint`;
+  const inputRef = useRef<HTMLInputElement>(null);
+  const breakRef = useRef<HTMLButtonElement>(null);
+
+  // The input is disabled while a command runs, which drops its focus: a long run hands the
+  // focus to the Break button, and the end of a command typed at the prompt hands it back.
+  const focusBack = useRef(false);
+  useEffect(() => {
+    const active = document.activeElement;
+    if (running && (active === null || active === document.body || active === inputRef.current)) breakRef.current?.focus();
+    if (!busy && focusBack.current) {
+      focusBack.current = false;
+      inputRef.current?.focus();
+    }
+  }, [running, busy]);
 
   const ensure = async (): Promise<Session> => {
     if (session.current) return session.current;
     const emu = await loadEmulator();
     const s = emu.openSession({ options: trace.options }, emu.bootModeledWindows);
-    for (const t of trace.transcript) s.exec(t.command);
+    for (const t of trace.transcript) await s.execAsync(t.command, { yield: nextTask });
     session.current = s;
     return s;
   };
@@ -68,7 +99,19 @@ function KdWidget({ trace }: { trace: Trace }) {
     const out: Array<{ command: string; output: string }> = [];
     let last = '';
     for (const line of lines) {
-      const r = s.exec(line);
+      breakRequested.current = false;
+      let r;
+      try {
+        r = await s.execAsync(line, {
+          yield: () => {
+            setRunning(true);
+            return nextTask();
+          },
+          shouldStop: () => breakRequested.current,
+        });
+      } finally {
+        setRunning(false);
+      }
       out.push({ command: line, output: r.output });
       last = r.stop ? r.output.split('\n').find((l) => l.trim() !== '') ?? '' : 'Done.';
     }
@@ -101,6 +144,7 @@ function KdWidget({ trace }: { trace: Trace }) {
     if (busy || line.trim() === '') return;
     setInput('');
     setHistoryAt(null);
+    focusBack.current = true;
     void runLines([line], true);
   };
 
@@ -131,25 +175,42 @@ function KdWidget({ trace }: { trace: Trace }) {
           </code>
         </pre>
       )}
-      {live && (
-        <form class="kd-prompt-form" onSubmit={submit}>
-          <label for={inputId} class="kd-prompt">0: kd&gt;</label>
-          <input
-            id={inputId}
-            class="kd-input"
-            type="text"
-            autocomplete="off"
-            spellcheck={false}
-            maxLength={MAX_LINE}
-            value={input}
-            onInput={(e) => setInput((e.target as HTMLInputElement).value)}
-            onKeyDown={onInputKey}
-            aria-label="kd command (Up and Down recall earlier commands)"
-            disabled={busy}
-          />
-          <button type="submit" class="widget-button" disabled={busy}>Run</button>
-        </form>
-      )}
+      {/* Rendered by the build too (disabled until the page's scripts run), so that hydration
+          does not push the page down. */}
+      <form class="kd-prompt-form" onSubmit={submit}>
+        <label for={inputId} class="kd-prompt">0: kd&gt;</label>
+        <input
+          id={inputId}
+          class="kd-input"
+          type="text"
+          autocomplete="off"
+          spellcheck={false}
+          maxLength={MAX_LINE}
+          value={input}
+          onInput={(e) => setInput((e.target as HTMLInputElement).value)}
+          onKeyDown={onInputKey}
+          aria-label="kd command (Up and Down recall earlier commands)"
+          aria-describedby={live ? undefined : hintId}
+          disabled={!live || busy}
+          ref={inputRef}
+        />
+        <button type="submit" class="widget-button" disabled={!live || busy}>Run</button>
+        {running && (
+          <>
+            <span class="kd-running">Running…</span>
+            <button
+              type="button"
+              class="widget-button"
+              ref={breakRef}
+              aria-label="Break into the running target"
+              onClick={() => { breakRequested.current = true; }}
+            >
+              Break
+            </button>
+          </>
+        )}
+        {!live && <span id={hintId} class="widget-hint">Interactive when JavaScript runs.</span>}
+      </form>
       <WidgetStatus notice={notice} announce={announce} />
     </section>
   );
