@@ -2,7 +2,7 @@
 // the breakpoint protocol (0xCC written on resume, original byte back on stop).
 import { describe, expect, it } from 'vitest';
 import { KdSession } from '../../emulator/src/debugger/session.ts';
-import { COMMANDS } from '../../emulator/src/debugger/commands.ts';
+import { COMMANDS } from '../../emulator/src/debugger/commands/index.ts';
 import { fakeKernel, KPCR_ADDR, NT_BASE, SYSCALL64 } from './debugger-fake-kernel.ts';
 
 function session() {
@@ -20,6 +20,13 @@ describe('command table', () => {
       expect(c.syntax.startsWith(c.name === '?' ? '?' : c.name)).toBe(true);
       expect(c.help.length).toBeGreaterThan(3);
     }
+  });
+  it('says each command\'s family', () => {
+    const families = ['breakpoints', 'execution', 'time-travel', 'memory', 'disassembly', 'stacks', 'registers', 'system', 'types', 'scripting', 'session'];
+    for (const c of COMMANDS) expect(families).toContain(c.family);
+    const of = (n: string) => COMMANDS.find((c) => c.name === n)?.family;
+    expect([of('bp'), of('g'), of('db'), of('u'), of('k'), of('r'), of('!idt'), of('dt'), of('?'), of('.help')])
+      .toEqual(['breakpoints', 'execution', 'memory', 'disassembly', 'stacks', 'registers', 'system', 'types', 'scripting', 'session']);
   });
   it('.help and a bare ? list every command', () => {
     const { s } = session();

@@ -5,7 +5,7 @@
 // never watches the CPU execute 0xCC. Deterministic: no clock, no randomness.
 
 import { BreakpointTable } from './breakpoints.ts';
-import { findCommand } from './commands.ts';
+import { findCommand } from './commands/index.ts';
 import { disassembleAt, memoryAnnotation } from './disasm.ts';
 import { CaretError, PlainError } from './errors.ts';
 import { ExprError, evaluatePrefix, type ExprContext } from './expr.ts';

@@ -1,0 +1,86 @@
+// Argument parsing shared by the command families: address ranges, single values, breakpoint id
+// lists, and little-endian byte helpers.
+
+import { CaretError } from '../errors.ts';
+import type { KdSession } from '../session.ts';
+import type { CommandContext } from './command.ts';
+
+export const MASK64 = (1n << 64n) - 1n;
+/** Largest element count a display or listing accepts; kd's own limit is a 256 MB range, ours is
+ *  smaller so that a typo cannot produce millions of lines. */
+export const MAX_ELEMENTS = 0x10000;
+export const MAX_INSTRUCTIONS = 0x1000;
+export const MAX_STEPS = 0x1000;
+
+/** Parses `[Address] [L Count | EndAddress]`. Count is in elements of `unit` bytes. */
+export function parseRange(
+  s: KdSession, args: string, ctx: CommandContext, defaultCount: number, unit: number, max: number,
+): { start: bigint | undefined; count: number; end?: bigint } {
+  const a = args.trim();
+  if (a === '') return { start: undefined, count: defaultCount };
+  let start: bigint | undefined;
+  let rest = a;
+  if (!/^l\??[\s0-9a-f(@$-]/i.test(a) || /^l[0-9a-f]*[g-z!_]/i.test(a)) {
+    const r = s.evalPrefix(a);
+    start = r.value;
+    rest = r.rest.trim();
+  }
+  if (rest === '') return { start, count: defaultCount };
+  const lmatch = /^l(\??)\s*/i.exec(rest);
+  if (lmatch) {
+    const countText = rest.slice(lmatch[0].length);
+    const r = s.evalPrefix(countText);
+    if (r.rest.trim() !== '') throw new CaretError('Syntax error', ctx.text.length - r.rest.trim().length);
+    if (r.value > BigInt(max)) throw new CaretError('Range error', ctx.text.length - 1);
+    return { start, count: Number(r.value) };
+  }
+  if (start === undefined) throw new CaretError('Syntax error', ctx.argsOffset);
+  const r = s.evalPrefix(rest);
+  if (r.rest.trim() !== '') throw new CaretError('Syntax error', ctx.text.length - r.rest.trim().length);
+  if (r.value < start) throw new CaretError('Range error', ctx.text.length - 1);
+  const bytes = r.value - start + 1n;
+  const count = (bytes + BigInt(unit) - 1n) / BigInt(unit);
+  if (count > BigInt(max)) throw new CaretError('Range error', ctx.text.length - 1);
+  return { start, count: Number(count), end: r.value };
+}
+
+/** A single required expression with nothing after it. */
+export function oneValue(s: KdSession, args: string, ctx: CommandContext): bigint {
+  const r = s.evalPrefix(args);
+  if (r.rest.trim() !== '') throw new CaretError('Syntax error', ctx.text.length - r.rest.trim().length);
+  return r.value;
+}
+
+/** Breakpoint id lists: `0`, `1 3`, `1,3`, `1-3`, `*`. Returns the ids of existing breakpoints
+ *  that the list names (ids that name no breakpoint are ignored, as kd does). */
+export function parseIds(s: KdSession, args: string, ctx: CommandContext): number[] {
+  const a = args.trim();
+  const existing = s.breakpoints.all().map((b) => b.id);
+  if (a === '*') return existing;
+  if (a === '') throw new CaretError('Syntax error', ctx.text.length - 1);
+  const ranges: Array<[bigint, bigint]> = [];
+  for (const part of a.split(/[\s,]+/)) {
+    const m = /^([0-9a-f]+)(?:-([0-9a-f]+))?$/i.exec(part);
+    if (!m) throw new CaretError('Syntax error', ctx.text.indexOf(part, ctx.argsOffset));
+    const lo = BigInt(`0x${m[1]}`);
+    ranges.push([lo, m[2] !== undefined ? BigInt(`0x${m[2]}`) : lo]);
+  }
+  return existing.filter((id) => ranges.some(([lo, hi]) => BigInt(id) >= lo && BigInt(id) <= hi));
+}
+
+export function readLE(bytes: Uint8Array): bigint {
+  let v = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]);
+  return v;
+}
+
+export function toBytes(v: bigint, size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  for (let i = 0; i < size; i++) out[i] = Number((v >> BigInt(8 * i)) & 0xffn);
+  return out;
+}
+
+/** A field's offset in one of the modeled kernel's struct layouts. */
+export function structOffset(s: KdSession, struct: string, field: string): number | undefined {
+  return s.kernel.structs[struct]?.fields.find((f) => f.name === field)?.offset;
+}

@@ -1,0 +1,58 @@
+// Memory: the display commands (db dw dd dq dp dps) and the enter commands (eb ew ed eq).
+
+import { CaretError } from '../errors.ts';
+import * as fmt from '../format.ts';
+import type { KdSession } from '../session.ts';
+import { MASK64, MAX_ELEMENTS, parseRange, toBytes } from './args.ts';
+import { family, type CommandContext } from './command.ts';
+
+type DumpKind = 'db' | 'dw' | 'dd' | 'dq' | 'dp' | 'dps';
+const DUMP_UNIT: Record<DumpKind, 1 | 2 | 4 | 8> = { db: 1, dw: 2, dd: 4, dq: 8, dp: 8, dps: 8 };
+
+function dump(kind: DumpKind) {
+  return (s: KdSession, args: string, ctx: CommandContext): string => {
+    const unit = DUMP_UNIT[kind];
+    const r = parseRange(s, args, ctx, 128 / unit, unit, MAX_ELEMENTS);
+    const start = r.start ?? (s.nextDump?.address ?? s.machine.getReg('rip'));
+    const read = (a: bigint, n: number) => s.machine.readVirtual(a & MASK64, n);
+    s.nextDump = { address: (start + BigInt(r.count * unit)) & MASK64, command: kind };
+    if (r.count === 0) return '';
+    if (kind === 'db') return fmt.dumpBytes(start, r.count, read);
+    if (kind === 'dps') return fmt.dumpPointersWithSymbols(start, r.count, read, (v) => s.symbolize(v));
+    return fmt.dumpUnits(start, r.count, unit as 2 | 4 | 8, read);
+  };
+}
+
+function enter(size: 1 | 2 | 4 | 8) {
+  return (s: KdSession, args: string, ctx: CommandContext): string => {
+    const a = s.evalPrefix(args);
+    let rest = a.rest;
+    const values: bigint[] = [];
+    while (rest.trim() !== '') {
+      const v = s.evalPrefix(rest);
+      values.push(v.value);
+      rest = v.rest;
+    }
+    if (values.length === 0) throw new CaretError('Syntax error', ctx.text.length - 1);
+    let address = a.value;
+    for (const v of values) {
+      if (!s.machine.writeVirtual(address, toBytes(v, size))) throw new CaretError('Memory access error', ctx.text.length - 1);
+      address = (address + BigInt(size)) & MASK64;
+    }
+    s.nextUnassemble = null;
+    return '';
+  };
+}
+
+export const MEMORY_COMMANDS = family('memory', [
+  { name: 'db', syntax: 'db [Address] [L Count | End]', help: 'display bytes and ASCII', handler: dump('db') },
+  { name: 'dw', syntax: 'dw [Address] [L Count | End]', help: 'display words', handler: dump('dw') },
+  { name: 'dd', syntax: 'dd [Address] [L Count | End]', help: 'display dwords', handler: dump('dd') },
+  { name: 'dq', syntax: 'dq [Address] [L Count | End]', help: 'display qwords', handler: dump('dq') },
+  { name: 'dp', syntax: 'dp [Address] [L Count | End]', help: 'display pointers (qwords on x64)', handler: dump('dp') },
+  { name: 'dps', syntax: 'dps [Address] [L Count | End]', help: 'display pointers with their symbols', handler: dump('dps') },
+  { name: 'eb', syntax: 'eb Address Value [Value ...]', help: 'enter bytes', handler: enter(1) },
+  { name: 'ew', syntax: 'ew Address Value [Value ...]', help: 'enter words', handler: enter(2) },
+  { name: 'ed', syntax: 'ed Address Value [Value ...]', help: 'enter dwords', handler: enter(4) },
+  { name: 'eq', syntax: 'eq Address Value [Value ...]', help: 'enter qwords', handler: enter(8) },
+]);

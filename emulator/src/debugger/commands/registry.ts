@@ -1,0 +1,46 @@
+// The commands kd knows now. Families register themselves here: the small core (breakpoints and
+// execution, what the breakpoint lab and stepper run) at once, the rest when index.ts is loaded.
+
+import type { Command } from './command.ts';
+
+const table: Command[] = [];
+const byName = new Map<string, Command>();
+
+/** Adds a family's commands (a name registered twice keeps its first definition). */
+export function registerCommands(commands: Command[]): void {
+  for (const c of commands) {
+    if (byName.has(c.name)) continue;
+    table.push(c);
+    byName.set(c.name, c);
+  }
+}
+
+export function registeredCommands(): readonly Command[] {
+  return table;
+}
+
+/** Finds the command a line starts with: the longest table name followed by a non-name
+ *  character; `bp0`/`bu1` carry an explicit breakpoint id. */
+export function findCommand(text: string): { command: Command; name: string; args: string; argsOffset: number } | undefined {
+  const idForm = /^(b[pu])(\d+)(?![0-9A-Za-z_!])/i.exec(text);
+  if (idForm) {
+    const command = byName.get(idForm[1].toLowerCase());
+    if (!command) return undefined;
+    return { command, name: idForm[0].toLowerCase(), args: text.slice(idForm[0].length), argsOffset: idForm[0].length };
+  }
+  const m = /^(\?|[.!]?[A-Za-z_]+)/.exec(text);
+  if (!m) return undefined;
+  const name = m[1].toLowerCase();
+  const command = byName.get(name);
+  if (!command) return undefined;
+  return { command, name, args: text.slice(name.length), argsOffset: name.length };
+}
+
+/** `.help` and a bare `?`: every registered command with its syntax and help. */
+export function helpText(): string {
+  const width = Math.max(...table.map((c) => c.syntax.length)) + 2;
+  return [
+    'kd commands (expressions use the MASM evaluator: hex by default, 0x 0n 0t 0y, @reg, nt!Sym+0x15, poi()):',
+    ...table.map((c) => `${c.syntax.padEnd(width)}${c.help}`),
+  ].join('\n');
+}
