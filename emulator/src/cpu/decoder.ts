@@ -349,16 +349,18 @@ export function decode(fetch: FetchByte, address: bigint): DecodeResult {
   }
 }
 
+/** Reads an n-byte little-endian field, fetching its bytes first to last: a field that runs into
+ *  a page that cannot be fetched faults on the first missing byte (CR2, SDM Vol. 3A §4.7). */
 function readUnsigned(fetch: FetchByte, pos: number, n: number): bigint {
   if (n <= 4) {
     let v = 0;
-    for (let i = n - 1; i >= 0; i--) v = v * 256 + fetch(pos + i);
+    for (let i = 0; i < n; i++) v += fetch(pos + i) * 2 ** (8 * i);
     return BigInt(v);
   }
   let lo = 0;
   let hi = 0;
-  for (let i = 3; i >= 0; i--) lo = lo * 256 + fetch(pos + i);
-  for (let i = n - 1; i >= 4; i--) hi = hi * 256 + fetch(pos + i);
+  for (let i = 0; i < 4; i++) lo += fetch(pos + i) * 2 ** (8 * i);
+  for (let i = 4; i < n; i++) hi += fetch(pos + i) * 2 ** (8 * (i - 4));
   return (BigInt(hi) << 32n) | BigInt(lo);
 }
 

@@ -369,8 +369,11 @@ export class Machine {
   }
   /** For read-modify-write: the address once (memory), or NaN for a register. */
   loc(o: Opnd, d: Decoded): number { return o.kind === K_MEM ? this.ea(o, d) : NaN; }
+  /** Reads the destination of a read-modify-write instruction: a memory operand is translated
+   *  as a write (the processor checks write rights at the read, so a #PF reports W=1 and the
+   *  first byte that cannot be written: SDM Vol. 3A §4.7, Figure 4-12). */
   rdAt(o: Opnd, la: number): number {
-    if (o.kind === K_MEM) return this.read(la, o.size);
+    if (o.kind === K_MEM) return this.readForWrite(la, o.size);
     if (o.kind === K_IMM) { this.rhi = o.hi; return o.lo; }
     return this.getGpr(o.reg, o.size, o.high8);
   }
@@ -431,12 +434,25 @@ export class Machine {
       default: this.rhi = dv.getUint32(off + 4, true); return dv.getUint32(off, true);
     }
   }
-  private readSplit(la: number, size: number, implicit: boolean): number {
+  /** `read` translated as a write (read-modify-write destinations, see rdAt). */
+  readForWrite(la: number, size: number): number {
+    const off = la - Math.floor(la / PAGE_SIZE) * PAGE_SIZE;
+    if (off + size > PAGE_SIZE) return this.readSplit(la, size, false, ACC_WRITE);
+    const p = this.page(la, ACC_WRITE, false);
+    const dv = p.dv;
+    switch (size) {
+      case 1: this.rhi = 0; return p.data[off];
+      case 2: this.rhi = 0; return dv.getUint16(off, true);
+      case 4: this.rhi = 0; return dv.getUint32(off, true);
+      default: this.rhi = dv.getUint32(off + 4, true); return dv.getUint32(off, true);
+    }
+  }
+  private readSplit(la: number, size: number, implicit: boolean, access = ACC_READ): number {
     const b = new Uint8Array(8);
     // Both pages are checked before the value is used (an access is all or nothing).
     for (let k = 0; k < size; k++) {
       const a = la + k;
-      const p = this.page(a, ACC_READ, implicit);
+      const p = this.page(a, access, implicit);
       b[k] = p.data[a - Math.floor(a / PAGE_SIZE) * PAGE_SIZE];
     }
     const dv = new DataView(b.buffer);

@@ -22,7 +22,8 @@ function aluOp(k: number): Semantics {
     let la = NaN;
     const fast = dst.kind === K_REG && size >= 4;
     if (fast) { a = r[2 * dst.reg]; ah = size === 8 ? r[2 * dst.reg + 1] : 0; }
-    else { la = m.loc(dst, d); a = m.rdAt(dst, la); ah = m.rhi; }
+    else if (store) { la = m.loc(dst, d); a = m.rdAt(dst, la); ah = m.rhi; } // RMW: translated as a write
+    else { a = m.rd(dst, d); ah = m.rhi; } // CMP/TEST only read
     if (src.kind === K_IMM) { b = src.lo; bh = src.hi; }
     else if (src.kind === K_REG && size >= 4) { b = r[2 * src.reg]; bh = size === 8 ? r[2 * src.reg + 1] : 0; }
     else { b = m.rd(src, d); bh = m.rhi; }

@@ -31,7 +31,8 @@ function bitOp(kind: 'bt' | 'bts' | 'btr' | 'btc'): Semantics {
       void isCanonicalPair;
     }
     if (dst.kind === 1 && Number.isNaN(la)) la = m.ea(dst, d);
-    const lo = dst.kind === 1 ? m.read(la, size) : m.getGpr(dst.reg, size, dst.high8);
+    // BTS/BTR/BTC are read-modify-write: their read is translated as a write (Vol. 3A §4.7).
+    const lo = dst.kind === 1 ? (kind === 'bt' ? m.read(la, size) : m.readForWrite(la, size)) : m.getGpr(dst.reg, size, dst.high8);
     let hi = m.rhi;
     const set = bit < 32 ? (lo >>> bit) & 1 : (hi >>> (bit - 32)) & 1;
     let nlo = lo, nhi = hi;

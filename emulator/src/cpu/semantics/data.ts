@@ -3,7 +3,7 @@
 
 import type { Machine, Decoded, Semantics, Opnd } from '../machine.ts';
 import { K_MEM, K_SREG, K_REG, K_IMM } from '../machine.ts';
-import { sub, cond, MASK } from '../flags.ts';
+import { add, sub, cond, MASK } from '../flags.ts';
 import { TWO32 } from '../state.ts';
 import { loadSegment } from '../segments.ts';
 
@@ -74,27 +74,27 @@ const xchg: Semantics = (m, d) => {
   m.wrAt(b, lb, av, ah);
 };
 
-/** XADD: dest <- dest + src, src <- old dest; flags as ADD (SDM Vol. 2B XADD). */
+/** XADD: TEMP <- SRC + DEST; SRC <- DEST; DEST <- TEMP; flags as ADD (SDM Vol. 2B XADD
+ *  "Operation"). The order matters when both operands are one register: it ends with the sum. A
+ *  memory destination is stored first, so a faulting store leaves the source register alone. */
 const xadd: Semantics = (m, d) => {
   const dst = d.o[0], src = d.o[1];
   const before = m.rflags;
   const la = m.loc(dst, d);
   const a = m.rdAt(dst, la), ah = m.rhi;
   const b = m.rd(src, d), bh = m.rhi;
-  const s = m.rflags;
-  // flags.add writes rflags; restore on a faulting store.
-  const r = addKeep(m, a, ah, b, bh, dst.size), rh = m.rhi;
+  const r = add(m, a, ah, b, bh, 0, dst.size), rh = m.rhi;
   const after = m.rflags;
-  m.rflags = before;
-  void s;
-  m.wrAt(dst, la, r, rh);
-  m.setGpr(src.reg, src.size, src.high8, a, ah);
-  m.rflags = after;
+  if (dst.kind === K_MEM) {
+    m.rflags = before; // restored if the store faults
+    m.wrAt(dst, la, r, rh);
+    m.setGpr(src.reg, src.size, src.high8, a, ah);
+    m.rflags = after;
+  } else {
+    m.setGpr(src.reg, src.size, src.high8, a, ah);
+    m.setGpr(dst.reg, dst.size, dst.high8, r, rh);
+  }
 };
-import { add as addFlags } from '../flags.ts';
-function addKeep(m: Machine, a: number, ah: number, b: number, bh: number, size: number): number {
-  return addFlags(m, a, ah, b, bh, 0, size);
-}
 
 /** CMPXCHG: compare the accumulator with dest; equal -> dest <- src, else accumulator <- dest.
  *  The destination is written in both cases (SDM Vol. 2A CMPXCHG "Operation"). */
