@@ -28,6 +28,9 @@ export class CpuFault {
   /** Linear address for #PF (goes to CR2), as a signed canonical double. */
   address: number;
   detail: string;
+  /** A #DB for an instruction breakpoint: the only fault whose frame keeps RF as it was (SDM
+   *  Vol. 3B §18.3.1.1), i.e. 0. */
+  codeBreakpoint = false;
   constructor(vector: number, errorCode: number, detail: string, address = 0) {
     this.vector = vector;
     this.errorCode = errorCode;

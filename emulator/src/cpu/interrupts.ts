@@ -129,7 +129,8 @@ export function raiseException(m: Machine, f: CpuFault, returnRip: number, isTra
   // EXT = 1: a fault while delivering this exception happens during delivery of an event
   // external to the program (SDM Vol. 3A §6.13); only INT n / INT3 deliver with EXT = 0.
   const ext = true;
-  let isFault = !isTrap && vector !== 1 && vector !== 3 && vector !== 4;
+  // RF = 1 in the frame of every fault but an instruction breakpoint's (SDM Vol. 3B §18.3.1.1).
+  let isFault = !isTrap && vector !== 3 && vector !== 4 && !f.codeBreakpoint;
   m.recordRaised(f);
   // CR2 is loaded when the page fault is detected (§6.15, Interrupt 14).
   if (vector === PF) { m.cr2lo = f.address >>> 0; m.cr2hi = Math.floor(f.address / TWO32) >>> 0; }

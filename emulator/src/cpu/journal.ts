@@ -86,6 +86,7 @@ export class Journal {
     m.r.set(e.regs);
     loadScalars(m, e.scalars);
     for (let i = 0; i < 8; i++) m.dr[i] = e.dr[i];
+    m.debugRegistersChanged();
     m.events.truncate(e.events);
     m.invalidateCaches();
     this.cur = null;
@@ -122,6 +123,7 @@ export function applySnapshot(m: Machine, s: Snapshot): void {
   m.r.set(s.regs);
   loadScalars(m, s.scalars);
   for (let i = 0; i < 8; i++) m.dr[i] = s.dr[i] ?? 0n;
+  m.debugRegistersChanged();
   m.invalidateCaches();
 }
 

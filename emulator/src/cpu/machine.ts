@@ -26,6 +26,7 @@ import { loadSegment } from './segments.ts';
 import { readMsr, writeMsr } from './msr.ts';
 import { Journal, takeSnapshot, applySnapshot } from './journal.ts';
 import type { Snapshot } from './journal.ts';
+import { DebugState, updateDebugState, execHits, dataHits, reportInDr6, DR6_BS, DR6_INIT, DR7_INIT } from './debug.ts';
 
 /** Operand kinds of a compiled operand. */
 export const K_REG = 0, K_MEM = 1, K_IMM = 2, K_REL = 3, K_SREG = 4, K_CR = 5, K_DR = 6;
@@ -125,8 +126,17 @@ export class Machine {
   efer = EFER_LME | EFER_LMA;
   starLo = 0; starHi = 0; lstar = 0; cstar = 0; fmask = 0; kernelGsBase = 0; tscAux = 0;
   mxcsr = 0x1f80;
-  /** DR0-DR7 (stored only; no hardware breakpoints are modeled). */
-  readonly dr: bigint[] = [0n, 0n, 0n, 0n, 0n, 0n, 0xffff0ff0n, 0x400n];
+  /** DR0-DR7 (DR4/DR5 unused: MOV DR4/DR5 aliases DR6/DR7). Change DR0-DR3/DR7 only through
+   *  MOV DRn or `setDr`, which re-arm the breakpoints (debug.ts). */
+  readonly dr: bigint[] = [0n, 0n, 0n, 0n, 0n, 0n, DR6_INIT, DR7_INIT];
+  /** The breakpoints DR7 enables (debug.ts); `debug.armed` is 0 when none is. */
+  readonly debug = new DebugState();
+  /** B0-B3 of data breakpoints hit by the instruction in progress (reported after it). */
+  dbPending = 0;
+  /** 1 after an instruction that loaded SS: debug exceptions wait for the next instruction
+   *  boundary (SDM Vol. 3A §6.8.3); `dbHeld` holds the DR6 bits waiting. */
+  ssShadow = 0;
+  dbHeld = 0;
   /** IA32_TIME_STAMP_COUNTER minus the instruction count (WRMSR 10h sets it). */
   tscOffset = 0n;
   /** Instructions retired. RDTSC reads it (deterministic time). */
@@ -209,6 +219,15 @@ export class Machine {
   loadSeg(name: string, selector: number): void {
     loadSegment(this, segIndex(name), selector & 0xffff, true);
   }
+
+  getDr(n: number): bigint { return this.dr[drSlot(n)]; }
+  /** Writes DRn as a debugger would (no GD check) and re-arms the breakpoints. */
+  setDr(n: number, v: bigint): void {
+    this.dr[drSlot(n)] = BigInt.asUintN(64, v);
+    updateDebugState(this);
+  }
+  /** Re-arms the breakpoints after `dr` was changed directly (restore paths). */
+  debugRegistersChanged(): void { updateDebugState(this); }
 
   readMsr(index: number): bigint { return readMsr(this, index); }
   writeMsr(index: number, v: bigint): void { writeMsr(this, index, BigInt.asUintN(64, v), false); }
@@ -385,7 +404,7 @@ export class Machine {
   // ================= memory (hot) =================
 
   /** The physical page for an access, through the TLB; throws #PF (SDM Vol. 3A §4.7). */
-  page(la: number, access: number, implicit: boolean): PhysPage {
+  page(la: number, access: number, implicit: boolean, size = 1): PhysPage {
     const vpn = Math.floor(la / PAGE_SIZE);
     const i = vpn & (TLB_SIZE - 1);
     const mmu = this.mmu;
@@ -396,10 +415,10 @@ export class Machine {
         if (access !== ACC_WRITE || p !== this.phys.zero) return p;
       }
     }
-    return this.tlbFill(la, vpn, i, access, implicit);
+    return this.tlbFill(la, vpn, i, access, implicit, size);
   }
 
-  private tlbFill(la: number, vpn: number, i: number, access: number, implicit: boolean): PhysPage {
+  private tlbFill(la: number, vpn: number, i: number, access: number, implicit: boolean, size: number): PhysPage {
     const mmu = this.mmu;
     const write = access === ACC_WRITE;
     const st = mmu.walk(la, true);
@@ -413,6 +432,12 @@ export class Machine {
     if (write && !(mmu.wFlags & T_D)) mmu.setDirty();
     const ppn = Math.floor(mmu.wPa / PAGE_SIZE);
     const p = write ? this.phys.pageForWrite(ppn) : this.phys.pageForRead(ppn);
+    // A page a data breakpoint watches gets no TLB entry: every access to it comes here and is
+    // compared (debug.ts). Instruction fetches never match a data breakpoint.
+    if (this.debug.watchedPages.size !== 0 && access !== ACC_EXEC && this.debug.watchedPages.has(vpn)) {
+      this.dbPending |= dataHits(this, la, size, write);
+      return p;
+    }
     mmu.tag[i] = vpn; mmu.flags[i] = mmu.wFlags; mmu.page[i] = p;
     return p;
   }
@@ -423,7 +448,7 @@ export class Machine {
 
   /** Reads `size` bytes (1, 2, 4, 8) at a linear address; 8 puts the high half in `rhi`. */
   read(la: number, size: number, implicit = false): number {
-    const p = this.page(la, ACC_READ, implicit);
+    const p = this.page(la, ACC_READ, implicit, size);
     const off = la - Math.floor(la / PAGE_SIZE) * PAGE_SIZE;
     if (off + size > PAGE_SIZE) return this.readSplit(la, size, implicit);
     const dv = p.dv;
@@ -463,7 +488,7 @@ export class Machine {
   write(la: number, size: number, lo: number, hi: number, implicit = false): void {
     const off = la - Math.floor(la / PAGE_SIZE) * PAGE_SIZE;
     if (off + size > PAGE_SIZE) { this.writeSplit(la, size, lo, hi, implicit); return; }
-    const p = this.page(la, ACC_WRITE, implicit);
+    const p = this.page(la, ACC_WRITE, implicit, size);
     if (this.journal.on) this.journal.recordBytes(p, off, size);
     if (p.code !== null) p.code = null;
     const dv = p.dv;
@@ -568,7 +593,20 @@ export class Machine {
     this.curRip = startRip;
     if (this.journal.on) this.journal.begin();
     let d: Decoded | undefined;
+    this.dbPending = 0;
     try {
+      // Instruction breakpoints: a fault before the instruction, ignored while RF = 1 (SDM Vol.
+      // 3B §18.3.1.1) and in the shadow of a load of SS (Vol. 3A §6.8.3). Above fetch faults in
+      // priority (Vol. 3A §6.9, Table 6-2: code breakpoint, then faults fetching it).
+      if (this.debug.armed !== 0 && !(this.rflags & RF) && this.ssShadow === 0) {
+        const hits = execHits(this, startRip);
+        if (hits !== 0) {
+          reportInDr6(this, hits);
+          const f = new CpuFault(DB, 0, `instruction breakpoint (DR6 B${31 - Math.clz32(hits & -hits)})`);
+          f.codeBreakpoint = true;
+          return this.handleFault(f, startRip, 'fault');
+        }
+      }
       d = this.fetch();
       if (d.hook && this.skipHookAt !== startRip) {
         const h = this.hooks.get(startRip);
@@ -586,11 +624,20 @@ export class Machine {
       d.fn(this, d);
       this.icount++;
       if (flagsBefore & RF) this.rflags &= ~RF | (d.ins.op === 'iret' ? RF : 0);
-      if (this.trapsOnTF(d, flagsBefore)) {
-        // Single-step trap after the instruction (SDM Vol. 3A §18.3.1.4); DR6.BS reports it
-        // (§18.2.3).
-        this.dr[6] |= 0x4000n;
-        return this.handleFault(new CpuFault(DB, 0, 'single-step trap (TF)'), this.rip, 'trap');
+      // Debug traps after the instruction: data breakpoints it hit (SDM Vol. 3B §18.3.1.2) and
+      // the single-step trap (§18.3.1.4), one #DB with DR6 naming them all (§18.2.3).
+      let db = this.dbPending;
+      if (this.trapsOnTF(d, flagsBefore)) db |= DR6_BS;
+      if (this.ssShadow !== 0) { db |= this.dbHeld; this.ssShadow = 0; this.dbHeld = 0; }
+      if (d.ins.op === 'mov_sreg' && d.o[0].reg === SS && (db !== 0 || this.debug.armed !== 0 || (this.rflags & TF))) {
+        // MOV SS: debug exceptions wait until after the next instruction (Vol. 3A §6.8.3), even
+        // when that instruction is SYSCALL, whose #DB then arrives at the handler's first
+        // instruction at CPL0 (the behaviour the §6.8.3 note warns system software about).
+        this.ssShadow = 1; this.dbHeld = db; db = 0;
+      }
+      if (db !== 0) {
+        reportInDr6(this, db);
+        return this.handleFault(new CpuFault(DB, 0, db & DR6_BS && !(db & 0xf) ? 'single-step trap (TF)' : `debug trap (DR6 ${db.toString(16)}h)`), this.rip, 'trap');
       }
       if (this.halted === 1) { this.event({ kind: 'halt' }, 'SDM Vol. 2A HLT'); return { kind: 'halt', rip: linearToBig(this.rip) }; }
       return null;
@@ -673,7 +720,7 @@ export class Machine {
    *  pending. Returns the updated step count; leaves the instruction it cannot handle (or the one
    *  that faulted, with its state untouched) for step(). */
   private runFast(n: number, budget: number): number {
-    if (this.journal.on || this.halted !== 0) return n;
+    if (this.journal.on || this.halted !== 0 || this.debug.armed !== 0) return n;
     const mmu = this.mmu;
     let rip = this.rip;
     // The code page last validated for execution (TLB entry, rights at this CPL), until the TLB
@@ -728,6 +775,9 @@ export class Machine {
   /** Drop every cached translation and decode (after restoring state). */
   invalidateCaches(): void { this.mmu.flush(); this.phys.dropDecodes(); }
 }
+
+/** DR index as MOV DRn names it: DR4/DR5 alias DR6/DR7 when CR4.DE = 0 (SDM Vol. 3B §18.2.2). */
+export function drSlot(n: number): number { return n === 4 ? 6 : n === 5 ? 7 : n; }
 
 function hasErr(v: number): boolean { return v === 8 || (v >= 10 && v <= 14) || v === 17 || v === 21; }
 

@@ -4,7 +4,9 @@
 
 import type { Machine, Decoded, Semantics } from '../machine.ts';
 import { K_MEM } from '../machine.ts';
-import { CpuFault, GP, UD } from '../fault.ts';
+import { CpuFault, GP, UD, DB } from '../fault.ts';
+import { updateDebugState, reportInDr6, DR6_BD, DR7_GD } from '../debug.ts';
+import { drSlot } from '../machine.ts';
 import {
   CF, DF, IF, AC, IOPL, TWO32, CR0_PE, CR0_PG, CR4_PAE, CR4_FSGSBASE, CR4_SMEP, CR4_SMAP, CR4_PGE, FS, GS,
   isCanonicalPair, linearToBig, pairToBig, bigLo, bigHi, EFER_LMA,
@@ -66,16 +68,30 @@ const movFromCr: Semantics = (m, d) => {
   m.setGpr(d.o[0].reg, 8, false, bigLo(v), bigHi(v));
 };
 
-/** MOV to/from DRn: stored, no breakpoints are modeled; DR4/DR5 alias DR6/DR7 (CR4.DE=0). */
-const drIndex = (n: number): number => (n === 4 ? 6 : n === 5 ? 7 : n);
+/** MOV to/from DRn (SDM Vol. 2B "MOV—Move to/from Debug Registers"; Vol. 3B §18.2). DR4/DR5
+ *  alias DR6/DR7 (CR4.DE = 0). With DR7.GD set, any access is a #DB fault with DR6.BD set and GD
+ *  cleared (§18.2.4). Bits 63:32 of DR6/DR7 must be zero (#GP(0)). Writing DR0-DR3 or DR7 arms
+ *  the breakpoints (debug.ts). */
+function generalDetect(m: Machine): void {
+  if (!(Number(m.dr[7] & 0xffffffffn) & DR7_GD)) return;
+  m.dr[7] &= ~BigInt(DR7_GD);
+  updateDebugState(m);
+  reportInDr6(m, DR6_BD);
+  throw new CpuFault(DB, 0, 'debug-register access with DR7.GD set');
+}
 const movDr: Semantics = (m, d) => {
   cpl0(m, 'MOV to DR');
+  const n = drSlot(d.o[0].reg);
   const lo = m.getGpr(d.o[1].reg, 8, false), hi = m.rhi;
-  m.dr[drIndex(d.o[0].reg)] = pairToBig(lo, hi);
+  if ((n === 6 || n === 7) && hi !== 0) throw new CpuFault(GP, 0, `MOV DR${n}: bits 63:32 must be zero`);
+  generalDetect(m);
+  m.dr[n] = pairToBig(lo, hi);
+  if (n !== 6) updateDebugState(m);
 };
 const movFromDr: Semantics = (m, d) => {
   cpl0(m, 'MOV from DR');
-  const v = m.dr[drIndex(d.o[1].reg)];
+  generalDetect(m);
+  const v = m.dr[drSlot(d.o[1].reg)];
   m.setGpr(d.o[0].reg, 8, false, bigLo(v), bigHi(v));
 };
 
