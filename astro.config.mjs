@@ -5,12 +5,20 @@ import preact from '@astrojs/preact';
 import rehypeHeadingAnchors from './src/rehype/heading-anchors.ts';
 import rehypeCodeBlocks from './src/rehype/code-blocks.ts';
 import pagefindSearch from './src/integrations/pagefind.ts';
+import rehypeBaseLinks from './src/rehype/base-links.ts';
+import { siteAddress } from './src/lib/site-address.ts';
 import remarkLiveBlocks from './src/plugins/live-blocks.ts';
 // The book's own TextMate grammars: kd transcripts and WinDbg-style x86-64 assembly.
 import { bookLanguages } from './src/grammars/index.ts';
 
+// Origin and base path from BOOK_SITE / BOOK_BASE (defaults: http://localhost:4321 at /);
+// BOOK_OUT_DIR lets a second build (the base-path test) sit beside dist/.
+const { site, base } = siteAddress(process.env);
+
 export default defineConfig({
-  site: 'http://localhost:4321',
+  site,
+  base,
+  outDir: process.env.BOOK_OUT_DIR || './dist',
   trailingSlash: 'ignore',
   integrations: [mdx(), preact(), pagefindSearch()],
   markdown: {
@@ -21,7 +29,7 @@ export default defineConfig({
       langs: bookLanguages,
     },
     remarkPlugins: [remarkLiveBlocks],
-    rehypePlugins: [rehypeHeadingAnchors, rehypeCodeBlocks],
+    rehypePlugins: [rehypeHeadingAnchors, rehypeCodeBlocks, [rehypeBaseLinks, { base }]],
   },
   build: { format: 'directory' },
   devToolbar: { enabled: false },

@@ -7,7 +7,7 @@ export default function FidelityBadge(props: { what?: string }) {
   return (
     <p class="fidelity-badge">
       <span aria-hidden="true">⚙</span> {props.what ?? 'Computed by the emulator'} on the model of {BUILD.release} (build {BUILD.buildNumber}).{' '}
-      <a href="/fidelity/">What the model gets exact, and what it simplifies</a>
+      <a href={`${import.meta.env.BASE_URL.replace(/\/?$/, '/')}fidelity/`}>What the model gets exact, and what it simplifies</a>
     </p>
   );
 }

@@ -3,6 +3,9 @@
 //   2. the site build (astro build, which also writes the Pagefind index), timed
 //   3. a Chromium for the browser tests (found, or installed with apt-get when possible)
 //   4. the browser tests (Playwright) against the built site
+//   5. the base-path check: the site built again with BOOK_BASE=/book/ into dist-base/, and a few
+//      browser tests (playwright.base-path.config.ts) that every page, link, widget and search
+//      result works under /book/
 // Ends with one line "N passed, M failed" (", K skipped" when some were) summed over vitest and
 // Playwright, and a non-zero exit
 // status when any step failed.
@@ -28,6 +31,7 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
 const results = path.join(root, 'test-results');
 const vitestJson = path.join(results, 'vitest.json');
 const playwrightJson = path.join(results, 'playwright.json');
+const basePathJson = path.join(results, 'playwright-base-path.json');
 
 const [major] = process.versions.node.split('.').map(Number);
 if (major < 22) {
@@ -39,7 +43,7 @@ if (major < 22) {
 }
 
 mkdirSync(results, { recursive: true });
-for (const f of [vitestJson, playwrightJson]) rmSync(f, { force: true });
+for (const f of [vitestJson, playwrightJson, basePathJson]) rmSync(f, { force: true });
 
 const failedSteps = [];
 function run(title, args, env = {}) {
@@ -99,18 +103,34 @@ if (!build.ok) {
   }
   if (browser) {
     const port = String(await freePort());
+    const countPlaywright = (file) => {
+      const pw = readJson(file);
+      if (pw?.stats) {
+        passed += pw.stats.expected + pw.stats.flaky;
+        failed += pw.stats.unexpected;
+        skipped += pw.stats.skipped ?? 0;
+        if (pw.errors?.length && !pw.stats.unexpected) failed += pw.errors.length;
+      } else {
+        failed += 1;
+      }
+    };
     run('browser tests (Playwright)', ['node_modules/@playwright/test/cli.js', 'test'], {
       BOOK_PW_JSON: playwrightJson,
       BOOK_TEST_PORT: port,
     });
-    const pw = readJson(playwrightJson);
-    if (pw?.stats) {
-      passed += pw.stats.expected + pw.stats.flaky;
-      failed += pw.stats.unexpected;
-      skipped += pw.stats.skipped ?? 0;
-      if (pw.errors?.length && !pw.stats.unexpected) failed += pw.errors.length;
-    } else {
+    countPlaywright(playwrightJson);
+
+    // 5. The same book published under a sub-path.
+    const baseEnv = { BOOK_BASE: '/book/', BOOK_OUT_DIR: 'dist-base' };
+    const baseBuild = run('site build under /book/ (BOOK_BASE=/book/)', ['node_modules/astro/bin/astro.mjs', 'build'], baseEnv);
+    if (!baseBuild.ok) {
       failed += 1;
+    } else {
+      run('base-path browser tests (Playwright)', ['node_modules/@playwright/test/cli.js', 'test', '-c', 'playwright.base-path.config.ts'], {
+        BOOK_PW_JSON: basePathJson,
+        BOOK_TEST_PORT: port,
+      });
+      countPlaywright(basePathJson);
     }
   }
 }

@@ -1,10 +1,11 @@
 // The published chapters in reading order, and the neighbours of one of them.
 import { getCollection, type CollectionEntry } from 'astro:content';
+import { href } from './base.ts';
 
 export type Chapter = CollectionEntry<'chapters'>;
 
 export function chapterHref(chapter: Chapter): string {
-  return `/chapters/${chapter.id}/`;
+  return href(`/chapters/${chapter.id}/`);
 }
 
 export async function publishedChapters(): Promise<Chapter[]> {
