@@ -98,3 +98,12 @@ describe('a fetch #PF names the first missing byte of an immediate or displaceme
     expect(assemble('mov rax, 1122334455667788h', { origin: 0n }).bytes.length).toBe(10);
   });
 });
+
+describe('bit tests with a register offset and a 32-bit address size (SDM Vol. 1 §3.3.7)', () => {
+  it('btr qword ptr [r11d+disp], rax with a 64-bit offset: the address wraps at 2^32, offset included', () => {
+    const { m } = world({ user: 'btr qword ptr [r11d+10004FF9h], rax' });
+    m.setReg('r11', 1n); m.setReg('rax', 0x4e583129794a9373n);
+    expect(runToStub(m).vector).toBe(14);
+    expect(m.getCr(2)).toBe(0x3f29a262n); // 10004FFAh + (rax SAR 6) * 8, modulo 2^32
+  });
+});

@@ -1,0 +1,101 @@
+// Compares the host's run of a case with the model's, after every instruction: RIP, the sixteen
+// registers, RFLAGS without the flags the instruction leaves undefined (those are counted apart),
+// the end (reached, or the fault's vector, error code, CR2 and the state at the fault) and the
+// arena bytes that changed. RF is not compared at a fault: the processor sets it in the fault
+// frame (SDM Vol. 3A §18.3.1.1), the model reports the state before the instruction.
+
+import { ARENA, GPRS, RF } from './arena.ts';
+import { hasErrorCode, type Rec, type RunResult } from './model.ts';
+
+export interface Stats {
+  undefinedFlagDiffs: number; undefinedFlagChecks: number;
+  /** Bytes outside the opcode table that the model answers with #UD and the host executes
+   *  (reached through self-modifying code or random bytes): counted by their first bytes. */
+  unmodeled: Map<string, number>;
+  /** Cases kept out of the comparison where the host and the SDM differ. */
+  sdmOverHost: number;
+}
+export interface Mismatch {
+  /** Index of the instruction (in execution order) where the runs part; -1: at the end. */
+  step: number;
+  what: string;
+}
+
+const hx = (v: bigint | number): string => v.toString(16);
+
+function diffRec(h: Rec, m: Rec, flagMask: number, skipReg: number): string | null {
+  const out: string[] = [];
+  if (h.rip !== m.rip) out.push(`rip host ${hx(h.rip)} model ${hx(m.rip)}`);
+  for (let i = 0; i < 16; i++) if (i !== skipReg && h.regs[i] !== m.regs[i]) out.push(`${GPRS[i]} host ${hx(h.regs[i])} model ${hx(m.regs[i])}`);
+  if (((h.rflags ^ m.rflags) & flagMask) !== 0) out.push(`rflags host ${hx(h.rflags & flagMask)} model ${hx(m.rflags & flagMask)} (compared bits ${hx(flagMask)})`);
+  return out.length ? out.join(', ') : null;
+}
+
+export function compareRuns(host: RunResult, model: RunResult, stats: Stats): Mismatch | null {
+  const n = Math.min(host.steps.length, model.steps.length);
+  for (let i = 0; i < n; i++) {
+    const h = host.steps[i], m = model.steps[i];
+    const u = m.undef;
+    const undef = u?.flags ?? 0;
+    if (undef) {
+      stats.undefinedFlagChecks++;
+      if ((h.rflags ^ m.rflags) & undef) stats.undefinedFlagDiffs++;
+    }
+    const d = diffRec(h, m, ~(undef | RF) >>> 0, u?.reg ?? -1);
+    if (d) return { step: i, what: `after ${m.op}: ${d}` };
+  }
+  const me0 = model.end;
+  if (me0.kind === 'F' && me0.unmodeled && n === model.steps.length && !(host.end.kind === 'F' && host.end.vector === 6 && host.steps.length === n)) {
+    stats.unmodeled.set(me0.unmodeled, (stats.unmodeled.get(me0.unmodeled) ?? 0) + 1);
+    return null;
+  }
+  if (host.steps.length !== model.steps.length) {
+    const i = n;
+    const he = host.steps.length > n ? `completed an instruction (rip ${hx(host.steps[n].rip)})` : endText(host);
+    const me = model.steps.length > n ? `completed an instruction (rip ${hx(model.steps[n].rip)})` : endText(model);
+    return { step: i, what: `host ${he}; model ${me}` };
+  }
+  const he = host.end, me = model.end;
+  if (he.kind === 'C' || me.kind === 'C') return he.kind === me.kind ? null : { step: n, what: `host ${endText(host)}; model ${endText(model)}` };
+  if (he.kind !== me.kind) return { step: n, what: `host ${endText(host)}; model ${endText(model)}` };
+  if (he.kind === 'F') {
+    if (he.vector !== me.vector) return { step: n, what: `host ${endText(host)}; model ${endText(model)}` };
+    if (hasErrorCode(he.vector) && he.err !== me.err) return { step: n, what: `error code: host ${hx(he.err)} model ${hx(me.err)} (vector ${he.vector})` };
+    if (he.vector === 14 && he.cr2 !== me.cr2) return { step: n, what: `CR2: host ${hx(he.cr2)} model ${hx(me.cr2)}` };
+    const d = diffRec(he.state, me.state, ~RF >>> 0, -1);
+    if (d) return { step: n, what: `state at the fault (vector ${he.vector}): ${d}` };
+  }
+  const lastUndefMem = model.steps.length > 0 && model.steps[model.steps.length - 1].undef?.mem;
+  // A near CALL to a non-canonical target: the SDM's pseudo-code checks the target before
+  // Push(RIP) (SDM Vol. 2A CALL, 64-bit mode), and the model follows it; Intel processors store the
+  // return address below RSP before raising #GP (RSP is not changed). Memory below RSP is left out.
+  if (me.kind === 'F' && me.vector === 13 && me.op === 'call' && host.mem !== model.mem) {
+    const below = Number(me.state.regs[4]) - 8 - ARENA;
+    const strip = (s: string): string => [...bytesOf(s)].filter(([o]) => o < below || o >= below + 8).join(' ');
+    if (strip(host.mem) === strip(model.mem)) { stats.sdmOverHost++; return null; }
+  }
+  if (host.mem !== model.mem && !lastUndefMem) return { step: -1, what: `memory: host [${host.mem}] model [${model.mem}]` };
+  return null;
+}
+
+export function endText(r: RunResult): string {
+  const e = r.end;
+  switch (e.kind) {
+    case 'E': return 'reached the end';
+    case 'B': return 'ran out of budget';
+    case 'C': return 'crashed the runner';
+    default: return `fault vector ${e.vector} error ${hx(e.err)}${e.vector === 14 ? ` cr2 ${hx(e.cr2)}` : ''} at rip ${hx(e.state.rip)}`;
+  }
+}
+
+/** A memory difference (`off:bytes ...`) as offset -> byte. */
+function bytesOf(diff: string): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const p of diff.split(' ')) {
+    if (!p) continue;
+    const [o, h] = p.split(':');
+    const base = Number.parseInt(o, 16);
+    for (let i = 0; i < h.length; i += 2) out.set(base + i / 2, Number.parseInt(h.slice(i, i + 2), 16));
+  }
+  return out;
+}
