@@ -12,8 +12,9 @@ export type { StopReason, Hook, HookResult, MachineOptions, SegmentState, Decode
 export type { CpuEvent, CpuEventBody, StackChoice } from './events.ts';
 export { EventLog } from './events.ts';
 export { CpuFault, VECTOR_NAMES } from './fault.ts';
-export type { Snapshot } from './journal.ts';
-export { encodeSnapshot, decodeSnapshot } from './journal.ts';
+export type { Snapshot } from './snapshot.ts';
+export { encodeSnapshot, decodeSnapshot } from './snapshot.ts';
+export type { EntryInfo } from './journal.ts';
 export { PhysMemory, PAGE_SIZE } from './memory.ts';
 export { MSR_NAMES } from './msr.ts';
 export { cpuid } from './cpuid.ts';

@@ -1,178 +1,317 @@
-// The undo journal (step back) and compact snapshots. A journal entry holds the scalar state
-// before a step and the bytes that step overwrote; undoing restores both and drops the cached
-// translations and decodes, so the TLB and decode cache stay consistent with memory.
+// The undo journal: exact step back over a bounded window of history (time travel).
+//
+// An entry covers one step (one instruction, or one event delivery) plus whatever a debugger
+// changed before the next step began, and holds only what changed: the old value of each register
+// half and scalar that differs, the old bytes of each memory write (with its linear address, so
+// reverse execution can match data breakpoints), the old DRn, the event-log length, and the #DB/#BP
+// handler frames the step opened or closed. The entry is closed lazily, when the next one begins
+// or on undo, by comparing the machine with the copy taken at `begin`.
+//
+// Entries are Uint32 words in 1 MiB chunks: [length, meta, records..., length], so the last entry
+// is found from the end. The window is bounded: once more than `capacity` entries are held, whole
+// chunks of the oldest are dropped. A typical instruction costs 10-16 words (40-64 bytes).
+//
+// Handler frames: the journal counts the #DB and #BP deliveries whose IRETQ has not run yet (a
+// frame closes when an IRETQ starts with RSP at the frame the delivery pushed). A step taken with
+// none open is the debuggee's own; one taken inside is the debugger's path (the trap handler, the
+// report, the return). Positions (`position`) count the debuggee's retired instructions, so they do
+// not depend on how often a debugger stopped on the way.
 
 import type { Machine } from './machine.ts';
 import type { PhysPage } from './memory.ts';
+import { saveScalars, loadScalars, NSCALAR, SCALAR_ICOUNT } from './snapshot.ts';
 
-/** Number of scalars in the saved state (see saveScalars). */
-const NSCALAR = 56;
+const CHUNK_WORDS = 1 << 18;
+const K_GPR = 1, K_SCALAR = 2, K_RIP = 3, K_MEM = 4, K_DR = 5, K_EVENTS = 6, K_FRAME = 7;
+/** meta bits: the step retired an instruction; the entry continues the previous step (a trap
+ *  delivered after its instruction); handler frames open at begin in bits 8 and up. */
+const M_RETIRED = 1, M_CONTINUES = 2;
+const NO_LA = 0x7fffffff; // high word of "no linear address" (a debugger's physical write)
 
-/** Scalar state (everything but GPRs and memory) into a Float64Array; all values are exact. */
-export function saveScalars(m: Machine, out = new Float64Array(NSCALAR)): Float64Array {
-  let i = 0;
-  out[i++] = m.rip; out[i++] = m.rflags; out[i++] = m.cpl;
-  for (let s = 0; s < 6; s++) { out[i++] = m.segSel[s]; out[i++] = m.segBase[s]; out[i++] = m.segLimit[s]; out[i++] = m.segAttr[s]; }
-  out[i++] = m.gdtrBase; out[i++] = m.gdtrLimit; out[i++] = m.idtrBase; out[i++] = m.idtrLimit;
-  out[i++] = m.trSel; out[i++] = m.trBase; out[i++] = m.trLimit; out[i++] = m.trAttr;
-  out[i++] = m.cr0; out[i++] = m.cr2lo; out[i++] = m.cr2hi; out[i++] = m.cr3lo; out[i++] = m.cr3hi; out[i++] = m.cr4; out[i++] = m.cr8; out[i++] = m.efer;
-  out[i++] = m.starLo; out[i++] = m.starHi; out[i++] = m.lstar; out[i++] = m.cstar; out[i++] = m.fmask; out[i++] = m.kernelGsBase; out[i++] = m.tscAux;
-  out[i++] = m.mxcsr; out[i++] = m.icount; out[i++] = m.halted;
-  out[i++] = Number(BigInt.asIntN(64, m.tscOffset));
-  return out;
-}
-
-export function loadScalars(m: Machine, a: Float64Array): void {
-  let i = 0;
-  m.rip = a[i++]; m.rflags = a[i++]; m.cpl = a[i++];
-  for (let s = 0; s < 6; s++) { m.segSel[s] = a[i++]; m.segBase[s] = a[i++]; m.segLimit[s] = a[i++]; m.segAttr[s] = a[i++]; }
-  m.gdtrBase = a[i++]; m.gdtrLimit = a[i++]; m.idtrBase = a[i++]; m.idtrLimit = a[i++];
-  m.trSel = a[i++]; m.trBase = a[i++]; m.trLimit = a[i++]; m.trAttr = a[i++];
-  m.cr0 = a[i++]; m.cr2lo = a[i++]; m.cr2hi = a[i++]; m.cr3lo = a[i++]; m.cr3hi = a[i++]; m.cr4 = a[i++]; m.cr8 = a[i++]; m.efer = a[i++];
-  m.starLo = a[i++]; m.starHi = a[i++]; m.lstar = a[i++]; m.cstar = a[i++]; m.fmask = a[i++]; m.kernelGsBase = a[i++]; m.tscAux = a[i++];
-  m.mxcsr = a[i++]; m.icount = a[i++]; m.halted = a[i++];
-  m.tscOffset = BigInt(a[i++]);
-}
-
-interface Entry {
-  regs: Uint32Array;
-  scalars: Float64Array;
-  dr: bigint[];
-  events: number;
-  /** (page, offset, old bytes), in write order. */
-  mem: Array<[PhysPage, number, Uint8Array]>;
+/** What one entry did, as reverse execution needs it. */
+export interface EntryInfo {
+  /** #DB/#BP handler frames open before the entry (0: the debuggee's own step). */
+  framesBefore: number;
+  /** The entry retired an instruction. */
+  retired: boolean;
+  /** Linear ranges the entry wrote, [address, length] (signed canonical doubles). */
+  writes: Array<[number, number]>;
 }
 
 export class Journal {
   private readonly m: Machine;
   capacity: number;
-  private entries: Entry[] = [];
-  private cur: Entry | null = null;
+  private chunks: Uint32Array[] = [];
+  private counts: number[] = [];
+  private spare: Uint32Array | null = null;
+  private used = 0;
+  private entries = 0;
+  /** Absolute index of the current boundary (entries recorded since `enable`, minus undone). */
+  private index = 0;
+  /** Absolute index of the current boundary, settled (entries recorded minus undone). */
+  get current(): number { this.settle(); return this.index; }
+  /** Debuggee instructions retired since `enable` (see header). */
+  position = 0;
+  /** The open entry: state copied at begin, records gathered since. */
+  private open = false;
+  private readonly prevR = new Uint32Array(32);
+  private readonly prevS = new Float64Array(NSCALAR);
+  private readonly prevDr: bigint[] = [];
+  private prevEvents = 0;
+  private prevFrames = 0;
+  private prevMeta = 0;
+  private rec = new Uint32Array(256);
+  private recLen = 0;
+  /** While true, memory writes are not journaled (a debugger planting its breakpoints). */
+  paused = false;
+
   get on(): boolean { return this.capacity > 0; }
+  /** Entries that can be undone. */
+  get depth(): number { this.settle(); return this.entries; }
 
   constructor(m: Machine, capacity: number) {
     this.m = m;
     this.capacity = capacity;
-    m.phys.onBeforeWrite = (p, off, len) => { if (this.cur !== null && this.capacity > 0) this.recordBytes(p, off, len); };
+    m.phys.onBeforeWrite = (p, off, len) => { if (this.open && !this.paused) this.recordBytes(p, off, len, NaN); };
   }
 
-  /** Turns the journal on with room for `steps` steps (0 turns it off and forgets). */
-  enable(steps: number): void { this.capacity = steps; if (steps === 0) { this.entries = []; this.cur = null; } }
-  get depth(): number { return this.entries.length; }
+  /** Turns the journal on with room for `steps` steps (0 turns it off); forgets the history. */
+  enable(steps: number): void { this.capacity = steps; this.clear(); }
 
-  begin(): void {
+  /** Forgets the history (after the machine's state was replaced). */
+  clear(): void {
+    this.chunks = []; this.counts = []; this.used = 0; this.entries = 0; this.open = false;
+    this.index = 0; this.position = 0; this.recLen = 0;
+    this.m.dbFrames.length = 0;
+  }
+
+  /** Bytes held by the history (chunks allocated). */
+  get bytes(): number { return (this.chunks.length + (this.spare ? 1 : 0)) * CHUNK_WORDS * 4; }
+
+  /** Opens an entry for a step; `continues` marks a trap delivered after the step's instruction. */
+  begin(continues = false): void {
+    if (this.open) this.close();
     const m = this.m;
-    const e: Entry = { regs: m.r.slice(), scalars: saveScalars(m), dr: m.dr.slice(), events: m.events.total, mem: [] };
-    this.entries.push(e);
-    if (this.entries.length > this.capacity) this.entries.shift();
-    this.cur = e;
+    this.prevR.set(m.r);
+    saveScalars(m, this.prevS);
+    for (let i = 0; i < 8; i++) this.prevDr[i] = m.dr[i];
+    this.prevEvents = m.events.total;
+    this.prevFrames = m.dbFrames.length;
+    this.prevMeta = (continues ? M_CONTINUES : 0) | (this.prevFrames << 8);
+    this.recLen = 0;
+    this.open = true;
   }
 
-  recordBytes(p: PhysPage, off: number, len: number): void {
-    if (this.cur === null || p.ppn < 0) return;
-    this.cur.mem.push([p, off, p.data.slice(off, off + len)]);
-  }
-
-  /** Restores the state before the last step. */
-  undo(): boolean {
-    const e = this.entries.pop();
-    if (!e) return false;
-    const m = this.m;
-    for (let k = e.mem.length - 1; k >= 0; k--) {
-      const [p, off, bytes] = e.mem[k];
-      p.data.set(bytes, off);
-      p.code = null;
+  /** Records the old bytes of a write about to happen (`la`: its linear address, or NaN). */
+  recordBytes(p: PhysPage, off: number, len: number, la: number): void {
+    if (!this.open || this.paused || p.ppn < 0) return;
+    const words = 4 + ((len + 3) >> 2);
+    this.reserve(words);
+    const r = this.rec;
+    let k = this.recLen;
+    r[k++] = (K_MEM << 28) | ((len - 1) << 12) | off;
+    r[k++] = p.ppn;
+    if (la === la) { r[k++] = la >>> 0; r[k++] = Math.floor(la / 4294967296) | 0; } else { r[k++] = 0; r[k++] = NO_LA; }
+    const d = p.data;
+    for (let i = 0; i < len; i += 4) {
+      r[k++] = d[off + i] | ((i + 1 < len ? d[off + i + 1] : 0) << 8) | ((i + 2 < len ? d[off + i + 2] : 0) << 16) | ((i + 3 < len ? d[off + i + 3] : 0) << 24);
     }
-    m.r.set(e.regs);
-    loadScalars(m, e.scalars);
-    for (let i = 0; i < 8; i++) m.dr[i] = e.dr[i];
-    m.debugRegistersChanged();
-    m.events.truncate(e.events);
-    m.invalidateCaches();
-    this.cur = null;
+    this.recLen = k;
+  }
+
+  private reserve(words: number): void {
+    if (this.recLen + words <= this.rec.length) return;
+    const n = new Uint32Array(Math.max(this.rec.length * 2, this.recLen + words));
+    n.set(this.rec.subarray(0, this.recLen));
+    this.rec = n;
+  }
+
+  /** Closes the open entry: compares the machine with its state at begin and stores the diff. */
+  private close(): void {
+    this.open = false;
+    const m = this.m;
+    this.reserve(64 + 3 * NSCALAR + 64);
+    const r = this.rec;
+    let k = this.recLen;
+    const pr = this.prevR, cr = m.r;
+    for (let i = 0; i < 32; i++) if (pr[i] !== cr[i]) { r[k++] = (K_GPR << 28) | i; r[k++] = pr[i]; }
+    const ps = this.prevS;
+    const cs = saveScalars(m, scratchScalars);
+    let meta = this.prevMeta;
+    for (let j = 0; j < NSCALAR; j++) {
+      const old = ps[j];
+      if (old === cs[j]) continue;
+      if (j === SCALAR_ICOUNT && cs[j] === old + 1) { meta |= M_RETIRED; continue; }
+      if (j === 0 && Math.abs(old - cs[0]) < 2147483648) { r[k++] = K_RIP << 28; r[k++] = (old - cs[0]) | 0; continue; }
+      r[k++] = (K_SCALAR << 28) | j; r[k++] = old >>> 0; r[k++] = Math.floor(old / 4294967296) | 0;
+    }
+    for (let i = 0; i < 8; i++) {
+      const old = this.prevDr[i];
+      if (old !== m.dr[i]) { r[k++] = (K_DR << 28) | i; r[k++] = Number(old & 0xffffffffn) >>> 0; r[k++] = Number(old >> 32n) >>> 0; }
+    }
+    if (m.events.total !== this.prevEvents) {
+      r[k++] = K_EVENTS << 28; r[k++] = this.prevEvents;
+      this.recLen = k;
+      k = this.trackFrames(k);
+    }
+    if (k === 0 && !(meta & M_RETIRED)) return; // nothing changed: no entry
+    if (meta & M_RETIRED && (meta >>> 8) === 0) this.position++;
+    this.store(meta, k);
+  }
+
+  /** Closes the open entry and opens a continuation, so that a reader sees settled state (the
+   *  handler-frame count) and later debugger writes are still recorded. */
+  settle(): void {
+    if (!this.open) return;
+    this.close();
+    this.begin(true);
+  }
+
+  /** #DB/#BP handler frames open now (0: the machine is in the debuggee's own code). */
+  get frames(): number { this.settle(); return this.m.dbFrames.length; }
+
+  /** #DB/#BP deliveries open a handler frame; the IRETQ that pops it closes it (see header). */
+  private trackFrames(k: number): number {
+    const m = this.m;
+    const r = this.rec;
+    const rspAtBegin = (this.prevR[9] | 0) * 4294967296 + this.prevR[8];
+    for (const e of m.events.since(this.prevEvents)) {
+      if (e.kind === 'exception-delivered' && (e.vector === 1 || e.vector === 3)) {
+        m.dbFrames.push(Number(BigInt.asIntN(64, e.rsp)));
+        r[k++] = (K_FRAME << 28); r[k++] = 0; r[k++] = 0;
+      } else if (e.kind === 'iretq' && m.dbFrames.length > 0 && m.dbFrames[m.dbFrames.length - 1] === rspAtBegin) {
+        const top = m.dbFrames.pop()!;
+        r[k++] = (K_FRAME << 28) | 1; r[k++] = top >>> 0; r[k++] = Math.floor(top / 4294967296) | 0;
+      }
+    }
+    return k;
+  }
+
+  private store(meta: number, k: number): void {
+    const len = k + 3;
+    if (this.chunks.length === 0 || this.used + len > CHUNK_WORDS) {
+      const c = this.spare ?? new Uint32Array(Math.max(CHUNK_WORDS, len));
+      this.spare = null;
+      this.chunks.push(c); this.counts.push(0); this.used = 0;
+    }
+    const c = this.chunks[this.chunks.length - 1];
+    let u = this.used;
+    c[u++] = len; c[u++] = meta;
+    c.set(this.rec.subarray(0, k), u); u += k;
+    c[u++] = len;
+    this.used = u;
+    this.counts[this.counts.length - 1]++;
+    this.entries++;
+    this.index++;
+    // Drop the oldest chunk once the rest still holds `capacity` entries.
+    while (this.chunks.length > 1 && this.entries - this.counts[0] >= this.capacity) {
+      this.entries -= this.counts[0];
+      this.spare = this.chunks.shift()!;
+      this.counts.shift();
+    }
+  }
+
+  /** What the last entry did (closing it first), or null at the window's start. */
+  last(): EntryInfo | null {
+    if (this.open) this.close();
+    if (this.entries === 0) return null;
+    const c = this.chunks[this.chunks.length - 1];
+    const len = c[this.used - 1];
+    const start = this.used - len;
+    const meta = c[start + 1];
+    const writes: Array<[number, number]> = [];
+    for (let k = start + 2; k < this.used - 1;) {
+      const w = c[k];
+      const kind = w >>> 28;
+      if (kind === K_MEM) {
+        const n = ((w >>> 12) & 0xfff) + 1;
+        if (c[k + 3] !== NO_LA) writes.push([(c[k + 3] | 0) * 4294967296 + c[k + 2], n]);
+        k += 4 + ((n + 3) >> 2);
+      } else k += kind === K_GPR || kind === K_RIP || kind === K_EVENTS ? 2 : 3;
+    }
+    return { framesBefore: meta >>> 8, retired: (meta & M_RETIRED) !== 0, writes };
+  }
+
+  /** Restores the state before the last entry. False at the window's start. */
+  undo(): boolean {
+    if (this.open) this.close();
+    if (this.entries === 0) return false;
+    const m = this.m;
+    const c = this.chunks[this.chunks.length - 1];
+    const len = c[this.used - 1];
+    const start = this.used - len;
+    const meta = c[start + 1];
+    // Collect record offsets, then apply them newest first (a location written twice ends with
+    // its oldest bytes).
+    const offs: number[] = [];
+    for (let k = start + 2; k < this.used - 1;) {
+      offs.push(k);
+      const w = c[k];
+      const kind = w >>> 28;
+      k += kind === K_MEM ? 4 + ((((w >>> 12) & 0xfff) + 1 + 3) >> 2) : kind === K_GPR || kind === K_RIP || kind === K_EVENTS ? 2 : 3;
+    }
+    const s = saveScalars(m, scratchScalars);
+    let dr = false, scalarsChanged = false;
+    for (let x = offs.length - 1; x >= 0; x--) {
+      const k = offs[x];
+      const w = c[k];
+      switch (w >>> 28) {
+        case K_GPR: m.r[w & 31] = c[k + 1]; break;
+        case K_RIP: s[0] += c[k + 1] | 0; scalarsChanged = true; break;
+        case K_SCALAR: s[w & 0xff] = (c[k + 2] | 0) * 4294967296 + c[k + 1]; scalarsChanged = true; break;
+        case K_DR: m.dr[w & 7] = (BigInt(c[k + 2]) << 32n) | BigInt(c[k + 1]); dr = true; break;
+        case K_EVENTS: m.events.truncate(c[k + 1]); break;
+        case K_FRAME:
+          if (w & 1) m.dbFrames.push((c[k + 2] | 0) * 4294967296 + c[k + 1]); else m.dbFrames.pop();
+          break;
+        case K_MEM: {
+          const n = ((w >>> 12) & 0xfff) + 1, off = w & 0xfff;
+          const p = m.phys.pages.get(c[k + 1]);
+          if (p) {
+            for (let i = 0; i < n; i++) p.data[off + i] = (c[k + 4 + (i >> 2)] >>> (8 * (i & 3))) & 0xff;
+            p.code = null;
+          }
+          break;
+        }
+      }
+    }
+    if (meta & M_RETIRED) { s[SCALAR_ICOUNT] -= 1; scalarsChanged = true; }
+    if (scalarsChanged) loadScalars(m, s);
+    if (dr) m.debugRegistersChanged();
+    m.mmu.flush();
+    if (meta & M_RETIRED && (meta >>> 8) === 0) this.position--;
+    this.used = start;
+    this.entries--;
+    this.index--;
+    if (--this.counts[this.counts.length - 1] === 0 && this.chunks.length > 0) {
+      this.spare = this.chunks.pop()!;
+      this.counts.pop();
+      this.used = this.chunks.length ? this.endOfLastChunk() : 0;
+    }
+    // Changes a debugger makes here belong to the step before (undone with it).
+    this.begin(true);
     return true;
   }
-}
 
-export interface Snapshot {
-  version: 1;
-  regs: Uint32Array;
-  scalars: Float64Array;
-  dr: bigint[];
-  /** Physical pages that are not all zero: [page number, 4096 bytes]. */
-  pages: Array<[number, Uint8Array]>;
-}
-
-export function takeSnapshot(m: Machine): Snapshot {
-  const pages: Array<[number, Uint8Array]> = [];
-  for (const [ppn, p] of m.phys.pages) if (p.data.some((b) => b !== 0)) pages.push([ppn, p.data.slice()]);
-  pages.sort((a, b) => a[0] - b[0]);
-  return { version: 1, regs: m.r.slice(), scalars: saveScalars(m), dr: m.dr.slice(), pages };
-}
-
-export function applySnapshot(m: Machine, s: Snapshot): void {
-  if (s.version !== 1) throw new Error(`snapshot version ${String(s.version)} is not supported (expected 1)`);
-  // Reuse page objects that exist in both (restoring often, e.g. per test case, stays cheap).
-  const keep = new Set<number>();
-  for (const [ppn, data] of s.pages) {
-    const p = m.phys.pageForWrite(ppn);
-    p.data.set(data);
-    keep.add(ppn);
-  }
-  for (const [ppn, p] of m.phys.pages) if (!keep.has(ppn)) { p.data.fill(0); }
-  m.r.set(s.regs);
-  loadScalars(m, s.scalars);
-  for (let i = 0; i < 8; i++) m.dr[i] = s.dr[i] ?? 0n;
-  m.debugRegistersChanged();
-  m.invalidateCaches();
-}
-
-/** Binary form of a snapshot: header, registers, scalars, then each page as its number and a
- *  run-length coding of zero bytes (pages are mostly zero). For permalinks and Workers. */
-export function encodeSnapshot(s: Snapshot): Uint8Array {
-  const parts: Uint8Array[] = [];
-  const head = new DataView(new ArrayBuffer(8));
-  head.setUint32(0, 0x534e4150); head.setUint32(4, s.pages.length);
-  parts.push(new Uint8Array(head.buffer), new Uint8Array(s.regs.slice().buffer), new Uint8Array(s.scalars.slice().buffer));
-  const drb = new BigUint64Array(8); for (let i = 0; i < 8; i++) drb[i] = BigInt.asUintN(64, s.dr[i] ?? 0n);
-  parts.push(new Uint8Array(drb.buffer));
-  for (const [ppn, data] of s.pages) {
-    const out: number[] = [];
-    for (let i = 0; i < data.length;) {
-      if (data[i] === 0) {
-        let n = 0; while (i < data.length && data[i] === 0 && n < 255) { n++; i++; }
-        out.push(0, n);
-      } else { out.push(data[i]); i++; }
+  /** Undoes one whole step (its trap delivery too, if it had one). */
+  undoStep(): boolean {
+    for (;;) {
+      if (this.open) this.close();
+      if (this.entries === 0) return false;
+      const c = this.chunks[this.chunks.length - 1];
+      const meta = c[this.used - c[this.used - 1] + 1];
+      this.undo();
+      if (!(meta & M_CONTINUES)) return true;
     }
-    const h = new DataView(new ArrayBuffer(8));
-    h.setFloat64(0, ppn);
-    const len = new DataView(new ArrayBuffer(4)); len.setUint32(0, out.length);
-    parts.push(new Uint8Array(h.buffer), new Uint8Array(len.buffer), Uint8Array.from(out));
   }
-  const total = parts.reduce((a, p) => a + p.length, 0);
-  const buf = new Uint8Array(total);
-  let o = 0; for (const p of parts) { buf.set(p, o); o += p.length; }
-  return buf;
+
+  /** Used words of the last chunk (walks its entries from the start; only after a chunk pop). */
+  private endOfLastChunk(): number {
+    const c = this.chunks[this.chunks.length - 1];
+    let u = 0;
+    for (let n = this.counts[this.counts.length - 1]; n > 0; n--) u += c[u];
+    return u;
+  }
 }
 
-export function decodeSnapshot(buf: Uint8Array): Snapshot {
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  if (buf.length < 8 || dv.getUint32(0) !== 0x534e4150) throw new Error('not a machine snapshot (bad magic)');
-  const npages = dv.getUint32(4);
-  let o = 8;
-  const regs = new Uint32Array(buf.slice(o, o + 128).buffer); o += 128;
-  const scalars = new Float64Array(buf.slice(o, o + NSCALAR * 8).buffer); o += NSCALAR * 8;
-  const drb = new BigUint64Array(buf.slice(o, o + 64).buffer); o += 64;
-  const pages: Array<[number, Uint8Array]> = [];
-  for (let k = 0; k < npages; k++) {
-    const ppn = dv.getFloat64(o); const len = dv.getUint32(o + 8); o += 12;
-    const data = new Uint8Array(4096);
-    let j = 0;
-    for (const end = o + len; o < end;) {
-      const b = buf[o++];
-      if (b === 0) { j += buf[o++]; } else data[j++] = b;
-    }
-    pages.push([ppn, data]);
-  }
-  return { version: 1, regs, scalars, dr: Array.from(drb), pages };
-}
+const scratchScalars = new Float64Array(NSCALAR);

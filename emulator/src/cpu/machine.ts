@@ -24,8 +24,9 @@ import {
 import { deliverEvent, raiseException } from './interrupts.ts';
 import { loadSegment } from './segments.ts';
 import { readMsr, writeMsr } from './msr.ts';
-import { Journal, takeSnapshot, applySnapshot } from './journal.ts';
-import type { Snapshot } from './journal.ts';
+import { Journal } from './journal.ts';
+import { takeSnapshot, applySnapshot } from './snapshot.ts';
+import type { Snapshot } from './snapshot.ts';
 import { DebugState, updateDebugState, execHits, dataHits, reportInDr6, DR6_BS, DR6_INIT, DR7_INIT } from './debug.ts';
 
 /** Operand kinds of a compiled operand. */
@@ -137,6 +138,9 @@ export class Machine {
    *  boundary (SDM Vol. 3A §6.8.3); `dbHeld` holds the DR6 bits waiting. */
   ssShadow = 0;
   dbHeld = 0;
+  /** Stack pointers of the #DB/#BP frames delivered whose IRETQ has not run (kept by the
+   *  journal, which tells the debuggee's steps from the debugger's; see journal.ts). */
+  readonly dbFrames: number[] = [];
   /** IA32_TIME_STAMP_COUNTER minus the instruction count (WRMSR 10h sets it). */
   tscOffset = 0n;
   /** Instructions retired. RDTSC reads it (deterministic time). */
@@ -489,7 +493,7 @@ export class Machine {
     const off = la - Math.floor(la / PAGE_SIZE) * PAGE_SIZE;
     if (off + size > PAGE_SIZE) { this.writeSplit(la, size, lo, hi, implicit); return; }
     const p = this.page(la, ACC_WRITE, implicit, size);
-    if (this.journal.on) this.journal.recordBytes(p, off, size);
+    if (this.journal.on) this.journal.recordBytes(p, off, size, la);
     if (p.code !== null) p.code = null;
     const dv = p.dv;
     switch (size) {
@@ -506,7 +510,7 @@ export class Machine {
       const a = la + k;
       const p = pages[k];
       const off = a - Math.floor(a / PAGE_SIZE) * PAGE_SIZE;
-      if (this.journal.on) this.journal.recordBytes(p, off, 1);
+      if (this.journal.on) this.journal.recordBytes(p, off, 1, a);
       p.code = null;
       p.data[off] = k < 4 ? (lo >>> (8 * k)) & 0xff : (hi >>> (8 * (k - 4))) & 0xff;
     }
@@ -636,6 +640,9 @@ export class Machine {
         this.ssShadow = 1; this.dbHeld = db; db = 0;
       }
       if (db !== 0) {
+        // The delivery is a journal entry of its own, so history has a boundary between the
+        // instruction and its trap (time travel stops there).
+        if (this.journal.on) this.journal.begin(true);
         reportInDr6(this, db);
         return this.handleFault(new CpuFault(DB, 0, db & DR6_BS && !(db & 0xf) ? 'single-step trap (TF)' : `debug trap (DR6 ${db.toString(16)}h)`), this.rip, 'trap');
       }
@@ -767,10 +774,10 @@ export class Machine {
     return m;
   }
   /** Loads a snapshot into this machine (hooks are kept). */
-  load(s: Snapshot): void { applySnapshot(this, s); }
+  load(s: Snapshot): void { applySnapshot(this, s); this.journal.clear(); }
 
   /** Undo the last step (requires the journal). */
-  stepBack(): boolean { return this.journal.undo(); }
+  stepBack(): boolean { return this.journal.undoStep(); }
 
   /** Drop every cached translation and decode (after restoring state). */
   invalidateCaches(): void { this.mmu.flush(); this.phys.dropDecodes(); }

@@ -74,6 +74,24 @@ function saveControlRegisters(prcb: string, scratch: string): string {
   mov     qword ptr [${prcb}+${hex(PRCB_STATE + off(`_KSPECIAL_REGISTERS.${cr}`))}],${scratch}`).join('\n');
 }
 
+/** The report's save of the debug registers into KPRCB.ProcessorState.SpecialRegisters
+ *  (KernelDr0-3, 6, 7), where the debugger reads and writes them: a kernel debugger programs
+ *  hardware breakpoints by writing these slots. x64 KdpReport calls KiSaveProcessorControlState,
+ *  reports, then KiRestoreProcessorControlState (public decompilations of ntoskrnl's KdpReport);
+ *  what those two do with DR0-3/6/7 is ReactOS' amd64 KiSaveProcessorControlState /
+ *  KiRestoreProcessorControlState (ntoskrnl/ke/amd64/cpu.c). */
+const DEBUG_REGS = [0, 1, 2, 3, 6, 7];
+function saveDebugRegisters(prcb: string, scratch: string): string {
+  return DEBUG_REGS.map((n) => `  mov     ${scratch},dr${n}
+  mov     qword ptr [${prcb}+${hex(PRCB_STATE + off(`_KSPECIAL_REGISTERS.KernelDr${n}`))}],${scratch}`).join('\n');
+}
+/** KiRestoreProcessorControlState after the report: the debug registers come back from the
+ *  KPRCB with whatever the debugger left there (`__writedr(N, ...KernelDrN)` for 0-3, 6, 7). */
+function restoreDebugRegisters(prcb: string, scratch: string): string {
+  return DEBUG_REGS.map((n) => `  mov     ${scratch},qword ptr [${prcb}+${hex(PRCB_STATE + off(`_KSPECIAL_REGISTERS.KernelDr${n}`))}]
+  mov     dr${n},${scratch}`).join('\n');
+}
+
 function saveRegisters(): string {
   return `
   mov     qword ptr ${tf('Rax')},rax
@@ -493,10 +511,12 @@ ${saveControlRegisters('rbx', 'rax')}
   shl     rdx,20h
   or      rax,rdx
   mov     qword ptr [rbx+${hex(PRCB_STATE + off('_KSPECIAL_REGISTERS.MsrGsSwap'))}],rax
+${saveDebugRegisters('rbx', 'rax')}
   mov     rcx,r10
   mov     rdx,r11
   mov     r8,r11
   call    KdpReport
+${restoreDebugRegisters('rbx', 'rcx')}
   add     rsp,20h
   pop     rbx
   ret
