@@ -18,6 +18,10 @@
 //   A Stepper widget: the processor stopped (from the outside) at `from`, stepped `steps` times
 //   at build time; `claim@N` is checked after N instructions.
 //
+//   ```windbg map fn=nt!KiSystemCall64 [claim+15h="..."] [lab=<lab id>] [options] [id=name]
+//   ```
+//   A BreakpointMap widget: kd's `!bpmap` of the path, one column per machine (bpmap-block.ts).
+//
 // A claim the emulator does not meet throws, which fails the build with the chapter file, the
 // block's line, the claim, the actual outcome and the end of the transcript.
 
@@ -30,6 +34,7 @@ import type { ScenarioOptions, Trace } from '../../emulator/src/scenario/trace.t
 import { CpuStepper, type StepView } from '../../emulator/src/scenario/cpu-stepper.ts';
 import { runProgramWith } from '../../emulator/src/scenario/program.ts';
 import type { LabData, LabRow, ProgramData, StepperData } from '../../components/lib/widget-data.ts';
+import { mapBlock, type LabInfo } from './bpmap-block.ts';
 
 type MdNode = {
   type: string;
@@ -166,7 +171,7 @@ function importNode(local: string, file: string): MdNode {
 }
 
 /** Local names in the chapter's module (prefixed so they never clash with an author's imports). */
-const WIDGETS = { LiveKdSession: 'KdSession.tsx', LiveBreakpointLab: 'BreakpointLab.tsx', LiveStepper: 'Stepper.tsx', LiveRunBlock: 'RunBlock.tsx' } as const;
+const WIDGETS = { LiveKdSession: 'KdSession.tsx', LiveBreakpointLab: 'BreakpointLab.tsx', LiveStepper: 'Stepper.tsx', LiveRunBlock: 'RunBlock.tsx', LiveBreakpointMap: 'BreakpointMap.tsx' } as const;
 type WidgetName = keyof typeof WIDGETS;
 
 export function stepperViews(boot: BootKernel, options: ScenarioOptions, from: string, steps: number): { stepper: CpuStepper; views: StepView[] } {
@@ -188,6 +193,7 @@ export default function remarkLiveBlocks(options: LiveBlocksOptions = {}) {
       return boot;
     };
     const used = new Set<WidgetName>();
+    const labs = new Map<string, LabInfo>();
     const chapter = path.relative(process.cwd(), file.path ?? file.history?.[0] ?? '(unknown file)');
     let n = 0;
 
@@ -218,7 +224,7 @@ export default function remarkLiveBlocks(options: LiveBlocksOptions = {}) {
       if (node.type !== 'code' || node.lang !== 'windbg' || !node.meta) return null;
       const words = node.meta.trim().split(/\s+/);
       const kind = words[0];
-      if (kind !== 'run' && kind !== 'lab' && kind !== 'stepper') return null;
+      if (kind !== 'run' && kind !== 'lab' && kind !== 'stepper' && kind !== 'map') return null;
       n++;
       const meta = parseMeta(node.meta.slice(kind.length));
       const where = `${chapter}:${node.position?.start.line ?? '?'} (\`\`\`windbg ${kind} block ${n})`;
@@ -238,6 +244,15 @@ export default function remarkLiveBlocks(options: LiveBlocksOptions = {}) {
           return jsxWidget('LiveKdSession', { trace: JSON.stringify(trace) });
         }
         return { type: 'code', lang: 'windbg', meta: null, value: transcriptText(trace) };
+      }
+
+      if (kind === 'map') {
+        const data = mapBlock({
+          where, id, meta, options: opts, boot: b, cache: !options.boot, labs,
+          fail: (message) => { throw new BlockError(where, message); },
+        });
+        used.add('LiveBreakpointMap');
+        return jsxWidget('LiveBreakpointMap', { map: JSON.stringify(data) });
       }
 
       if (kind === 'lab') {
@@ -264,6 +279,7 @@ export default function remarkLiveBlocks(options: LiveBlocksOptions = {}) {
           id, options: opts, version: EMULATOR_VERSION, listingCommand: commands[0], symbol, rows, runs,
           ...(toggles.length ? { toggles: toggles as LabData['toggles'] } : {}),
         };
+        labs.set(id, { symbol, offsets: rows.map((r) => r.offset), toggles });
         used.add('LiveBreakpointLab');
         return jsxWidget('LiveBreakpointLab', { lab: JSON.stringify(data) });
       }

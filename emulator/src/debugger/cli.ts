@@ -10,6 +10,8 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { addr64, hex16 } from './format.ts';
 import { bootKernel, KdSession, PROMPT, splitCommands, type KdSessionOptions, type StopInfo } from './session.ts';
 import type { KernelOptions, KernelView } from './target.ts';
+import { computeBreakpointMap, formatBreakpointMap, MapRequestError } from './bpmap.ts';
+import { pickMachineOptions } from '../windows/options.ts';
 
 export const USAGE = `Usage: kd [options]
 
@@ -25,6 +27,11 @@ Options:
   --no-smep       turn SMEP off (CR4.SMEP; on by default)
   --kva-shadow    boot with KVA shadowing (LSTAR = nt!KiSystemCall64Shadow, user/kernel CR3)
   --budget <N>    instructions one 'g' may run before kd stops it (default 2000000)
+  --bpmap "<Address> [L<N>]"
+                  print the breakpoint map (this book's extension, not WinDbg's; same as the
+                  command !bpmap): for each instruction from Address to its first call, jump or
+                  return (or N instructions), what 'bp' there then 'g' does on a freshly booted
+                  machine with these options and with each option flipped; with --json, as JSON
   -h, --help      show this help
 
 Interactive use: Ctrl+C breaks into a running 'g' (like Ctrl+Break in WinDbg); 'q' quits.
@@ -32,10 +39,13 @@ Interactive use: Ctrl+C breaks into a running 'g' (like Ctrl+Break in WinDbg); '
 Examples:
   npx kd -c "rdmsr c0000082; u nt!KiSystemCall64 L4; bp nt!KiSystemCall64+0x15; g; r; k; q"
   npx kd --kva-shadow -c "bp nt!KiSystemCall64Shadow; g; .bugcheck; q" --json
+  npx kd --bpmap nt!KiSystemCall64
 `;
 
 export interface CliOptions extends KernelOptions {
   commands?: string;
+  /** `--bpmap`: where the breakpoint map starts, and its row count. */
+  bpmap?: string;
   json: boolean;
   budget?: number;
   help: boolean;
@@ -56,6 +66,10 @@ export function parseArgs(argv: string[]): CliOptions | { error: string } {
         if (i + 1 >= argv.length) return { error: 'kd: -c needs a command string, e.g. -c "r; q"' };
         o.commands = argv[++i];
         break;
+      case '--bpmap':
+        if (i + 1 >= argv.length || argv[i + 1].startsWith('-')) return { error: 'kd: --bpmap needs an address, e.g. --bpmap nt!KiSystemCall64' };
+        o.bpmap = argv[++i];
+        break;
       case '--budget': {
         const v = argv[++i];
         if (v === undefined || !/^[0-9]+$/.test(v) || Number(v) < 1 || Number(v) > 1e12) {
@@ -68,7 +82,8 @@ export function parseArgs(argv: string[]): CliOptions | { error: string } {
         return { error: `kd: unknown option '${a}' (see kd --help)` };
     }
   }
-  if (o.json && o.commands === undefined) return { error: 'kd: --json needs -c "<commands>"' };
+  if (o.bpmap !== undefined && o.commands !== undefined) return { error: 'kd: --bpmap and -c do not go together (run !bpmap among the -c commands instead)' };
+  if (o.json && o.commands === undefined && o.bpmap === undefined) return { error: 'kd: --json needs -c "<commands>" or --bpmap' };
   return o;
 }
 
@@ -182,6 +197,24 @@ function interactive(options: CliOptions): void {
   rl.on('close', () => { if (!busy) void worker.terminate(); else pending.push('q'); });
 }
 
+/** `--bpmap "<Address> [L<N>]"`: the map as text, or as JSON with --json. */
+function printBreakpointMap(o: CliOptions): number {
+  const m = /^(.*?)(?:\s+l\s*([0-9a-fx`]+)h?)?$/i.exec(o.bpmap!.trim())!;
+  const count = m[2] === undefined ? undefined : Number.parseInt(m[2].replace(/^0x/i, '').replace(/`/g, ''), 16);
+  if (count !== undefined && !(count >= 1 && count <= 0x100)) {
+    console.error(`kd: --bpmap: the row count L${m[2]} should be from 1 to 100 (hex)`);
+    return 2;
+  }
+  try {
+    const map = computeBreakpointMap({ start: m[1], count, base: pickMachineOptions(o), budget: o.budget }, bootKernel);
+    process.stdout.write(o.json ? `${JSON.stringify(map, null, 2)}\n` : `${formatBreakpointMap(map)}\n`);
+    return 0;
+  } catch (e) {
+    console.error(`kd: --bpmap: ${e instanceof MapRequestError ? e.message : e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const parsed = parseArgs(argv);
   if ('error' in parsed) {
@@ -192,6 +225,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  if (parsed.bpmap !== undefined) return printBreakpointMap(parsed);
   if (parsed.commands === undefined && process.stdin.isTTY) {
     interactive(parsed);
     return 0;

@@ -14,6 +14,7 @@ import { RegisterAccess } from './registers.ts';
 import { walkStack } from './stack.ts';
 import type { KernelOptions, KernelStop, KernelView, MachineView } from './target.ts';
 import { bootWindows } from '../windows/index.ts';
+import { pickMachineOptions } from '../windows/options.ts';
 
 export const PROMPT = '0: kd> ';
 /** Instructions per `g` before kd gives control back (overridable with `budget`). */
@@ -432,7 +433,7 @@ export class KdSession {
 
 /** Boots the modeled Windows kernel with the session's mitigation options. */
 export function bootKernel(o: KernelOptions): KernelView {
-  return bootWindows({ smep: o.smep, smap: o.smap, kvaShadow: o.kvaShadow }) as unknown as KernelView;
+  return bootWindows(pickMachineOptions(o)) as unknown as KernelView;
 }
 
 /** Drives a run to its end without pausing (a generator's yields are only pause points). */

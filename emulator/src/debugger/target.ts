@@ -2,6 +2,8 @@
 // the Machine API of emulator/src/cpu and the Kernel of emulator/src/windows. Declared here as the
 // narrow structural types kd uses, so that the debugger depends on the contract, not on internals.
 
+import type { MachineOptionName } from '../windows/options.ts';
+
 export interface SegmentView {
   selector: number;
   base: bigint;
@@ -78,8 +80,5 @@ export interface KernelView {
   kpcr?: bigint;
 }
 
-export interface KernelOptions {
-  smep?: boolean;
-  smap?: boolean;
-  kvaShadow?: boolean;
-}
+/** The machine options the boot offers (one list: `windows/options.ts`). */
+export type KernelOptions = Partial<Record<MachineOptionName, boolean>>;

@@ -2,6 +2,7 @@
 // boots the modeled Windows kernel; `runScenarioWith` takes any kernel (tests use stand-ins).
 
 import { bootWindows } from '../windows/index.ts';
+import { pickMachineOptions } from '../windows/options.ts';
 import { runScenarioWith, type BootKernel, type Scenario } from './run.ts';
 import type { Trace } from './trace.ts';
 
@@ -10,7 +11,7 @@ export * from './claims.ts';
 export * from './run.ts';
 
 /** The modeled kernel as kd's contract (`KernelView`) sees it. */
-export const bootModeledWindows: BootKernel = (o) => bootWindows({ smep: o.smep, smap: o.smap, kvaShadow: o.kvaShadow });
+export const bootModeledWindows: BootKernel = (o) => bootWindows(pickMachineOptions(o));
 
 /** Runs a scenario on the modeled Windows kernel. */
 export function runScenario(s: Scenario): Trace {

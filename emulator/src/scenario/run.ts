@@ -9,6 +9,7 @@ import { claimExpressions, checkClaim, type Claim, type ClaimResult } from './cl
 import { captureState, compactEvents, hex64, type CompactEvent, type Outcome, type ScenarioOptions, type Trace } from './trace.ts';
 
 import { EMULATOR_VERSION } from './version.ts';
+import { MACHINE_OPTION_NAMES } from '../windows/options.ts';
 
 export { EMULATOR_VERSION };
 
@@ -45,8 +46,8 @@ function validate(s: Scenario): void {
     throw new ScenarioError(`Scenario "${s.id}": commands must be a list of kd input lines.`);
   }
   for (const [k, v] of Object.entries(s.options ?? {})) {
-    if (!['smep', 'smap', 'kvaShadow'].includes(k) || (v !== undefined && typeof v !== 'boolean')) {
-      throw new ScenarioError(`Scenario "${s.id}": unknown machine option ${k}=${String(v)} (smep, smap and kvaShadow are true or false).`);
+    if (!(MACHINE_OPTION_NAMES as readonly string[]).includes(k) || (v !== undefined && typeof v !== 'boolean')) {
+      throw new ScenarioError(`Scenario "${s.id}": unknown machine option ${k}=${String(v)} (${MACHINE_OPTION_NAMES.join(', ')} are true or false).`);
     }
   }
 }

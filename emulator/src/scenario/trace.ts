@@ -3,13 +3,10 @@
 // strings), so the build can hand it to a widget as a prop and a test can compare two of them.
 
 import type { MachineView } from '../debugger/target.ts';
+import type { MachineOptionName } from '../windows/options.ts';
 
 /** Machine options a scenario may set (the mitigations the kernel models). */
-export interface ScenarioOptions {
-  smep?: boolean;
-  smap?: boolean;
-  kvaShadow?: boolean;
-}
+export type ScenarioOptions = Partial<Record<MachineOptionName, boolean>>;
 
 /** 64-bit values as 16 lowercase hex digits, no prefix (so traces compare as strings). */
 export type Hex64 = string;

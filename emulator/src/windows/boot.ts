@@ -20,6 +20,7 @@ import type { KernelDataAddresses } from './kernel/ntoskrnl.ts';
 import { decodeImage } from './image.ts';
 import type { KernelImage } from './image.ts';
 import { ENCODED_IMAGE } from './image.generated.ts';
+import { resolveMachineOptions } from './options.ts';
 
 export interface WindowsOptions {
   /** CR4.SMEP (bit 20): Windows enables it on every processor that has it (since Windows 8). */
@@ -182,7 +183,7 @@ function segDesc(access: number, flags: number, base = 0n, limit = 0xfffff): big
 const SYSTEM_TIME = (BigInt(Date.UTC(2018, 3, 30)) / 1000n + 11644473600n) * 10000000n;
 
 export function boot(opts: WindowsOptions = {}, image: KernelImage = prebuiltImage()): BootImage {
-  const options: ResolvedOptions = { smep: opts.smep ?? true, smap: opts.smap ?? false, kvaShadow: opts.kvaShadow ?? false };
+  const options: ResolvedOptions = resolveMachineOptions(opts);
   const m = new Machine();
   const mem = new Memory(m, options.kvaShadow);
   const K = { user: false, writable: true, exec: false, shadow: false };

@@ -8,3 +8,5 @@ export { STRUCTS, off, formatLayout } from './structs.ts';
 export type { StructDef, StructField } from './structs.ts';
 export { Symbols } from './symbols.ts';
 export * as layout from './layout.ts';
+export { MACHINE_OPTIONS, MACHINE_OPTION_NAMES, resolveMachineOptions, pickMachineOptions, machineOption } from './options.ts';
+export type { MachineOption, MachineOptionName } from './options.ts';

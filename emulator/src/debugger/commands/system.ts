@@ -1,10 +1,11 @@
-// System views: !pcr, !idt, and the symbol and module views x, ln, lm.
+// System views: !pcr, !idt, the symbol and module views x, ln, lm, and the book's !bpmap.
 
 import { CaretError } from '../errors.ts';
 import * as fmt from '../format.ts';
 import type { KdSession } from '../session.ts';
 import { oneValue, readLE, structOffset } from './args.ts';
 import { family, type CommandContext } from './command.ts';
+import { bpmapCommand } from '../bpmap.ts';
 
 function pcrCommand(s: KdSession): string {
   const pcr = s.kpcr();
@@ -100,4 +101,5 @@ export const SYSTEM_COMMANDS = family('system', [
   { name: 'x', syntax: 'x Module!Pattern', help: 'examine symbols (wildcards * and ?)', handler: examine },
   { name: 'ln', syntax: 'ln [Address]', help: 'list the nearest symbols', handler: nearest },
   { name: 'lm', syntax: 'lm [m Pattern]', help: 'list loaded modules', handler: (s, a) => listModules(s, a) },
+  { name: '!bpmap', syntax: '!bpmap Address [L Count]', help: "this book's extension (not WinDbg's): bp + g at each instruction, fresh boots, each machine option", handler: bpmapCommand },
 ]);

@@ -1,0 +1,45 @@
+// The machine options the modeled boot offers, in one list. The boot resolves its options from
+// here, and everything that varies the machine (scenarios, kd's CLI and breakpoint map, the book's
+// computed blocks) reads the list from here, so an option added here is picked up by all of them.
+
+export interface MachineOption {
+  /** The option's key in `bootWindows({ ... })`, a scenario's `options` and a block's meta. */
+  name: string;
+  /** What the modeled build does when the option is not given. */
+  default: boolean;
+  /** Short name for a reader (`SMAP`). */
+  label: string;
+  /** One line on what the option changes in the machine. */
+  detail: string;
+}
+
+export const MACHINE_OPTIONS = [
+  { name: 'smep', default: true, label: 'SMEP', detail: 'CR4 bit 20: the kernel cannot execute user pages' },
+  { name: 'smap', default: false, label: 'SMAP', detail: 'CR4 bit 21: the kernel cannot touch user pages unless RFLAGS.AC is set' },
+  { name: 'kvaShadow', default: false, label: 'KVA shadow', detail: 'separate user and kernel page tables; LSTAR points at KiSystemCall64Shadow' },
+] as const satisfies readonly MachineOption[];
+
+export type MachineOptionName = (typeof MACHINE_OPTIONS)[number]['name'];
+
+export const MACHINE_OPTION_NAMES: readonly MachineOptionName[] = MACHINE_OPTIONS.map((o) => o.name);
+
+/** Every option with its value: the one given, else the build's default. */
+export function resolveMachineOptions(given: Partial<Record<string, boolean | undefined>> = {}): Record<MachineOptionName, boolean> {
+  const out = {} as Record<MachineOptionName, boolean>;
+  for (const o of MACHINE_OPTIONS) out[o.name] = given[o.name] ?? o.default;
+  return out;
+}
+
+/** Only the registry's options, as given (unknown keys dropped): what a boot passes down. */
+export function pickMachineOptions(given: object): Partial<Record<MachineOptionName, boolean>> {
+  const out: Partial<Record<MachineOptionName, boolean>> = {};
+  for (const name of MACHINE_OPTION_NAMES) {
+    const v = (given as Record<string, unknown>)[name];
+    if (typeof v === 'boolean') out[name] = v;
+  }
+  return out;
+}
+
+export function machineOption(name: string): MachineOption | undefined {
+  return MACHINE_OPTIONS.find((o) => o.name === name);
+}
