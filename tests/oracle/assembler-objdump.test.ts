@@ -39,7 +39,7 @@ const BYTE_LEGACY = ['al', 'cl', 'ah', 'bh', 'dl'];
 const BYTE_REX = ['sil', 'r9b', 'r15b', 'spl', 'bl'];
 const MEMS = ['[rax]', '[rsp+8]', '[rbp-80h]', '[r13+rcx*4+10h]', 'gs:[10h]', '[rax*1+10h]', '[r12]', '[rbx+r9*8-7Fh]', 'fs:[rax+1234h]', '[rdx+rcx*2]', '[Lstart]'];
 const MEMS_LEGACY = ['[rax]', '[rbp-80h]', 'gs:[10h]', '[rdx+rcx*2]', '[rsp+8]'];
-const PTR: Record<number, string> = { 1: 'byte ptr ', 2: 'word ptr ', 4: 'dword ptr ', 8: 'qword ptr ' };
+const PTR: Record<number, string> = { 1: 'byte ptr ', 2: 'word ptr ', 4: 'dword ptr ', 8: 'qword ptr ', 16: 'oword ptr ' };
 const ACC: Record<number, string> = { 1: 'al', 2: 'ax', 4: 'eax', 8: 'rax' };
 
 function sizesOf(row: OpcodeRow): number[] {
@@ -61,6 +61,8 @@ function specSize(s: OperandSpec, opSize: number, mem: boolean): number {
     case 'q': return 8;
     case 'z': return opSize === 8 ? 4 : opSize;
     case 'x': return mem ? 2 : opSize;
+    case 'r': return opSize === 8 ? 8 : 4;
+    case 'c': return opSize === 8 ? 16 : 8;
     case 'n': case 't': return 0;
     default: return opSize;
   }
@@ -122,6 +124,7 @@ function corpus(): CorpusLine[] {
           case 'I': ops.push(immText(s, opSize, k)); break;
           case 'J': ops.push(k % 2 ? 'Lstart' : `Lnext${out.length}`); break;
           case 'O': ops.push(`${PTR[opSize]}[0FFFFF78000000320h]`); break;
+          case 'T': ops.push('byte ptr [rbx]'); break;
           case 'X': ops.push(`${PTR[opSize]}[rsi]`); break;
           case 'Y': ops.push(`${PTR[opSize]}[rdi]`); break;
           case 'S': ops.push(['es', 'ss', 'ds', 'fs', 'gs'][k % 5]); break;
@@ -300,7 +303,7 @@ describe('disassemble then assemble', () => {
     const bad: string[] = [];
     for (const g of fc.sample(arb, { seed, numRuns: runs })) {
       const r = OPCODES[g.row];
-      const head = [...(r.prefix ? [r.prefix] : []), ...(g.rex !== null ? [g.rex] : []), ...(r.map ? [0x0f] : []), r.opcode + (r.plusR ? g.low & 7 : r.plusCC ? g.low : 0)];
+      const head = [...(r.prefix ? [r.prefix] : []), ...(g.rex !== null ? [g.rex] : []), ...(r.map ? [0x0f] : []), ...(r.map >= 2 ? [r.map === 2 ? 0x38 : 0x3a] : []), r.opcode + (r.plusR ? g.low & 7 : r.plusCC ? g.low : 0)];
       if (r.modrm !== -1) head.push(r.fixedModrm >= 0 ? r.fixedModrm : typeof r.modrm === 'number' ? (g.modrm & 0xc7) | (r.modrm << 3) : g.modrm);
       const bytes = Uint8Array.from([...head, ...g.tail]);
       const d = decodeBytes(bytes, 0x7ff612340000n);

@@ -36,6 +36,9 @@ function normalizeOurText(t: string): string {
   t = t.replace(/^loop(n?e?)d? /, 'loop$1 ');
   // A segment override means nothing to lea (no memory access); iced omits it.
   if (/^lea /.test(t)) t = t.replace(/\b[fg]s:\[/, '[');
+  // XLAT: WinDbg names the table (`xlat byte ptr [rbx]`), MASM writes `xlatb`; the operands are
+  // compared structurally.
+  t = t.replace(/^xlatb?( .*)?$/, 'xlatb');
   return t.replace(/\b([0-9a-f]{8})`([0-9a-f]{8})\b/g, (_m, a, b) => formatNumber(BigInt('0x' + a + b))).replace(/\s+/g, ' ');
 }
 function normalizeIcedText(t: string, isNop: boolean): string {
@@ -50,6 +53,7 @@ function normalizeIcedText(t: string, isNop: boolean): string {
   const im = /^imul (\w+),([^,\[]+)$/.exec(t);
   if (im && /^[0-9]/.test(im[2])) t = `imul ${im[1]},${im[1]},${im[2]}`;
   t = t.replace(/^loop(n?e?)d? /, 'loop$1 ');
+  t = t.replace(/^xlatb?( .*)?$/, 'xlatb'); // MASM: plain `xlatb`, with a prefix `xlat byte ptr ...`
   return t.replace(/\b(bnd|notrack|xacquire|xrelease|hnt|ht|repe|repne|rep) /g, '').replace(/fword ptr |tbyte ptr /g, '').replace(/\s+/g, ' ');
 }
 
@@ -67,7 +71,7 @@ function oursNormalized(ins: Instruction): string {
   let mn = ins.mnemonic;
   let ops = ins.operands;
   if (['movs', 'cmps', 'stos', 'lods', 'scas'].includes(mn)) mn += STRING_SUFFIX[ins.opSize];
-  if (ins.op === 'loop' || mn === 'pushw') mn = mn.replace(/d$/, '').replace(/w$/, '');
+  if (ins.op === 'loop' || mn === 'pushw' || mn === 'enterw') mn = mn.replace(/d$/, '').replace(/w$/, '');
   if (ins.op === 'int3') {
     mn = 'int3';
     ops = [];
@@ -155,7 +159,9 @@ function icedNormalized(ins: iced.Instruction): string {
   }
   // iced reports LTR's register operand at the operand size; the instruction reads 16 bits
   // (Vol. 2A LTR) and both print it as the 16-bit register.
-  if (mn === 'ltr' && ins.opKind(0) === OpKind.Register) out[0] = regName(RegisterExt.fullRegister(ins.opRegister(0))).replace(/^r(\d+)$/, 'r$1w').replace(/^r([a-z]{2})$/, '$1');
+  // XLAT's operand is [rBX+AL]: ours names the table ([rbx]), as WinDbg prints it.
+  if (mn === 'xlatb') { mn = 'xlat'; out[0] = out[0].replace(/\+al\*1\+/, '+*1+'); }
+  if ((mn === 'ltr' || mn === 'verr' || mn === 'verw') && ins.opKind(0) === OpKind.Register) out[0] = regName(RegisterExt.fullRegister(ins.opRegister(0))).replace(/^r(\d+)$/, 'r$1w').replace(/^r([a-z]{2})$/, '$1');
   const isString = /^(movs|cmps|stos|lods|scas)[bwdq]$/.test(mn);
   const rep = !isString ? '' : ins.hasRepePrefix ? 'rep ' : ins.hasRepnePrefix ? 'repne ' : '';
   return (ins.hasLockPrefix ? 'lock ' : '') + rep + [mn, ...out].join(' | ');
@@ -179,7 +185,8 @@ const arbEncoding = fc.oneof(
     const head: number[] = [...prefixes];
     if (r.prefix && useMandatory) head.push(r.prefix);
     if (rex !== null) head.push(rex);
-    if (r.map === 1) head.push(0x0f);
+    if (r.map >= 1) head.push(0x0f);
+    if (r.map >= 2) head.push(r.map === 2 ? 0x38 : 0x3a);
     head.push(r.opcode + (r.plusR ? low & 7 : r.plusCC ? low : 0));
     if (r.modrm !== -1) {
       let m = modrm;

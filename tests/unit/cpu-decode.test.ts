@@ -83,7 +83,8 @@ describe('opcode table', () => {
     OPCODES.forEach((r, i) => {
       const b: number[] = [];
       if (r.prefix) b.push(r.prefix);
-      if (r.map === 1) b.push(0x0f);
+      if (r.map >= 1) b.push(0x0f);
+      if (r.map >= 2) b.push(r.map === 2 ? 0x38 : 0x3a);
       b.push(r.opcode + (r.plusR ? 1 : 0)); // +r: register 1 (90+0 is NOP, not xchg)
       if (r.modrm !== -1) {
         if (r.fixedModrm >= 0) b.push(r.fixedModrm);

@@ -107,3 +107,22 @@ describe('bit tests with a register offset and a 32-bit address size (SDM Vol. 1
     expect(m.getCr(2)).toBe(0x3f29a262n); // 10004FFAh + (rax SAR 6) * 8, modulo 2^32
   });
 });
+
+describe('more found by the fuzzer', () => {
+  it('cmps reads ES:[rdi] first: with both operands not present, CR2 is rdi', () => {
+    const { m } = world({ user: 'cmpsd' });
+    m.setReg('rsi', 0x7000000n); m.setReg('rdi', 0x7100000n);
+    expect(runToStub(m).vector).toBe(14);
+    expect(m.getCr(2)).toBe(0x7100000n);
+  });
+  it('cmps with a non-canonical rsi and a not-present rdi reports the #PF of rdi', () => {
+    const { m } = world({ user: 'cmpsq' });
+    m.setReg('rsi', 0x7c502c2eed37b74cn); m.setReg('rdi', 0x7100000n);
+    expect(runToStub(m).vector).toBe(14);
+  });
+  it('bts with an rbp base and a register offset beyond the canonical range: #SS(0)', () => {
+    const { m } = world({ user: 'bts qword ptr [rbp], rax' });
+    m.setReg('rbp', 0x10000n); m.setReg('rax', 0xe0737ea3c57fbfd2n);
+    expect(runToStub(m).vector).toBe(12);
+  });
+});

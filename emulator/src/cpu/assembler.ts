@@ -93,7 +93,7 @@ interface Statement {
   long: boolean;
 }
 
-const SIZE_WORDS: Record<string, number> = { byte: 1, word: 2, dword: 4, qword: 8, fword: 10, tbyte: 10, xmmword: 16 };
+const SIZE_WORDS: Record<string, number> = { byte: 1, word: 2, dword: 4, qword: 8, fword: 10, tbyte: 10, oword: 16, xmmword: 16 };
 
 const SEG_BY_NAME: Record<string, number> = { es: 0, cs: 1, ss: 2, ds: 3, fs: 4, gs: 5 };
 
@@ -176,7 +176,7 @@ class Parser {
     if (m) return { kind: 'dr', reg: Number(m[1]), column };
     // Memory: [size ptr] [seg:] [ ... ]
     let size = 0;
-    m = /^(byte|word|dword|qword|fword|tbyte|xmmword)\s+ptr\s+/i.exec(t);
+    m = /^(byte|word|dword|qword|fword|tbyte|oword|xmmword)\s+ptr\s+/i.exec(t);
     if (m) {
       size = SIZE_WORDS[m[1].toLowerCase()];
       column += m[0].length;
@@ -385,7 +385,10 @@ function inferOpSize(c: Candidate, ops: AsmOperand[]): number {
     }
     if (s.size === 'z' && o.kind === 'reg' && s.kind !== 'I') return o.size === 4 ? 8 : o.size; // movsxd r64,r32
     if (s.size === 'x') return o.kind === 'reg' ? o.size : 4; // memory is a word at any operand size
+    if (s.size === 'r' && o.kind === 'reg' && o.size === 8) return 8; // crc32 r64
+    if (s.size === 'c' && o.kind === 'mem') return o.size === 16 ? 8 : 4; // cmpxchg16b / 8b
   }
+  if (r.operands.some((s) => s.size === 'r')) return 4; // crc32 r32, r/m8
   if (r.osz === 'd64') return 8;
   return 0;
 }
@@ -521,6 +524,11 @@ function encodeWith(c: Candidate, ops: AsmOperand[], prefixes: string[], st: Sta
         moffs = evaluate(o.disp, ctx);
         if (o.seg >= 0) seg = o.seg;
         break;
+      case 'T': // xlat byte ptr [rbx]
+        if (o.kind !== 'mem' || o.index !== null || o.base !== 3 || o.disp.constant !== 0n || o.disp.labels.length || (o.size !== 1 && o.size !== 0)) return null;
+        if (o.addrSize === 4) addr67 = true;
+        if (o.seg >= 0 && o.seg !== 3) seg = o.seg;
+        break;
       case 'X': case 'Y': {
         if (o.kind !== 'mem' || o.index !== null || o.disp.constant !== 0n || o.disp.labels.length) return null;
         if (o.base !== (s.kind === 'X' ? 6 : 7) || o.size !== want) return null;
@@ -622,7 +630,8 @@ function encodeWith(c: Candidate, ops: AsmOperand[], prefixes: string[], st: Sta
     out.push(0xf0);
   }
   if (rex) out.push(rex);
-  if (r.map === 1) out.push(0x0f);
+  if (r.map >= 1) out.push(0x0f);
+  if (r.map >= 2) out.push(r.map === 2 ? 0x38 : 0x3a);
   out.push(r.opcode + (r.plusR ? zReg & 7 : r.plusCC ? c.cond : 0));
   const tailStart = out.length;
   out.push(...tail);

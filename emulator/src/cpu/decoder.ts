@@ -8,9 +8,10 @@ import { OPCODES, rowMnemonic, type OpcodeRow } from './opcodes.ts';
 import { operandSizeOf } from './operand-size.ts';
 
 /** Candidate rows per (map, opcode byte): map * 256 + byte. Built once from the table. */
-const INDEX: (number[] | undefined)[] = new Array(512);
+const INDEX: (number[] | undefined)[] = new Array(1024);
 /** Whether the opcode (map * 256 + byte) is followed by a ModRM byte. */
-const HAS_MODRM = new Uint8Array(512);
+const HAS_MODRM = new Uint8Array(1024);
+const MAP_TEXT = ['', '0F ', '0F 38 ', '0F 3A '];
 
 OPCODES.forEach((r, i) => {
   const span = r.plusR ? 8 : r.plusCC ? 16 : 1;
@@ -86,17 +87,23 @@ export function decode(fetch: FetchByte, address: bigint): DecodeResult {
     rex = 0;
     pos++;
   }
-  let map: 0 | 1 = 0;
+  let map: 0 | 1 | 2 | 3 = 0;
   if (b === 0x0f) {
     pos++;
     if (pos >= MAX_LENGTH) return undecodable(address, pos, TOO_LONG);
     b = fetch(pos);
     map = 1;
+    if (b === 0x38 || b === 0x3a) { // three-byte opcodes (Vol. 2A §2.1.2)
+      map = b === 0x38 ? 2 : 3;
+      pos++;
+      if (pos >= MAX_LENGTH) return undecodable(address, pos, TOO_LONG);
+      b = fetch(pos);
+    }
   }
   pos++;
   const key = map * 256 + b;
   const cands = INDEX[key];
-  if (cands === undefined) return undecodable(address, pos, `unsupported opcode ${map ? '0F ' : ''}${hex2(b)}`);
+  if (cands === undefined) return undecodable(address, pos, `unsupported opcode ${MAP_TEXT[map]}${hex2(b)}`);
   let modrm = -1;
   if (HAS_MODRM[key]) {
     if (pos >= MAX_LENGTH) return undecodable(address, pos, TOO_LONG);
@@ -111,6 +118,7 @@ export function decode(fetch: FetchByte, address: bigint): DecodeResult {
     if (r.prefix !== 0) {
       if (r.prefix !== mandatory) continue;
     } else if (r.strictPrefixes && (rep !== 0 || opsz)) continue;
+    else if (r.noRep && rep !== 0) continue;
     if (modrm >= 0) {
       if (typeof r.modrm === 'number' && ((modrm >> 3) & 7) !== r.modrm) continue;
       if (r.mod === 'mem' && modrm >= 0xc0) continue;
@@ -123,7 +131,7 @@ export function decode(fetch: FetchByte, address: bigint): DecodeResult {
     break;
   }
   if (row === null) {
-    return undecodable(address, pos, `unsupported encoding of opcode ${map ? '0F ' : ''}${hex2(b)}${modrm >= 0 ? ' /' + ((modrm >> 3) & 7) : ''}`);
+    return undecodable(address, pos, `unsupported encoding of opcode ${MAP_TEXT[map]}${hex2(b)}${modrm >= 0 ? ' /' + ((modrm >> 3) & 7) : ''}`);
   }
 
   // Operand size (Vol. 1 §3.6.1 Table 3-4; Vol. 2A §2.2.1.7 default 64-bit operand size).
@@ -264,6 +272,13 @@ export function decode(fetch: FetchByte, address: bigint): DecodeResult {
           });
           break;
         }
+        case 'T':
+          // XLAT's table: [rBX] (AL is added at execution; Vol. 2C XLAT/XLATB).
+          operands.push({
+            kind: 'mem', size, seg: segOverride ? (seg as SegIndex) : SEG_DS, segOverride,
+            base: 3, index: null, scale: 1, disp: 0n, addrSize,
+          });
+          break;
         case 'X':
           operands.push({
             kind: 'mem', size, seg: segOverride ? (seg as SegIndex) : SEG_DS, segOverride,

@@ -34,7 +34,7 @@ export function formatAddress(address: bigint): string {
   return `${h.slice(0, 8)}\`${h.slice(8)}`;
 }
 
-const PTR: Record<number, string> = { 1: 'byte ptr ', 2: 'word ptr ', 4: 'dword ptr ', 8: 'qword ptr ', 16: 'xmmword ptr ' };
+const PTR: Record<number, string> = { 1: 'byte ptr ', 2: 'word ptr ', 4: 'dword ptr ', 8: 'qword ptr ', 16: 'oword ptr ' }; // oword: cmpxchg16b, as MASM and objdump print it
 
 function target(address: bigint, opts: FormatOptions | undefined): string {
   const name = opts?.symbolize?.(address);

@@ -20,7 +20,9 @@
 //   Size suffixes: b 8, w 16, d 32, q 64, v the instruction's operand size (16/32/64),
 //   z min(operand size, 32) (Iz: imm16/imm32, sign-extended to 64 when the operand size is 64),
 //   s imm8 sign-extended to the operand size, y 32/64, t the 10-byte pseudo-descriptor,
-//   n no size (lea, invlpg), x: register at the operand size / memory word (mov Sreg, str).
+//   n no size (lea, invlpg), x: register at the operand size / memory word (mov Sreg, str),
+//   r 32, or 64 with REX.W, whatever 66 says (crc32's destination), c 8 bytes, 16 with REX.W
+//   (cmpxchg8b / cmpxchg16b).
 //
 // Operand-size classes (`osz`, SDM Vol. 1 §3.6.1, Vol. 2A §2.2.1.2 and §2.2.1.7):
 //   b    byte instruction (66 and REX.W do not change it);
@@ -52,7 +54,8 @@
 // LOCK raises #UD); R = string instruction taking rep (F3) / F2; E = compare string (repe/repne);
 // B0 = matches only without REX.B (opcode 90 is NOP, 41 90 is xchg r8,rax); S = strict prefixes:
 // no 66/F2/F3 beyond a mandatory one (on the register forms of 0F 01 and on 0F AE those prefixes
-// select other instructions, which we do not model, so they decode as #UD here). Elsewhere a 66
+// select other instructions, which we do not model, so they decode as #UD here); N = no F2/F3
+// (66 allowed: RDRAND/RDSEED, where F3 selects RDPID or another instruction). Elsewhere a 66
 // without meaning and F2/F3 on non-string instructions are ignored, as the processor does.
 //
 // The decoder adjusts a few mnemonics to the prefixes, as MASM and WinDbg spell them: jecxz and
@@ -76,8 +79,8 @@ export interface OpcodeRow {
   op: string;
   /** 0x66 / 0xF2 / 0xF3 when mandatory, else 0. */
   prefix: number;
-  /** 0 one-byte map, 1 the 0F map. */
-  map: 0 | 1;
+  /** 0 one-byte map, 1 the 0F map, 2 the 0F 38 map, 3 the 0F 3A map (SDM Vol. 2A §2.1.2). */
+  map: 0 | 1 | 2 | 3;
   /** Opcode byte within the map (for +r / +cc rows, the first of the range). */
   opcode: number;
   /** 'r' reg field is an operand, 0..7 opcode extension, -1 no ModRM. */
@@ -94,6 +97,8 @@ export interface OpcodeRow {
   repe: boolean;
   noRexB: boolean;
   strictPrefixes: boolean;
+  /** No F2/F3 (66 is allowed): with them the encoding is another instruction or invalid. */
+  noRep: boolean;
   /** SDM citation: volume and the instruction's reference page. */
   cite: string;
   /** The text of the encoding, as written in the table (for messages and tests). */
@@ -132,10 +137,15 @@ function parseEncoding(enc: string): Pick<OpcodeRow, 'prefix' | 'map' | 'opcode'
     prefix = parseInt(toks[0], 16);
     i++;
   }
-  let map: 0 | 1 = 0;
+  let map: 0 | 1 | 2 | 3 = 0;
   if (toks[i] === '0F' && i + 1 < toks.length && /^[0-9A-F]{2}/.test(toks[i + 1])) {
     map = 1;
     i++;
+    // Three-byte opcodes: 0F 38 xx and 0F 3A xx.
+    if ((toks[i] === '38' || toks[i] === '3A') && i + 1 < toks.length && /^[0-9A-F]{2}/.test(toks[i + 1])) {
+      map = toks[i] === '38' ? 2 : 3;
+      i++;
+    }
   }
   const opTok = toks[i++];
   const opcode = parseInt(opTok.slice(0, 2), 16);
@@ -181,6 +191,7 @@ function row(mnemonic: string, op: string, enc: string, ops: string, osz: Osz, f
     repe: flags.includes('E'),
     noRexB: flags.includes('B0'),
     strictPrefixes: flags.includes('S'),
+    noRep: flags.includes('N'),
     cite: cite(page),
     encoding: enc,
   };
@@ -395,6 +406,51 @@ add('stmxcsr', 'stmxcsr', '0F AE /3 mem', 'Md', 'n', 'S', 'STMXCSR');
 add('lfence', 'lfence', '0F AE /5 reg', '', 'n', 'S', 'LFENCE');
 add('mfence', 'mfence', '0F AE /6 reg', '', 'n', 'S', 'MFENCE');
 add('sfence', 'sfence', '0F AE /7 reg', '', 'n', 'S', 'SFENCE');
+
+// --- Common instructions the differential fuzzer (tests/oracle/fuzz) found raising #UD. Each is
+// enumerated by the modeled CPU's CPUID (cpuid.ts); an instruction whose bit the CPU lacks decodes
+// and raises #UD in its semantics.
+// SAHF/LAHF in 64-bit mode: CPUID.80000001H:ECX.LAHF-SAHF[bit 0].
+add('sahf', 'sahf', '9E', '', 'n', '', 'SAHF');
+add('lahf', 'lahf', '9F', '', 'n', '', 'LAHF');
+add('cmc', 'cmc', 'F5', '', 'n', '', 'CMC');
+// XLAT: AL <- [rBX + AL]; the operand names the table (WinDbg: `xlat byte ptr [rbx]`).
+add('xlat', 'xlat', 'D7', 'Tb', 'n', '', 'XLAT/XLATB');
+add('enterw|enter', 'enter', 'C8', 'Iw,Ib', 'd64', '', 'ENTER');
+// ENDBR64: a NOP on a processor without CET or with it disabled (SDM Vol. 2A ENDBR64).
+add('endbr64', 'nop', 'F3 0F 1E =FA', '', 'n', '', 'ENDBR64');
+// PREFETCHh and PREFETCHW: hints, never a fault (Vol. 2B PREFETCHh: "does not affect program
+// behavior"); PREFETCHW: CPUID.80000001H:ECX.PRFCHW[bit 8].
+add('prefetchnta', 'prefetch', '0F 18 /0 mem', 'Mb', 'n', '', 'PREFETCHh');
+add('prefetcht0', 'prefetch', '0F 18 /1 mem', 'Mb', 'n', '', 'PREFETCHh');
+add('prefetcht1', 'prefetch', '0F 18 /2 mem', 'Mb', 'n', '', 'PREFETCHh');
+add('prefetcht2', 'prefetch', '0F 18 /3 mem', 'Mb', 'n', '', 'PREFETCHh');
+add('prefetchw', 'prefetch', '0F 0D /1 mem', 'Mb', 'n', '', 'PREFETCHW');
+// CLFLUSH (CPUID.01H:EDX.CLFSH[bit 19]) and CLFLUSHOPT (CPUID.07H:EBX[bit 23]): checked like a
+// byte load; no caches are modeled.
+add('clflush', 'clflush', '0F AE /7 mem', 'Mb', 'n', 'S', 'CLFLUSH');
+add('clflushopt', 'clflush', '66 0F AE /7 mem', 'Mb', 'n', '', 'CLFLUSHOPT');
+// CMPXCHG8B (CPUID.01H:EDX.CX8[bit 8]) / CMPXCHG16B with REX.W (CPUID.01H:ECX.CX16[bit 13]).
+add('cmpxchg8b|cmpxchg16b', 'cmpxchg8b', '0F C7 /1 mem', 'Mc', 'y', 'L', 'CMPXCHG8B/CMPXCHG16B');
+// RDRAND (CPUID.01H:ECX[bit 30]), RDSEED (CPUID.07H:EBX[bit 18]), RDPID (CPUID.07H:ECX[bit 22]).
+add('rdrand', 'rdrand', '0F C7 /6 reg', 'Rv', 'v', 'N', 'RDRAND');
+add('rdseed', 'rdseed', '0F C7 /7 reg', 'Rv', 'v', 'N', 'RDSEED');
+add('rdpid', 'rdpid', 'F3 0F C7 /7 reg', 'Rq', 'n', '', 'RDPID');
+// XGETBV: #UD unless CR4.OSXSAVE (CPUID.01H:ECX.XSAVE[bit 26] enumerates it).
+add('xgetbv', 'xgetbv', '0F 01 =D0', '', 'n', 'S', 'XGETBV');
+// LAR/LSL/VERR/VERW: descriptor checks from the GDT, result in ZF (no CPUID bit).
+add('lar', 'lar', '0F 02 /r', 'Gv,Ex', 'v', '', 'LAR');
+add('lsl', 'lsl', '0F 03 /r', 'Gv,Ex', 'v', '', 'LSL');
+add('verr', 'verr', '0F 00 /4', 'Ew', 'n', '', 'VERR/VERW');
+add('verw', 'verw', '0F 00 /5', 'Ew', 'n', '', 'VERR/VERW');
+// MOVBE (CPUID.01H:ECX.MOVBE[bit 22]), CRC32 (CPUID.01H:ECX.SSE4_2[bit 20]), ADCX/ADOX
+// (CPUID.07H:EBX.ADX[bit 19]).
+add('movbe', 'movbe', '0F 38 F0 /r mem', 'Gv,Mv', 'v', 'N', 'MOVBE');
+add('movbe', 'movbe', '0F 38 F1 /r mem', 'Mv,Gv', 'v', 'N', 'MOVBE');
+add('crc32', 'crc32', 'F2 0F 38 F0 /r', 'Gr,Eb', 'v', '', 'CRC32');
+add('crc32', 'crc32', 'F2 0F 38 F1 /r', 'Gr,Ev', 'v', '', 'CRC32');
+add('adcx', 'adcx', '66 0F 38 F6 /r', 'Gy,Ey', 'y', '', 'ADCX');
+add('adox', 'adox', 'F3 0F 38 F6 /r', 'Gy,Ey', 'y', '', 'ADOX');
 
 /** The table. Row indices are stable within a build (Instruction.row refers to them). */
 export const OPCODES: readonly OpcodeRow[] = rows;

@@ -20,6 +20,10 @@ export function operandSizeOf(code: string, opSize: number, isMem: boolean): num
     case 't': return 10;
     // MOV to/from Sreg, STR: a memory operand is always a word (Vol. 2B, MOV "Move to/from Segment Registers").
     case 'x': return isMem ? 2 : opSize;
+    // CRC32's destination: 32 bits, 64 with REX.W (Vol. 2A CRC32); 66 sizes only the source.
+    case 'r': return opSize === 8 ? 8 : 4;
+    // CMPXCHG8B / CMPXCHG16B (Vol. 2A): m64, or m128 with REX.W.
+    case 'c': return opSize === 8 ? 16 : 8;
     default: return 0;
   }
 }

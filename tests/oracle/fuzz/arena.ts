@@ -157,6 +157,7 @@ export class FuzzWorld {
     m.loadSeg('cs', 0x33);
     m.loadSeg('ss', 0x2b);
     m.halted = 0;
+    for (const sr of ['ds', 'es', 'fs', 'gs']) m.setSegRaw(sr, { selector: 0, base: 0n, limit: 0xffffffff, attributes: 0x1c093 });
     c.regs.forEach((v, i) => m.setReg(GPRS[i], v));
     m.setReg('rip', BigInt(ARENA + c.codeOff));
     m.rflags = (c.rflags | TF | 2) >>> 0;

@@ -4,6 +4,7 @@
 // `npm run fuzz:cpu -- --sequences N --seed S` (long campaigns; see main() below).
 
 import { FuzzWorld, ARENA, caseLine, initialImage, type FuzzCase } from './arena.ts';
+import { OPCODES } from '../../../emulator/src/cpu/index.ts';
 import { generate, Rng, FUZZ_ROWS } from './generator.ts';
 import { runModel, type RunResult } from './model.ts';
 import { compareRuns, type Mismatch, type Stats } from './compare.ts';
@@ -22,7 +23,7 @@ export interface Report extends Stats {
 }
 
 export function newReport(): Report {
-  return { sequences: 0, instructions: 0, faults: 0, rowsCovered: new Set(), rejected: 0, crashed: 0, found: [], undefinedFlagDiffs: 0, undefinedFlagChecks: 0, unmodeled: new Map(), sdmOverHost: 0 };
+  return { sequences: 0, instructions: 0, faults: 0, rowsCovered: new Set(), rejected: 0, crashed: 0, found: [], undefinedFlagDiffs: 0, undefinedFlagChecks: 0, unmodeled: new Map(), sdmOverHost: 0, outsideArena: 0 };
 }
 
 /** Compares one case on both sides. */
@@ -70,7 +71,9 @@ export function minimise(exe: string, model: FuzzWorld, c: FuzzCase, mm: Mismatc
     patches.push([i, image.slice(i, j)]);
     i = j;
   }
+  if (!st) return { case: c, mismatch: mm, host: runNative(exe, [c]).get(c.id)!, minimal: false };
   const off = Number(st.rip) - ARENA;
+  if (off < 0 || off >= image.length - 1) return { case: c, mismatch: mm, host: runNative(exe, [c]).get(c.id)!, minimal: false };
   const one: FuzzCase = {
     id: `${c.id}-min`, perms: c.perms, seed: c.seed, codeOff: off, code: image.slice(off, off + 15), rflags: st.rflags & ~0x100,
     regs: st.regs.slice(), limit: 1, patches,
@@ -103,9 +106,9 @@ export function campaign(exe: string, o: CampaignOptions, report = newReport()):
 
 export function summary(r: Report): string {
   return `${r.sequences} sequences, ${r.instructions} instructions, ${r.faults} faults compared, ` +
-    `${r.rowsCovered.size} of ${FUZZ_ROWS.length} fuzzable table rows covered, ${r.found.length} mismatches` +
+    `${[...r.rowsCovered].filter((i) => i >= 0).length} of ${OPCODES.length} table rows covered (${FUZZ_ROWS.length} generated), ${r.found.length} mismatches` +
     ` (undefined flags differing from the host: ${r.undefinedFlagDiffs} of ${r.undefinedFlagChecks} masked checks; ${r.crashed} runner crashes;` +
-    ` ${r.sdmOverHost} cases where the model follows the SDM over the host; ${[...r.unmodeled.values()].reduce((a, b) => a + b, 0)} runs into bytes outside the table)`;
+    ` ${r.sdmOverHost} cases where the model follows the SDM over the host; ${r.outsideArena} host faults outside the arena; ${[...r.unmodeled.values()].reduce((a, b) => a + b, 0)} runs into bytes outside the table)`;
 }
 
 export function describe(f: Found): string {

@@ -22,8 +22,6 @@ const EXCLUDED: Record<string, string> = {
   xgetbv: 'XCR0 is what the host OS enabled',
   sgdt: 'UMIP: Linux emulates it with dummy values', sidt: 'UMIP: Linux emulates it', str: 'UMIP: Linux emulates it',
   sldt: 'UMIP', smsw: 'UMIP',
-  rdfsbase: 'FS base is the runner\'s TLS', wrfsbase: 'would move the runner\'s TLS',
-  rdgsbase: 'GS base: host OS state', wrgsbase: 'GS base: host OS state',
   mov_sreg: 'selectors index the host OS\'s GDT', lar: 'reads the host OS\'s GDT', lsl: 'reads the host OS\'s GDT',
   verr: 'reads the host OS\'s GDT', verw: 'reads the host OS\'s GDT',
   iret: 'a frame the generator would have to build (IRETQ is tested in tests/unit/cpu-interrupts)',
@@ -107,7 +105,9 @@ function encode(row: OpcodeRow, r: Rng, reg: (i: number) => bigint, at: number, 
   // Implicit registers the instruction uses as addresses must point into the arena.
   const stackOp = ['push', 'pop', 'pushf', 'popf', 'call', 'ret', 'leave', 'enter'].includes(op);
   if (stackOp && !inArena(reg(4), 64) ) return { setup: movImm(4, BigInt(ARENA + r.int(PAGES) * PAGE + 0x800)) };
-  if (op === 'leave' && !inArena(reg(5), 16)) return { setup: movImm(5, BigInt(ARENA + r.int(PAGES * PAGE))) };
+  if ((op === 'leave' || op === 'enter') && !inArena(reg(5), 16)) return { setup: movImm(5, BigInt(ARENA + r.int(PAGES * PAGE))) };
+  // XLAT reads [rBX + AL].
+  if (specs.some((s) => s.kind === 'T') && !inArena(a32 ? reg(3) & 0xffffffffn : reg(3), 256)) return { setup: movImm(3, BigInt(ARENA + r.int(PAGES * PAGE - 256))) };
   if (row.rep) {
     for (const [i, kind] of [[6, 'X'], [7, 'Y']] as const) {
       if (specs.some((s) => s.kind === kind) && !inArena(a32 ? reg(i) & 0xffffffffn : reg(i), 64)) return { setup: movImm(i, BigInt(ARENA + r.int(PAGES * PAGE))) };
@@ -166,16 +166,17 @@ function encode(row: OpcodeRow, r: Rng, reg: (i: number) => bigint, at: number, 
       if (op === 'int') { v = BigInt(r.int(256)); if (v === 0x80n) v = 3n; }
       else if (row.osz !== 'b' && specs.length > 1 && ['shl', 'shr', 'sar', 'rol', 'ror', 'rcl', 'rcr', 'shld', 'shrd', 'bt', 'bts', 'btr', 'btc'].includes(op)) v = BigInt(r.int(72));
       else if (op === 'ret') v = BigInt(r.int(6) * 8);
+      else if (op === 'enter') v = BigInt(s.size === 'w' ? r.int(64) : r.chance(0.5) ? 0 : r.int(5));
       tail.push(...le(v, n));
     } else if (s.kind === 'J') tail.push(...le(BigInt(r.int(3) === 0 ? 0 : r.int(24)), s.size === 'b' ? 1 : 4));
     else if (s.kind === 'O') tail.push(...le(BigInt(ARENA + (1 + r.int(PAGES - 1)) * PAGE - r.int(10)), a32 ? 4 : 8));
   }
-  if (specs.some((s) => s.kind === 'O') && a32) pre.push(0x67);
-  // Prefixes: LOCK on the lockable memory forms, REP/REPNE on string instructions, GS (base 0
-  // on both sides) or an ignored segment override, an empty REX that turns AH..BH into SPL..DIL.
+  if (specs.some((s) => s.kind === 'O' || s.kind === 'T') && a32) pre.push(0x67);
+  // Prefixes: LOCK on the lockable memory forms, REP/REPNE on string instructions, FS or GS
+  // (base 0 on both sides) or an ignored segment override, an empty REX that turns AH..BH into SPL..DIL.
   if (row.lock && isMem && r.chance(0.5)) pre.unshift(0xf0);
   if (row.rep && r.chance(0.6)) pre.push(r.chance(0.7) ? 0xf3 : 0xf2);
-  if ((isMem || specs.some((s) => 'XO'.includes(s.kind))) && r.chance(0.15)) pre.push(r.pick([0x65, 0x2e, 0x36, 0x3e, 0x26]));
+  if ((isMem || specs.some((s) => 'XOT'.includes(s.kind))) && r.chance(0.15)) pre.push(r.pick([0x64, 0x65, 0x2e, 0x36, 0x3e, 0x26]));
   if (row.prefix === 0xf2 || row.prefix === 0xf3) pre.push(row.prefix);
   const R = row.modrm === 'r' || specs.some((s) => 'SCD'.includes(s.kind)) ? regField >> 3 : 0;
   const rex = needRex || r.chance(0.15) ? 0x40 | (W ? 8 : 0) | (R << 2) | (X << 1) | (row.plusR ? zreg >> 3 : B) : 0;
@@ -236,7 +237,8 @@ export function generate(w: FuzzWorld, r: Rng, id: string, stats: GenStats = { r
       const depth = m.journal.depth;
       const o = stepOne(w);
       let ok = o.kind !== 'internal';
-      if (o.kind === 'fault') ok = o.vector !== 14 || (o.cr2 >= BigInt(ARENA) && o.cr2 < BigInt(ARENA_END));
+      // A fault ends the sequence: take one mostly near the end, so sequences run 5-30 long.
+      if (o.kind === 'fault') ok = (o.vector !== 14 || (o.cr2 >= BigInt(ARENA) && o.cr2 < BigInt(ARENA_END))) && (modified || count >= limit - 1 || attempt >= 10 || r.chance(0.08));
       const next = Number(m.getReg('rip'));
       const len = bytes?.length ?? (o.kind !== 'internal' ? o.d?.len ?? 0 : 0);
       if (o.kind === 'done') ok = next >= pos + len && next <= pos + len + 40 && next < ARENA_END - 16 && len > 0;

@@ -23,7 +23,7 @@
  *       E reached the end of the code, F fault, B step budget, C the case crashed the runner
  *   M <offset>:<bytes> ...                              arena bytes that differ from the start
  * Runs in a child process that is restarted after a crash, so one wild case cannot end a run.
- * Built by the test with gcc (Linux x86-64 only). */
+ * Built by the test with gcc (Linux x86-64 with FSGSBASE enabled by the kernel). */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <setjmp.h>
@@ -76,7 +76,13 @@ static void capture(ucontext_t *uc, struct rec *r) {
  * POPF: the signal frame does not restore them. */
 static void clearAc(void) { __asm__ volatile("pushfq\n\tandq $~0x244400, (%rsp)\n\tpopfq"); }
 
+/* The runner's own FS base (glibc's TLS) and GS base, while the guest runs with both 0 as the
+ * model does (FS and GS prefixes then address the arena alike). Nothing between onStart and
+ * finish touches TLS: the file is built with -fno-stack-protector. */
+static uint64_t hostFs, hostGs;
+
 static void finish(ucontext_t *uc, char kind) {
+  __asm__ volatile("wrfsbase %0\n\twrgsbase %1" : : "r"(hostFs), "r"(hostGs));
   greg_t *g = uc->uc_mcontext.gregs;
   endKind = kind;
   endTrap = g[REG_TRAPNO]; endErr = g[REG_ERR]; endCr2 = g[REG_CR2];
@@ -95,6 +101,9 @@ static void onStart(int sig, siginfo_t *si, void *ctx) {
   g[REG_EFL] = cur->rflags | 0x100; /* TF */
   if (uc->uc_mcontext.fpregs) uc->uc_mcontext.fpregs->mxcsr = 0x1f80;
   lastRip = g[REG_RIP];
+  uint64_t zero = 0;
+  __asm__ volatile("rdfsbase %0\n\trdgsbase %1" : "=r"(hostFs), "=r"(hostGs));
+  __asm__ volatile("wrfsbase %0\n\twrgsbase %0" : : "r"(zero));
 }
 
 static void onTrap(int sig, siginfo_t *si, void *ctx) {

@@ -14,6 +14,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 export function buildRunner(): string | null {
   if (process.platform !== 'linux' || process.arch !== 'x64') return null;
+  // The runner switches FS/GS bases with WRFSBASE, which needs the kernel to enable FSGSBASE.
+  if (!/\bfsgsbase\b/.test(readFileSync('/proc/cpuinfo', 'utf8'))) return null;
   const src = join(here, 'native-runner.c');
   const hash = createHash('sha256').update(readFileSync(src)).digest('hex').slice(0, 12);
   const dir = join(tmpdir(), 'syscall-book-cpu-fuzz');
@@ -23,7 +25,7 @@ export function buildRunner(): string | null {
   if (gcc.status !== 0) return null;
   mkdirSync(dir, { recursive: true });
   const tmp = `${exe}.${process.pid}`;
-  const cc = spawnSync('gcc', ['-O2', '-Wall', '-o', tmp, src], { encoding: 'utf8' });
+  const cc = spawnSync('gcc', ['-O2', '-Wall', '-fno-stack-protector', '-o', tmp, src], { encoding: 'utf8' });
   if (cc.status !== 0) throw new Error(`gcc failed to build the native runner:\n${cc.stderr}`);
   spawnSync('mv', [tmp, exe]);
   return exe;

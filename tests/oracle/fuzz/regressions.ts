@@ -29,7 +29,7 @@ export function addRegressions(items: Array<{ found: string; c: FuzzCase; host: 
     const line = caseLine(it.c);
     if (!have.has(line)) f.cases.push({ found: it.found, line, host: JSON.parse(JSON.stringify(it.host, big)) });
   }
-  writeFileSync(REGRESSIONS, JSON.stringify(f, null, 2) + '\n');
+  save(f);
 }
 
 /** Stores the host's result next to cases that lack one. */
@@ -40,5 +40,11 @@ export function fillHostResults(results: Map<string, RunResult>): void {
     const id = parseCaseLine(r.line).id;
     if (!r.host && results.has(id)) { r.host = JSON.parse(JSON.stringify(results.get(id), big)); changed = true; }
   }
-  if (changed) writeFileSync(REGRESSIONS, JSON.stringify(f, null, 2) + '\n');
+  if (changed) save(f);
+}
+
+/** One case per line, so that the file diffs well. */
+function save(f: File): void {
+  const cases = f.cases.map((c) => `    ${JSON.stringify(c)}`).join(',\n');
+  writeFileSync(REGRESSIONS, `{\n  "about": ${JSON.stringify(f.about)},\n  "cases": [\n${cases}\n  ]\n}\n`);
 }

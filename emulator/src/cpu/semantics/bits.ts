@@ -5,7 +5,7 @@
 
 import type { Machine, Decoded, Semantics } from '../machine.ts';
 import { CF, ZF, SF, AF, OF, PF, PARITY, STATUS_FLAGS, TWO32, isCanonicalPair } from '../state.ts';
-import { CpuFault, GP } from '../fault.ts';
+import { CpuFault, GP, SS as SS_VEC } from '../fault.ts';
 
 function bitOp(kind: 'bt' | 'bts' | 'btr' | 'btc'): Semantics {
   return (m, d) => {
@@ -28,7 +28,11 @@ function bitOp(kind: 'bt' | 'bts' | 'btr' | 'btc'): Semantics {
       // With a 32-bit address size the whole address, offset included, wraps at 2^32 (SDM Vol. 1
       // §3.3.7 address-size attribute; found by the differential fuzzer).
       if (dst.a32 && dst.seg < 4) addr = BigInt.asUintN(32, addr);
-      if (addr >= 140737488355328n || addr < -140737488355328n) throw new CpuFault(GP, 0, 'non-canonical address');
+      // Non-canonical: #SS(0) for a stack-segment reference (an RSP/RBP base), else #GP(0)
+      // (SDM Vol. 3A §6.15, interrupts 12 and 13).
+      if (addr >= 140737488355328n || addr < -140737488355328n) {
+        throw dst.seg === 2 ? new CpuFault(SS_VEC, 0, 'non-canonical stack address') : new CpuFault(GP, 0, 'non-canonical address');
+      }
       la = Number(addr);
       void isCanonicalPair;
     }

@@ -4,7 +4,8 @@
 import type { Machine, Decoded, Semantics, Opnd } from '../machine.ts';
 import { K_MEM, K_SREG, K_REG, K_IMM } from '../machine.ts';
 import { add, sub, cond, MASK } from '../flags.ts';
-import { TWO32 } from '../state.ts';
+import { TWO32, ZF } from '../state.ts';
+import { CpuFault, GP } from '../fault.ts';
 import { loadSegment } from '../segments.ts';
 
 /** MOV: all forms; a segment-register source stores the selector (zero-extended in a register,
@@ -151,9 +152,44 @@ const cwd: Semantics = (m, d) => {
   m.setGpr(2, size, false, size === 2 ? v & 0xffff : v, v);
 };
 
+/** XLAT: AL <- [seg:rBX + zero-extended AL], the address at the address size (SDM Vol. 2C
+ *  XLAT/XLATB). */
+const xlat: Semantics = (m, d) => {
+  let la = m.ea(d.o[0], d) + (m.r[0] & 0xff);
+  if (d.o[0].a32 && d.o[0].seg < 4) la %= 4294967296;
+  else if (la >= 140737488355328) throw new CpuFault(GP, 0, 'non-canonical address');
+  m.setGpr(0, 1, false, m.read(la, 1), 0);
+};
+
+/** CMPXCHG8B / CMPXCHG16B: compare EDX:EAX (RDX:RAX) with the memory operand; equal: ZF = 1 and
+ *  memory <- ECX:EBX (RCX:RBX); else ZF = 0 and the accumulator pair <- memory, which is written
+ *  back unchanged. CMPXCHG16B needs a 16-byte aligned operand, else #GP(0) (SDM Vol. 2A). */
+const cmpxchg8b: Semantics = (m, d) => {
+  const o = d.o[0];
+  const la = m.ea(o, d);
+  const r = m.r;
+  if (o.size === 16) {
+    if (la % 16 !== 0) throw new CpuFault(GP, 0, 'CMPXCHG16B operand not 16-byte aligned');
+    const lo = m.readForWrite(la, 8), lh = m.rhi;
+    m.readForWrite(la + 15, 1); // the whole operand is checked before either half is used
+    const hi = m.read(la + 8, 8), hh = m.rhi;
+    const eq = lo === r[0] && lh === r[1] && hi === r[4] && hh === r[5];
+    if (eq) { m.write(la, 8, r[6], r[7]); m.write(la + 8, 8, r[2], r[3]); }
+    else { m.write(la, 8, lo, lh); m.write(la + 8, 8, hi, hh); r[0] = lo; r[1] = lh; r[4] = hi; r[5] = hh; }
+    m.rflags = eq ? (m.rflags | ZF) >>> 0 : (m.rflags & ~ZF) >>> 0;
+    return;
+  }
+  const lo = m.readForWrite(la, 8), hi = m.rhi;
+  const eq = lo === r[0] && hi === r[4];
+  if (eq) m.write(la, 8, r[6], r[2]);
+  else { m.write(la, 8, lo, hi); m.setGpr(0, 4, false, lo, 0); m.setGpr(2, 4, false, hi, 0); }
+  m.rflags = eq ? (m.rflags | ZF) >>> 0 : (m.rflags & ~ZF) >>> 0;
+};
+
 const nop: Semantics = () => {};
 
 void K_REG;
 export const DATA: Record<string, Semantics> = {
   mov, mov_sreg: movSreg, movzx, movsx, movsxd: movsx, lea, xchg, xadd, cmpxchg, cmovcc, setcc, cbw, cwd, nop, pause: nop,
+  xlat, cmpxchg8b,
 };

@@ -10,7 +10,9 @@ import { STACK } from './stack.ts';
 import { CONTROL } from './control.ts';
 import { STRING } from './string.ts';
 import { SYSTEM } from './system.ts';
+import { BITMANIP } from './bitmanip.ts';
+import { SEGDESC } from './segdesc.ts';
 
 export const SEMANTICS: Record<string, Semantics> = {
-  ...ALU, ...SHIFT, ...MULDIV, ...BITS, ...DATA, ...STACK, ...CONTROL, ...STRING, ...SYSTEM,
+  ...ALU, ...SHIFT, ...MULDIV, ...BITS, ...DATA, ...STACK, ...CONTROL, ...STRING, ...SYSTEM, ...BITMANIP, ...SEGDESC,
 };

@@ -4,6 +4,7 @@ import type { Semantics } from '../machine.ts';
 import { K_SREG, K_MEM } from '../machine.ts';
 import { CF, PF, AF, ZF, SF, TF, IF, DF, OF, IOPL, NT, AC, ID, RESERVED1, RF, VM } from '../state.ts';
 import { loadSegment } from '../segments.ts';
+import { CpuFault, SS as SS_VEC } from '../fault.ts';
 
 const push: Semantics = (m, d) => {
   const o = d.o[0];
@@ -64,4 +65,35 @@ const leave: Semantics = (m) => {
   } catch (e) { r[8] = sl; r[9] = sh; throw e; }
 };
 
-export const STACK: Record<string, Semantics> = { push, pop, pushf, popf, leave };
+/** ENTER imm16, imm8 (SDM Vol. 2A ENTER, 64-bit mode): push RBP, copy NestingLevel - 1 frame
+ *  pointers from the enclosing frame, push the new frame pointer, RBP <- it, RSP -= AllocSize.
+ *  Every stack access is checked before anything changes, so a fault leaves the state alone. */
+const enter: Semantics = (m, d) => {
+  const size = d.size; // 8, or 2 with 66
+  const alloc = d.o[0].lo & 0xffff, level = d.o[1].lo & 31;
+  const r = m.r;
+  const rsp = m.getReg('rsp'), rbp = m.getReg('rbp');
+  const n = BigInt(size);
+  const reads: bigint[] = [];
+  for (let i = 1; i < level; i++) reads.push(size === 8 ? rbp - BigInt(i) * n : (rbp & ~0xffffn) | BigInt.asUintN(16, rbp - BigInt(i) * n));
+  const pushes = 1 + (level > 0 ? level : 0);
+  const frame = rsp - n; // RSP after pushing RBP
+  const lin = (v: bigint): number => {
+    const a = BigInt.asIntN(64, v);
+    if (a >= 0x800000000000n || a < -0x800000000000n) throw new CpuFault(SS_VEC, 0, 'non-canonical stack address');
+    return Number(a);
+  };
+  // Reads of the enclosing frame, then the writes, in the order the pseudo-code makes them.
+  const values: Array<[number, number]> = [[r[10], r[11]]];
+  for (const a of reads) { const lo = m.read(lin(a), size); values.push([lo, m.rhi]); }
+  if (level > 0) values.push([Number(BigInt.asUintN(32, frame)), Number(BigInt.asUintN(32, frame >> 32n))]);
+  for (let k = 0; k < pushes; k++) { m.page(lin(rsp - BigInt(k + 1) * n), 1, false); m.page(lin(rsp - BigInt(k + 1) * n + n - 1n), 1, false); }
+  const newRsp = BigInt.asUintN(64, frame - BigInt(pushes - 1) * n - BigInt(alloc));
+  lin(newRsp);
+  for (let k = 0; k < pushes; k++) m.write(lin(rsp - BigInt(k + 1) * n), size, size === 2 ? values[k][0] & 0xffff : values[k][0], size === 2 ? 0 : values[k][1]);
+  if (size === 8) m.setReg('rbp', BigInt.asUintN(64, frame));
+  else m.setGpr(5, 2, false, Number(frame & 0xffffn), 0);
+  m.setReg('rsp', newRsp);
+};
+
+export const STACK: Record<string, Semantics> = { push, pop, pushf, popf, leave, enter };

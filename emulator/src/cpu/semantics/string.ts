@@ -53,8 +53,11 @@ function stringOp(kind: 'movs' | 'stos' | 'lods' | 'cmps' | 'scas'): Semantics {
           break;
         }
         case 'cmps': { // compares [rsi] with [rdi]: flags of [rsi] - [rdi]
-          const a = m.read(m.ea(d.o[0], d), size), ah = m.rhi;
+          // ES:[rDI] is read first: where both operands fault, Intel processors report the
+          // destination's fault (#PF CR2, or its #GP before a non-canonical rSI's); the SDM does
+          // not order the two reads (found by the differential fuzzer).
           const b = m.read(m.ea(d.o[1], d), size), bh = m.rhi;
+          const a = m.read(m.ea(d.o[0], d), size), ah = m.rhi;
           sub(m, a, ah, b, bh, 0, size);
           advance(m, 6, step, a32); advance(m, 7, step, a32);
           break;

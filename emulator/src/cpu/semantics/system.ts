@@ -12,7 +12,7 @@ import {
   isCanonicalPair, linearToBig, pairToBig, bigLo, bigHi, EFER_LMA,
 } from '../state.ts';
 import { readMsr, writeMsr, tsc } from '../msr.ts';
-import { cpuid } from '../cpuid.ts';
+import { cpuid, hasFeature } from '../cpuid.ts';
 import { loadSegment } from '../segments.ts';
 import { offsetOf } from './data.ts';
 import { MAX_PHYS_BITS } from '../memory.ts';
@@ -206,6 +206,44 @@ const ldmxcsr: Semantics = (m, d) => {
 };
 const stmxcsr: Semantics = (m, d) => { m.write(m.ea(d.o[0], d), 4, m.mxcsr, 0); };
 
+/** SAHF: SF ZF AF PF CF <- AH (bit 1 stays 1); LAHF: AH <- SF:ZF:0:AF:0:PF:1:CF (SDM Vol. 2B SAHF,
+ *  Vol. 2A LAHF; in 64-bit mode enumerated by CPUID.80000001H:ECX.LAHF-SAHF). CMC: CF <- NOT CF. */
+const LOW_FLAGS = CF | 0x4 | 0x10 | 0x40 | 0x80;
+const sahf: Semantics = (m) => { m.rflags = ((m.rflags & ~LOW_FLAGS) | ((m.r[0] >>> 8) & LOW_FLAGS)) >>> 0; };
+const lahf: Semantics = (m) => { m.r[0] = ((m.r[0] & 0xffff00ff) | (((m.rflags & LOW_FLAGS) | 2) << 8)) >>> 0; };
+const cmc: Semantics = (m) => { m.rflags = (m.rflags ^ CF) >>> 0; };
+
+/** CLFLUSH / CLFLUSHOPT: no caches are modeled; the access is checked like a byte load (SDM Vol. 2A
+ *  CLFLUSH: "permission checking and faults associated with a byte load"). */
+const clflush: Semantics = (m, d) => { m.read(m.ea(d.o[0], d), 1); };
+
+/** RDRAND / RDSEED (SDM Vol. 2B): CF = 1 (a value is available), OF SF ZF AF PF cleared. The model
+ *  is deterministic, which the book needs (a page shows what the machine computes, and a replayed
+ *  session must reproduce it): the value is splitmix64 of the instruction count and the
+ *  instruction's own address, so stepping back and replaying give the same number. */
+function random(tag: number): Semantics {
+  return (m, d) => {
+    let z = BigInt.asUintN(64, BigInt(m.icount) * 0x9e3779b97f4a7c15n + BigInt(Math.floor(d.rip)) + BigInt(tag));
+    z = BigInt.asUintN(64, (z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n);
+    z = BigInt.asUintN(64, (z ^ (z >> 27n)) * 0x94d049bb133111ebn);
+    z ^= z >> 31n;
+    const o = d.o[0];
+    m.setGpr(o.reg, o.size, false, o.size === 2 ? Number(z & 0xffffn) : bigLo(z), bigHi(z));
+    m.rflags = ((m.rflags & ~0x8d5) | CF) >>> 0;
+  };
+}
+
+/** RDPID reads IA32_TSC_AUX (SDM Vol. 2B RDPID); the modeled CPU does not enumerate it. */
+const rdpid: Semantics = (m, d) => {
+  if (!hasFeature('rdpid')) throw new CpuFault(UD, 0, 'RDPID: CPUID.07H:ECX.RDPID[bit 22] = 0 on the modeled CPU');
+  m.setGpr(d.o[0].reg, 8, false, m.tscAux, 0);
+};
+
+/** XGETBV: #UD unless CR4.OSXSAVE (SDM Vol. 2C XGETBV), which this CPU without XSAVE cannot set. */
+const xgetbv: Semantics = (m) => {
+  if (!(m.cr4 & (1 << 18))) throw new CpuFault(UD, 0, 'XGETBV with CR4.OSXSAVE = 0 (the modeled CPU has no XSAVE)');
+};
+
 const nop: Semantics = () => {};
 function flagOp(set: number, clear: number): Semantics { return (m) => { m.rflags = ((m.rflags & ~clear) | set) >>> 0; }; }
 
@@ -217,4 +255,5 @@ export const SYSTEM: Record<string, Semantics> = {
   stac: setAc(true), clac: setAc(false), cpuid: cpuidOp, rdtsc: rdtscOp(false), rdtscp: rdtscOp(true),
   rdfsbase: rdBase(FS), rdgsbase: rdBase(GS), wrfsbase: wrBase(FS), wrgsbase: wrBase(GS),
   lfence: nop, mfence: nop, sfence: nop, ldmxcsr, stmxcsr, swapgs,
+  sahf, lahf, cmc, prefetch: nop, clflush, rdrand: random(1), rdseed: random(2), rdpid, xgetbv,
 };
