@@ -56,6 +56,9 @@ export interface StructFieldView {
 export interface StructView {
   name: string;
   fields: readonly StructFieldView[];
+  /** How many fields WinDbg's `dt` lists for the real type; more than `fields.length` means the
+   *  model knows only part of the structure, and `dt` says so. */
+  layoutFields?: number;
 }
 
 /** Why the kernel gave control back to the debugger (the guest's code reached a report hook). */
