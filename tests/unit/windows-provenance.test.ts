@@ -5,7 +5,8 @@ import { bootWindows } from '../../emulator/src/windows/index.ts';
 import { STRUCTS } from '../../emulator/src/windows/structs.ts';
 import { NT, USER } from '../../emulator/src/windows/layout.ts';
 import {
-  ROUTINE_PROVENANCE, STRUCT_PROVENANCE, SOURCES, STATUSES, routineProvenance, assumedRoutines, countByStatus,
+  ROUTINE_PROVENANCE, ROUTINE_EVIDENCE, ROUTINE_STATUS, STRUCT_PROVENANCE, SOURCES, STATUSES, routineProvenance, routineStatus,
+  assumedRoutines, countByStatus,
 } from '../../emulator/src/windows/provenance/index.ts';
 
 const kernel = bootWindows();
@@ -21,6 +22,10 @@ describe('routine provenance', () => {
   });
   it('every public code symbol of nt and ntdll has a record', () => {
     expect(codeSymbols.filter((s) => !ROUTINE_PROVENANCE[s])).toEqual([]);
+  });
+  it('the status table and the evidence table name the same routines', () => {
+    expect(Object.keys(ROUTINE_STATUS).sort()).toEqual(Object.keys(ROUTINE_EVIDENCE).sort());
+    expect(routineStatus('nt!KiDispatchException+0x2a')?.[0]).toBe('assumption');
   });
   it('every record names a symbol of the image', () => {
     expect(Object.keys(ROUTINE_PROVENANCE).filter((s) => !codeSymbols.includes(s))).toEqual([]);

@@ -81,6 +81,9 @@ export interface KernelView {
   resume(options: { budget: number; singleStep?: boolean }): KernelStop;
   /** Address of processor 0's KPCR, when the kernel exposes it. */
   kpcr?: bigint;
+  /** Starts recording which public routines the processor enters; the returned function stops
+   *  and lists them (kd names, first entry first). Optional: a stand-in kernel may lack it. */
+  trackRoutines?(): () => string[];
 }
 
 /** The machine options the boot offers (one list: `windows/options.ts`). */

@@ -90,13 +90,26 @@ export function evaluateAll(session: KdSession, expressions: string[]): Record<s
 }
 
 /** Runs an already-open session through the scenario's commands and returns the trace. */
-export function traceSession(s: Scenario, session: KdSession): Trace {
+/** What a trace records beyond the transcript. `routines`: which public routines ran (a hook on
+ *  each routine's first byte; it slows a system-call-heavy run by about a quarter, so only the
+ *  build asks for it, to write the badges). */
+export interface TraceOptions {
+  routines?: boolean;
+}
+
+export function traceSession(s: Scenario, session: KdSession, opts: TraceOptions = {}): Trace {
   const transcript: Trace['transcript'] = [];
-  for (const raw of s.commands) {
-    const command = stripPrompt(raw);
-    const r = session.exec(command);
-    transcript.push({ prompt: PROMPT, command, output: r.output, state: captureState(session.machine) });
-    if (session.ended) break;
+  const stopTracking = opts.routines ? session.kernel.trackRoutines?.() : undefined;
+  let routines: string[] | undefined;
+  try {
+    for (const raw of s.commands) {
+      const command = stripPrompt(raw);
+      const r = session.exec(command);
+      transcript.push({ prompt: PROMPT, command, output: r.output, state: captureState(session.machine) });
+      if (session.ended) break;
+    }
+  } finally {
+    routines = stopTracking?.();
   }
   return {
     id: s.id,
@@ -106,6 +119,7 @@ export function traceSession(s: Scenario, session: KdSession): Trace {
     outcome: outcomeOf(session),
     events: symbolizeEvents(compactEvents(session.machine.events?.events), session),
     evaluations: s.claim ? evaluateAll(session, claimExpressions(s.claim)) : {},
+    ...(routines ? { routines } : {}),
   };
 }
 
@@ -124,7 +138,7 @@ export function symbolizeEvents(events: CompactEvent[], session: KdSession): Com
   return events;
 }
 
-export function runScenarioWith(s: Scenario, boot: BootKernel): Trace {
+export function runScenarioWith(s: Scenario, boot: BootKernel, opts: TraceOptions = {}): Trace {
   validate(s);
   let session: KdSession;
   try {
@@ -132,7 +146,7 @@ export function runScenarioWith(s: Scenario, boot: BootKernel): Trace {
   } catch (e) {
     throw new ScenarioError(`Scenario "${s.id}": the kernel did not boot: ${e instanceof Error ? e.message : String(e)}`);
   }
-  return traceSession(s, session);
+  return traceSession(s, session, opts);
 }
 
 /** Runs a scenario and checks its claim (if any). */

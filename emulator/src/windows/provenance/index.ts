@@ -1,13 +1,14 @@
 // Lookups over the provenance records: by routine symbol, by structure and field, and the counts
 // the fidelity page prints.
 
-import { ROUTINE_PROVENANCE } from './routines.ts';
+import { ROUTINE_PROVENANCE, ROUTINE_EVIDENCE } from './routines.ts';
+import { ROUTINE_STATUS, routineStatus } from './routine-status.ts';
 import { STRUCT_PROVENANCE } from './structs.ts';
 import { SOURCES } from './sources.ts';
 import { STATUSES, type Provenance, type ProvenanceStatus, type RoutineProvenance, type StructProvenance } from './types.ts';
 
 export * from './types.ts';
-export { ROUTINE_PROVENANCE, STRUCT_PROVENANCE, SOURCES };
+export { ROUTINE_PROVENANCE, ROUTINE_EVIDENCE, ROUTINE_STATUS, routineStatus, STRUCT_PROVENANCE, SOURCES };
 
 /** `nt!KiPageFault` or `nt!KiPageFault+0x1c` -> its record (case-insensitive module and name). */
 export function routineProvenance(symbol: string): RoutineProvenance | undefined {
