@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { bootModeledWindows, runScenarioWith, transcriptText } from '../../emulator/src/scenario/index.ts';
 import { bootWindows } from '../../emulator/src/windows/index.ts';
+import { badgeRoutines } from '../../src/plugins/live-blocks.ts';
 
 describe('routines a trace entered', () => {
   it('lists the routines of `bp nt!KiSystemCall64; g`, first entry first, ending in the bug check', () => {
@@ -28,5 +29,21 @@ describe('routines a trace entered', () => {
     expect(k.cpu.hooks.size).toBeGreaterThan(before.length);
     stop();
     expect([...k.cpu.hooks.keys()].sort()).toEqual(before);
+  });
+});
+
+describe('what a badge and a causal chain say about assumed code', () => {
+  it('a badge counts the routines of nt and ntdll that ran and names the assumed ones, once each', () => {
+    expect(badgeRoutines(['nt!KiSystemCall64', 'nt!KiDispatchException', 'svcloop!wmain', 'nt!KiDispatchException'])).toEqual({
+      ran: 2, assumed: [['nt!KiDispatchException', 'no exception tables']],
+    });
+  });
+  it('marks the chain events that ran assumed code, and not the summary of elided ones', () => {
+    const t = runScenarioWith({ id: 'm', commands: ['bp nt!KiSystemCall64', 'g'] }, bootModeledWindows);
+    const marked = t.events.filter((e) => typeof e.assumed === 'string');
+    expect(marked.length).toBeGreaterThan(0);
+    expect(marked[0].assumed).toContain('nt!KiDispatchException: no exception tables');
+    expect(t.events.find((e) => e.kind === 'syscall')?.assumed).toBeUndefined();
+    expect(t.events.filter((e) => e.kind === 'elided').every((e) => e.assumed === undefined)).toBe(true);
   });
 });
