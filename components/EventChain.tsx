@@ -1,6 +1,9 @@
 // The causal chain of a stop, in plain words, from the processor's event log: each link says what
-// the processor did and names the rule it followed (the SDM passage the emulator cites).
+// the processor did and names the rule it followed (the SDM passage the emulator cites); a link
+// that ran a routine the model assumes (the trace's `assumed`, from provenance) says so in words,
+// so the mark survives print and a page without JavaScript.
 import type { CompactEvent } from '../emulator/src/scenario/trace.ts';
+import { provenanceAnchor } from '../emulator/src/windows/provenance/anchor.ts';
 
 const VECTORS: Record<number, string> = {
   0: '#DE', 1: '#DB', 2: 'NMI', 3: '#BP', 4: '#OF', 5: '#BR', 6: '#UD', 7: '#NM', 8: '#DF',
@@ -85,6 +88,15 @@ export function foldRepeats(events: CompactEvent[]): Block[] {
   return blocks;
 }
 
+/** `nt!A: x; nt!B: y` -> [['nt!A', 'x'], ['nt!B', 'y']] (the routines a step ran that the model
+ *  assumes, with what it does there; anchors as on the fidelity page). */
+function assumedRoutines(assumed: string): Array<[string, string]> {
+  return assumed.split('; ').map((a) => {
+    const i = a.indexOf(': ');
+    return i < 0 ? [a, ''] : [a.slice(0, i), a.slice(i + 2)];
+  });
+}
+
 export default function EventChain(props: { events: CompactEvent[]; title?: string }) {
   const links: Array<{ e: CompactEvent | null; text: string }> = [];
   for (const b of foldRepeats(props.events)) {
@@ -100,9 +112,17 @@ export default function EventChain(props: { events: CompactEvent[]; title?: stri
       <h4 class="event-chain-title">{props.title ?? 'How the processor got here'}</h4>
       <ol>
         {links.map(({ e, text }, i) => (
-          <li key={i}>
+          <li key={i} class={typeof e?.assumed === 'string' ? 'event-assumed' : undefined}>
             <span class="event-text">{text}</span>
             {e?.sdm ? <span class="event-rule"> Rule: {e.sdm}.</span> : null}
+            {typeof e?.assumed === 'string' ? (
+              <span class="event-assumption">
+                {' '}Assumed code:{' '}
+                {assumedRoutines(e.assumed).map(([name, summary], k) => (
+                  <>{k > 0 ? '; ' : ''}<a href={`${import.meta.env.BASE_URL.replace(/\/?$/, '/')}fidelity/#${provenanceAnchor(name)}`}>{name}</a> ({summary})</>
+                ))}.
+              </span>
+            ) : null}
           </li>
         ))}
       </ol>

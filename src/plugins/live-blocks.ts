@@ -35,6 +35,7 @@ import { CpuStepper, type StepView } from '../../emulator/src/scenario/cpu-stepp
 import { runProgramWith } from '../../emulator/src/scenario/program.ts';
 import type { LabData, LabRow, ProgramData, StepperData } from '../../components/lib/widget-data.ts';
 import { mapBlock, type LabInfo } from './bpmap-block.ts';
+import { routineStatus } from '../../emulator/src/windows/provenance/routine-status.ts';
 
 type MdNode = {
   type: string;
@@ -102,7 +103,7 @@ function commandsOf(value: string): string[] {
 
 function run(where: string, s: Scenario, boot: BootKernel): Trace {
   try {
-    return runScenarioWith(s, boot);
+    return runScenarioWith(s, boot, { routines: true });
   } catch (e) {
     throw new BlockError(where, e instanceof Error ? e.message : String(e));
   }
@@ -184,6 +185,18 @@ export function stepperViews(boot: BootKernel, options: ScenarioOptions, from: s
   return { stepper, views };
 }
 
+/** The badge's data: how many routines the demo's runs entered and which are assumptions
+ *  (FidelityBadge's `routines` prop). */
+export function badgeRoutines(ran: Iterable<string>): { ran: number; assumed: Array<[string, string]> } {
+  const all = [...new Set(ran)].filter((r) => /^(nt|ntdll)!/.test(r));
+  const assumed: Array<[string, string]> = [];
+  for (const r of all) {
+    const st = routineStatus(r);
+    if (st?.[0] === 'assumption') assumed.push([r, st[1]]);
+  }
+  return { ran: all.length, assumed };
+}
+
 export default function remarkLiveBlocks(options: LiveBlocksOptions = {}) {
   const componentsDir = options.componentsDir ?? path.join(REPO, 'components');
   return async (tree: MdNode, file: VFileLike) => {
@@ -194,6 +207,9 @@ export default function remarkLiveBlocks(options: LiveBlocksOptions = {}) {
     };
     const used = new Set<WidgetName>();
     const labs = new Map<string, LabInfo>();
+    // Routines the demos since the last <FidelityBadge /> entered (null: no demo since).
+    let ran: string[] | null = null;
+    const note = (traces: Trace[]) => { ran = [...(ran ?? []), ...traces.flatMap((t) => t.routines ?? [])]; };
     const chapter = path.relative(process.cwd(), file.path ?? file.history?.[0] ?? '(unknown file)');
     let n = 0;
 
@@ -211,12 +227,13 @@ export default function remarkLiveBlocks(options: LiveBlocksOptions = {}) {
         const budget = meta.has('budget') ? Number(meta.get('budget')) : undefined;
         if (budget !== undefined && (!Number.isInteger(budget) || budget < 1 || budget > 10_000_000)) throw new BlockError(where, `budget=${meta.get('budget')} should be a whole number of instructions up to 10000000.`);
         const source = node.value ?? '';
-        const result = runProgramWith({ id, options: opts, source, breakpoints, budget, claim }, await getBoot());
+        const result = runProgramWith({ id, options: opts, source, breakpoints, budget, claim }, await getBoot(), { routines: true });
         if (!result.ok) {
           const e = result.error;
           throw new BlockError(`${chapter}:${fence ? fence + e.line : '?'} (\`\`\`${node.lang} run block ${n}, line ${e.line} of the block)`, `the assembler refuses it: ${e.message}\n    ${e.text}\n    ${' '.repeat(Math.max(0, e.column - 1))}^`);
         }
         if (claim) check(where, result.trace, claim, `${node.lang} run`);
+        note([result.trace]);
         const data: ProgramData = { id, options: opts, version: EMULATOR_VERSION, source, breakpoints, ...(budget ? { budget } : {}), trace: result.trace, code: result.code, ...(claim ? { claim: describeClaim(claim) } : {}) };
         used.add('LiveRunBlock');
         return jsxWidget('LiveRunBlock', { program: JSON.stringify(data) });
@@ -239,6 +256,7 @@ export default function remarkLiveBlocks(options: LiveBlocksOptions = {}) {
         if (commands.length === 0) throw new BlockError(where, 'the block has no commands to run.');
         const trace = run(where, { id, options: opts, commands, claim }, b);
         if (claim) check(where, trace, claim, 'windbg run');
+        note([trace]);
         if (meta.has('live')) {
           used.add('LiveKdSession');
           return jsxWidget('LiveKdSession', { trace: JSON.stringify(trace) });
@@ -251,6 +269,9 @@ export default function remarkLiveBlocks(options: LiveBlocksOptions = {}) {
           where, id, meta, options: opts, boot: b, cache: !options.boot, labs,
           fail: (message) => { throw new BlockError(where, message); },
         });
+        // A map's cells are many runs made without routine recording (it would slow every cell):
+        // its badge makes no statement about assumed routines rather than a partial one.
+        ran = null;
         used.add('LiveBreakpointMap');
         return jsxWidget('LiveBreakpointMap', { map: JSON.stringify(data) });
       }
@@ -273,6 +294,7 @@ export default function remarkLiveBlocks(options: LiveBlocksOptions = {}) {
           check(where, trace, claim, 'windbg lab');
           runs.push({ breakpoints: [row.label], claim: describeClaim(claim), trace });
         }
+        note([listing, ...runs.map((r) => r.trace)]);
         const toggles = (meta.get('toggles') ?? '').split(',').map((t) => t.trim()).filter(Boolean);
         for (const t of toggles) if (!['smep', 'smap', 'kvaShadow'].includes(t)) throw new BlockError(where, `toggles: "${t}" is not a mitigation (smep, smap, kvaShadow).`);
         const data: LabData = {
@@ -322,6 +344,8 @@ export default function remarkLiveBlocks(options: LiveBlocksOptions = {}) {
         check(where, trace, claim, 'windbg stepper');
         claims.push({ step: i, claim: describeClaim(claim) });
       }
+      // The instructions stepped are the demo: the routines they are in.
+      ran = [...(ran ?? []), ...views.map((v) => v.at.replace(/\+0x[0-9a-f]+$/i, ''))];
       const data: StepperData = { id, options: opts, version: EMULATOR_VERSION, from, views, claims };
       used.add('LiveStepper');
       return jsxWidget('LiveStepper', { stepper: JSON.stringify(data) });
@@ -330,7 +354,15 @@ export default function remarkLiveBlocks(options: LiveBlocksOptions = {}) {
     const walk = async (parent: MdNode) => {
       const children = parent.children ?? [];
       for (let i = 0; i < children.length; i++) {
-        const replaced = await transform(children[i]);
+        const child = children[i];
+        if ((child.type === 'mdxJsxFlowElement' || child.type === 'mdxJsxTextElement') && child.name === 'FidelityBadge') {
+          if (ran !== null) {
+            child.attributes = [...(child.attributes ?? []), { type: 'mdxJsxAttribute', name: 'routines', value: JSON.stringify(badgeRoutines(ran)) }];
+            ran = null;
+          }
+          continue;
+        }
+        const replaced = await transform(child);
         if (replaced) children[i] = replaced;
         else if (children[i].children) await walk(children[i]);
       }

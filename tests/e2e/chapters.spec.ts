@@ -244,6 +244,7 @@ test('the fidelity page names the modeled build and every badge leads to it', as
     await page.goto(ch.url);
     const hrefs = await page.locator('.fidelity-badge a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
     expect(hrefs.length).toBeGreaterThan(0);
-    expect(new Set(hrefs)).toEqual(new Set(['/fidelity/']));
+    // The page itself, or an assumed routine's entry on it.
+    for (const h of hrefs) expect(h).toMatch(/^\/fidelity\/(#[\w-]+)?$/);
   }
 });

@@ -448,6 +448,13 @@ export function structLines(fields: FieldView[]): string {
     .join('\n');
 }
 
+/** The line after a partial structure. WinDbg prints every field of a type; the modeled kernel
+ *  knows only some, so `dt` says how many of the real layout it leaves out rather than let the
+ *  listing pass for the whole type. */
+export function partialStructNote(name: string, omitted: number, total: number): string {
+  return `   (model: ${omitted} of the ${total} fields of ${name} in build 17134 are not modeled and not shown)`;
+}
+
 /** The value dt shows for a field of a given type text and raw little-endian bytes. */
 export function fieldValue(type: string, bytes: Uint8Array | null): string | undefined {
   if (!bytes) return '??';

@@ -56,6 +56,9 @@ export interface StructFieldView {
 export interface StructView {
   name: string;
   fields: readonly StructFieldView[];
+  /** How many fields WinDbg's `dt` lists for the real type; more than `fields.length` means the
+   *  model knows only part of the structure, and `dt` says so. */
+  layoutFields?: number;
 }
 
 /** Why the kernel gave control back to the debugger (the guest's code reached a report hook). */
@@ -78,6 +81,9 @@ export interface KernelView {
   resume(options: { budget: number; singleStep?: boolean }): KernelStop;
   /** Address of processor 0's KPCR, when the kernel exposes it. */
   kpcr?: bigint;
+  /** Starts recording which public routines the processor enters; the returned function stops
+   *  and lists them (kd names, first entry first). Optional: a stand-in kernel may lack it. */
+  trackRoutines?(): () => string[];
 }
 
 /** The machine options the boot offers (one list: `windows/options.ts`). */

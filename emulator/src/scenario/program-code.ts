@@ -6,7 +6,7 @@
 
 import { KdSession } from '../debugger/session.ts';
 import type { Claim } from './claims.ts';
-import { traceSession, type BootKernel } from './run.ts';
+import { traceSession, type BootKernel, type TraceOptions } from './run.ts';
 import type { ScenarioOptions, Trace } from './trace.ts';
 
 export interface Program {
@@ -60,7 +60,7 @@ export function codeFromHex(source: string, hex: string): ProgramCode {
   };
 }
 
-export function runProgramCodeWith(p: Program, boot: BootKernel, code: ProgramCode): ProgramResult {
+export function runProgramCodeWith(p: Program, boot: BootKernel, code: ProgramCode, opts: TraceOptions = {}): ProgramResult {
   if (p.source.length > MAX_SOURCE) return { ok: false, error: programProblem(p.source, 1, 1, `the program is longer than ${MAX_SOURCE} characters`) };
   const kernel = boot(p.options ?? {});
   const session = new KdSession({ kernel, budget: p.budget ?? PROGRAM_BUDGET });
@@ -72,6 +72,6 @@ export function runProgramCodeWith(p: Program, boot: BootKernel, code: ProgramCo
   if (bytes.length > room) return { ok: false, error: programProblem(p.source, 1, 1, `the program assembles to ${bytes.length} bytes; ${room} fit in the program's code page`) };
   if (!kernel.machine.writeVirtual(entry, bytes)) return { ok: false, error: programProblem(p.source, 1, 1, 'the program page is not writable from the debugger') };
   const commands = [...(p.breakpoints ?? []).map((b) => `bp ${b}`), 'g', 'r'];
-  const trace = traceSession({ id: p.id, options: p.options, commands, claim: p.claim }, session);
+  const trace = traceSession({ id: p.id, options: p.options, commands, claim: p.claim }, session, opts);
   return { ok: true, trace, entry: entry.toString(16).padStart(16, '0'), size: bytes.length, code: codeHex(bytes) };
 }

@@ -5,13 +5,13 @@
 // unedited block again without the assembler.
 
 import { assemble, AsmError } from '../cpu/assembler.ts';
-import type { BootKernel } from './run.ts';
+import type { BootKernel, TraceOptions } from './run.ts';
 import { programProblem, runProgramCodeWith, type Program, type ProgramResult } from './program-code.ts';
 
 export type { Program, AsmProblem, ProgramResult } from './program-code.ts';
 export { PROGRAM_BUDGET } from './program-code.ts';
 
-export function runProgramWith(p: Program, boot: BootKernel): ProgramResult {
+export function runProgramWith(p: Program, boot: BootKernel, opts: TraceOptions = {}): ProgramResult {
   return runProgramCodeWith(p, boot, (entry, resolve) => {
     try {
       return assemble(p.source, { origin: entry, symbols: resolve }).bytes;
@@ -19,5 +19,5 @@ export function runProgramWith(p: Program, boot: BootKernel): ProgramResult {
       if (e instanceof AsmError) return programProblem(p.source, e.line, e.column, e.message.replace(/^line \d+, column \d+: /, ''));
       return programProblem(p.source, 1, 1, e instanceof Error ? e.message : String(e));
     }
-  });
+  }, opts);
 }

@@ -10,6 +10,7 @@ import { captureState, compactEvents, hex64, type CompactEvent, type Outcome, ty
 
 import { EMULATOR_VERSION } from './version.ts';
 import { MACHINE_OPTION_NAMES } from '../windows/options.ts';
+import { routineStatus } from '../windows/provenance/routine-status.ts';
 
 export { EMULATOR_VERSION };
 
@@ -90,13 +91,26 @@ export function evaluateAll(session: KdSession, expressions: string[]): Record<s
 }
 
 /** Runs an already-open session through the scenario's commands and returns the trace. */
-export function traceSession(s: Scenario, session: KdSession): Trace {
+/** What a trace records beyond the transcript. `routines`: which public routines ran (a hook on
+ *  each routine's first byte; it slows a system-call-heavy run by about a quarter, so only the
+ *  build asks for it, to write the badges). */
+export interface TraceOptions {
+  routines?: boolean;
+}
+
+export function traceSession(s: Scenario, session: KdSession, opts: TraceOptions = {}): Trace {
   const transcript: Trace['transcript'] = [];
-  for (const raw of s.commands) {
-    const command = stripPrompt(raw);
-    const r = session.exec(command);
-    transcript.push({ prompt: PROMPT, command, output: r.output, state: captureState(session.machine) });
-    if (session.ended) break;
+  const stopTracking = opts.routines ? session.kernel.trackRoutines?.() : undefined;
+  let routines: string[] | undefined;
+  try {
+    for (const raw of s.commands) {
+      const command = stripPrompt(raw);
+      const r = session.exec(command);
+      transcript.push({ prompt: PROMPT, command, output: r.output, state: captureState(session.machine) });
+      if (session.ended) break;
+    }
+  } finally {
+    routines = stopTracking?.();
   }
   return {
     id: s.id,
@@ -106,12 +120,15 @@ export function traceSession(s: Scenario, session: KdSession): Trace {
     outcome: outcomeOf(session),
     events: symbolizeEvents(compactEvents(session.machine.events?.events), session),
     evaluations: s.claim ? evaluateAll(session, claimExpressions(s.claim)) : {},
+    ...(routines ? { routines } : {}),
   };
 }
 
 const ADDRESS_FIELDS = ['rip', 'handler', 'target', 'returnRip'];
 
-/** Adds kd's name for each code address of an event (`handlerSym: 'nt!KiBreakpointTrap'`). */
+/** Adds kd's name for each code address of an event (`handlerSym: 'nt!KiBreakpointTrap'`), and
+ *  `assumed` when the step ran (or was delivered to) a routine whose behaviour is an assumption of
+ *  the model (provenance/routine-status.ts): `nt!KiDispatchException: no exception tables`. */
 export function symbolizeEvents(events: CompactEvent[], session: KdSession): CompactEvent[] {
   for (const e of events) {
     for (const f of ADDRESS_FIELDS) {
@@ -120,11 +137,21 @@ export function symbolizeEvents(events: CompactEvent[], session: KdSession): Com
       const name = session.symbolize(BigInt('0x' + v));
       if (name) e[`${f}Sym`] = name;
     }
+    if (e.kind === 'elided') continue;
+    const ran = [e.ripSym, e.kind === 'exception-delivered' ? e.handlerSym : undefined];
+    const assumed = new Set<string>();
+    for (const sym of ran) {
+      if (typeof sym !== 'string') continue;
+      const routine = sym.replace(/\+0x[0-9a-f]+$/i, '');
+      const st = routineStatus(routine);
+      if (st?.[0] === 'assumption') assumed.add(`${routine}: ${st[1]}`);
+    }
+    if (assumed.size) e.assumed = [...assumed].join('; ');
   }
   return events;
 }
 
-export function runScenarioWith(s: Scenario, boot: BootKernel): Trace {
+export function runScenarioWith(s: Scenario, boot: BootKernel, opts: TraceOptions = {}): Trace {
   validate(s);
   let session: KdSession;
   try {
@@ -132,7 +159,7 @@ export function runScenarioWith(s: Scenario, boot: BootKernel): Trace {
   } catch (e) {
     throw new ScenarioError(`Scenario "${s.id}": the kernel did not boot: ${e instanceof Error ? e.message : String(e)}`);
   }
-  return traceSession(s, session);
+  return traceSession(s, session, opts);
 }
 
 /** Runs a scenario and checks its claim (if any). */

@@ -66,6 +66,9 @@ export interface Trace {
   events: CompactEvent[];
   /** Values of the claim's expressions on the final machine (`expr -> hex` or an error text). */
   evaluations: Record<string, string>;
+  /** The public nt and ntdll routines the processor entered while the commands ran (kd names,
+   *  first entry first), when the kernel can say; what a badge checks against provenance. */
+  routines?: string[];
 }
 
 export function hex64(v: bigint): Hex64 {

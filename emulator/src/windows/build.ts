@@ -18,12 +18,12 @@
 //   shadow entry was not available; its gs:[9000h] area is the same in every listing found.
 // - _KPCR top (0x000..0x180): PDB-derived headers of several Windows 10 x64 builds (identical in
 //   all of them, including 15063) and ReactOS' ndk.
-// - _KPRCB head: PDB-derived header of build 17763 (1809). Approximation: the offsets we use
-//   (MxCsr 0, CurrentThread 8, RspBase 28h, TrappedSecurityDomain F0h, ProcessorState 100h) are
-//   the ones the 17134 KiSystemCall64 itself reads (gs:[188h], gs:[1A8h], gs:[270h]).
-// - _KTHREAD fields on the system-call path: offsets read by Windows 10 KiSystemCall64 listings
-//   (80h, 88h, 90h, F0h, 220h) and PDB-derived headers; Process at 220h is in the 17134 listing.
-// - _KTRAP_FRAME: 0x190 bytes in every x64 version (Geoff Chappell; the WDK's ntddk.h).
+// - Every structure layout `dt` prints (_KPRCB, _KTHREAD, _KPROCESS, _EPROCESS, _KTRAP_FRAME,
+//   _TEB, _KSPECIAL_REGISTERS): the Vergilius layouts of 10.0.17134.1, field by field (tested),
+//   except the four KVA-shadow _KPRCB fields, still at the later build's 8E80h (17134: 6E80h).
+//   The 17134 KiSystemCall64 itself reads gs:[188h], gs:[1A8h] and gs:[270h] at those offsets.
+// - Provenance of every routine and structure, as data: provenance/ (exact, reconstructed or
+//   assumption, with the sources and the build they describe).
 // - System-service numbers: j00ru's Windows system-call table, column "Windows 10 (1803)".
 // - Selectors (KGDT64_*), STAR, FMASK, EFER: the WDK header constants and published `rdmsr`
 //   output; IDT handler names and IST indexes: published `!idt` dumps and ReactOS' table.

@@ -17,7 +17,8 @@ import type { KernelImage } from './image.ts';
 import { STRUCTS, off } from './structs.ts';
 import type { StructDef } from './structs.ts';
 import { Symbols } from './symbols.ts';
-import { PCR, THREAD } from './layout.ts';
+import { NT, PAGE, PCR, THREAD, USER } from './layout.ts';
+import { trackRoutines } from './routine-tracker.ts';
 
 export type KernelStop =
   | { kind: 'debug-break'; code: number; address: bigint; trapFrame: bigint; exceptionRecord: bigint }
@@ -138,6 +139,14 @@ export class Kernel {
     if (saved === this.image.kernelCr3) return f();
     this.cpu.setCr(3, this.image.kernelCr3);
     try { return f(); } finally { this.cpu.setCr(3, saved); }
+  }
+
+  /** Records the public nt and ntdll routines the processor enters from now on; the returned
+   *  function stops recording and lists them (routine-tracker.ts). */
+  trackRoutines(): () => string[] {
+    return trackRoutines(this.cpu, this.symbols, (a) =>
+      (a >= NT.text && a < NT.text + NT.textSize) || (a >= NT.kvascode && a < NT.kvascode + PAGE) ||
+      (a >= USER.ntdllBase && a < USER.ntdllBase + USER.ntdllSize));
   }
 
   /** Asks a running `resume` to stop at its next slice (Ctrl+Break). */

@@ -2,8 +2,10 @@
 // source (offsets in its instructions) and the debugger (`dt`, `!pcr`) read, so they cannot drift.
 // Field text follows `dt`: name, offset, and the type as WinDbg prints it (`Ptr64 _KPRCB`,
 // `Uint8B`, `[2] Uint8B`, `_NT_TIB`). Only the fields the model uses or that frame them are listed;
-// a struct's `complete` flag says whether every field of the real type is here.
-// Sources per struct are in the comments; build.ts says which build each source describes.
+// `layoutFields` is how many fields `dt` lists for the real 17134 type (every member, those of
+// anonymous unions and bit fields included), so `dt` can say how many it leaves out.
+// Every offset and type here is checked against the Vergilius 17134 layout
+// (tests/unit/windows-structs-17134.test.ts); provenance/structs.ts says where each came from.
 
 /** How `dt <type> <address>` reads the field: an integer of `size` bytes, a pointer, an embedded
  *  struct (named by `type`) or an array. */
@@ -25,6 +27,9 @@ export interface StructDef {
   size: number | null;
   /** True when every field of the real type is listed. */
   complete: boolean;
+  /** Fields `dt` lists for the 17134 type (Vergilius layout, anonymous-union members and bit
+   *  fields counted one each); more than `fields.length` means a partial structure. */
+  layoutFields: number;
   fields: StructField[];
 }
 
@@ -47,7 +52,7 @@ function f(offset: number, name: string, type: string, size?: number): StructFie
 
 // _NT_TIB (winnt.h; x64 layout).
 export const NT_TIB: StructDef = {
-  name: '_NT_TIB', size: 0x38, complete: true,
+  name: '_NT_TIB', size: 0x38, complete: true, layoutFields: 8,
   fields: [
     f(0x000, 'ExceptionList', 'Ptr64 _EXCEPTION_REGISTRATION_RECORD'),
     f(0x008, 'StackBase', 'Ptr64 Void'),
@@ -60,10 +65,10 @@ export const NT_TIB: StructDef = {
   ],
 };
 
-// _KPCR (x64). 0x000..0x180 is identical in every Windows 10 x64 header found (PDB-derived
-// headers of five builds; 15063 on tssc.de; ReactOS ndk). The Prcb is embedded at 0x180.
+// _KPCR (x64), Vergilius 17134: every field (0x000..0x180 is the same in every Windows 10 x64
+// layout). The Prcb is embedded at 0x180.
 export const KPCR: StructDef = {
-  name: '_KPCR', size: null, complete: true,
+  name: '_KPCR', size: 0x8040, complete: true, layoutFields: 27,
   fields: [
     f(0x000, 'NtTib', '_NT_TIB', 0x38),
     f(0x000, 'GdtBase', 'Ptr64 _KGDTENTRY64'),
@@ -95,13 +100,14 @@ export const KPCR: StructDef = {
   ],
 };
 
-// _KPRCB head: PDB-derived header of build 17763 (the 17134 KiSystemCall64 reads the same
-// CurrentThread, RspBase and TrappedSecurityDomain slots). ProcessorState's KSPECIAL_REGISTERS
-// offsets are from the same header. The four KVA-shadow fields at 0x8E80.. are read by every
-// published KiSystemCall64Shadow as gs:[9000h..9018h]; their names are as PDB-derived headers of
-// Windows 10 give them (names not confirmed by our sources; offsets confirmed by the code).
+// _KPRCB: the fields the model uses, from the Vergilius 17134 layout (the 17134 KiSystemCall64 reads
+// CurrentThread, RspBase and TrappedSecurityDomain at these offsets). BpbState is a USHORT on
+// 17134 (a UCHAR from 1809 on); KeExceptionDispatchCount is at 5BB0h (2D34h is
+// MmMappedWriteIoCount). The four KVA-shadow fields: 17134 has them at 6E80h..6E98h
+// (gs:[7000h..7018h]); the model still places them at 8E80h, where the later-build listing of
+// KiSystemCall64Shadow reads them (gs:[9000h]); provenance/structs.ts records the mismatch.
 export const KPRCB: StructDef = {
-  name: '_KPRCB', size: null, complete: false,
+  name: '_KPRCB', size: 0x7ec0, complete: false, layoutFields: 303,
   fields: [
     f(0x000, 'MxCsr', 'Uint4B'),
     f(0x004, 'LegacyNumber', 'UChar'),
@@ -120,12 +126,10 @@ export const KPRCB: StructDef = {
     f(0x030, 'PrcbLock', 'Uint8B'),
     f(0x038, 'PriorityState', 'Ptr64 Char'),
     f(0x0f0, 'TrappedSecurityDomain', 'Uint8B'),
-    f(0x0f8, 'BpbState', 'UChar'),
+    f(0x0f8, 'BpbState', 'Uint2B'),
     f(0x100, 'ProcessorState', '_KPROCESSOR_STATE', 0x5c0),
-    // KeSystemCalls at 2D38h (gs:[2EB8h]) is the 17763 header's; other builds move it;
-    // KeExceptionDispatchCount's slot next to it is this model's choice.
-    f(0x2d34, 'KeExceptionDispatchCount', 'Uint4B'),
     f(0x2d38, 'KeSystemCalls', 'Uint4B'),
+    f(0x5bb0, 'KeExceptionDispatchCount', 'Uint4B'),
     f(0x8e80, 'KernelDirectoryTableBase', 'Uint8B'),
     f(0x8e88, 'RspBaseShadow', 'Uint8B'),
     f(0x8e90, 'UserRspShadow', 'Uint8B'),
@@ -133,10 +137,10 @@ export const KPRCB: StructDef = {
   ],
 };
 
-/** KSPECIAL_REGISTERS inside KPRCB.ProcessorState (17763 header), where KdEnterDebugger-style code
+/** KSPECIAL_REGISTERS inside KPRCB.ProcessorState (Vergilius 17134), where KdEnterDebugger-style code
  *  saves the control registers and MSRs. Offsets relative to ProcessorState. */
 export const KSPECIAL_REGISTERS: StructDef = {
-  name: '_KSPECIAL_REGISTERS', size: 0xf0, complete: false,
+  name: '_KSPECIAL_REGISTERS', size: 0xf0, complete: false, layoutFields: 30,
   fields: [
     f(0x00, 'Cr0', 'Uint8B'),
     f(0x08, 'Cr2', 'Uint8B'),
@@ -157,10 +161,10 @@ export const KSPECIAL_REGISTERS: StructDef = {
   ],
 };
 
-// _KTHREAD: offsets read by Windows 10 x64 KiSystemCall64 listings (80h, 88h, 90h, F0h, 220h),
-// Geoff Chappell's KTHREAD page (28h..38h) and PDB-derived headers (232h PreviousMode).
+// _KTHREAD: the fields the model uses, Vergilius 17134 (80h, 88h, 90h, F0h and 220h are also what
+// the Windows 10 KiSystemCall64 listings read).
 export const KTHREAD: StructDef = {
-  name: '_KTHREAD', size: null, complete: false,
+  name: '_KTHREAD', size: 0x5f0, complete: false, layoutFields: 184,
   fields: [
     f(0x000, 'Header', '_DISPATCHER_HEADER', 0x18),
     f(0x018, 'SListFaultAddress', 'Ptr64 Void'),
@@ -178,12 +182,10 @@ export const KTHREAD: StructDef = {
   ],
 };
 
-// _KPROCESS / _EPROCESS fields the model uses. DirectoryTableBase at 28h is the same in every x64
-// version; the 17134 KiSystemCall64 reads EPROCESS+838h into KPRCB.TrappedSecurityDomain, so we
-// name that slot SecurityDomain (name inferred). UserDirectoryTableBase (the KVA-shadow user CR3)
-// and ExitStatus are model slots: their 17134 offsets are not confirmed by our sources.
+// _KPROCESS / _EPROCESS fields the model uses, Vergilius 17134 (the 17134 KiSystemCall64 reads
+// EPROCESS.SecurityDomain at 838h into KPRCB.TrappedSecurityDomain).
 export const KPROCESS: StructDef = {
-  name: '_KPROCESS', size: null, complete: false,
+  name: '_KPROCESS', size: 0x2d8, complete: false, layoutFields: 47,
   fields: [
     f(0x000, 'Header', '_DISPATCHER_HEADER', 0x18),
     f(0x028, 'DirectoryTableBase', 'Uint8B'),
@@ -192,19 +194,18 @@ export const KPROCESS: StructDef = {
 };
 
 export const EPROCESS: StructDef = {
-  name: '_EPROCESS', size: null, complete: false,
+  name: '_EPROCESS', size: 0x848, complete: false, layoutFields: 260,
   fields: [
     f(0x000, 'Pcb', '_KPROCESS', 0x2d8),
     f(0x2e0, 'UniqueProcessId', 'Ptr64 Void'),
-    f(0x654, 'ExitStatus', 'Int4B'),
+    f(0x624, 'ExitStatus', 'Int4B'),
     f(0x838, 'SecurityDomain', 'Uint8B'),
   ],
 };
 
-// _KTRAP_FRAME (x64): 0x190 bytes in every version (Geoff Chappell; WDK ntddk.h); field names from
-// PDB-derived Windows 10 headers.
+// _KTRAP_FRAME (x64): every field of the Vergilius 17134 layout (0x190 bytes in every x64 version).
 export const KTRAP_FRAME: StructDef = {
-  name: '_KTRAP_FRAME', size: 0x190, complete: true,
+  name: '_KTRAP_FRAME', size: 0x190, complete: true, layoutFields: 61,
   fields: [
     f(0x000, 'P1Home', 'Uint8B'),
     f(0x008, 'P2Home', 'Uint8B'),
@@ -214,6 +215,7 @@ export const KTRAP_FRAME: StructDef = {
     f(0x028, 'PreviousMode', 'Char'),
     f(0x029, 'PreviousIrql', 'UChar'),
     f(0x02a, 'FaultIndicator', 'UChar'),
+    f(0x02a, 'NmiMsrIbrs', 'UChar'),
     f(0x02b, 'ExceptionActive', 'UChar'),
     f(0x02c, 'MxCsr', 'Uint4B'),
     f(0x030, 'Rax', 'Uint8B'),
@@ -269,12 +271,11 @@ export const KTRAP_FRAME: StructDef = {
   ],
 };
 
-// _TEB head (x64): NT_TIB (winnt.h), then the fields every x64 TEB has at these offsets
-// (ClientId 40h, PEB 60h, LastErrorValue 68h; PDB-derived Windows 10 headers). The region
+// _TEB head (x64), Vergilius 17134: the first 17 fields. The region
 // 110h..190h (ReservedForDebuggerInstrumentation, Windows 10) is what gs:[180h]/gs:[188h] read
 // when a kernel handler runs with the user GS base.
 export const TEB: StructDef = {
-  name: '_TEB', size: null, complete: false,
+  name: '_TEB', size: 0x1838, complete: false, layoutFields: 126,
   fields: [
     f(0x000, 'NtTib', '_NT_TIB', 0x38),
     f(0x038, 'EnvironmentPointer', 'Ptr64 Void'),

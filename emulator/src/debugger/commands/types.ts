@@ -36,7 +36,8 @@ function displayType(s: KdSession, args: string, ctx: CommandContext): string {
     }
     return view;
   });
-  return [...header, fmt.structLines(fields)].join('\n');
+  const omitted = fieldWords.length === 0 && def.layoutFields !== undefined ? def.layoutFields - def.fields.length : 0;
+  return [...header, fmt.structLines(fields), ...(omitted > 0 ? [fmt.partialStructNote(def.name, omitted, def.layoutFields!)] : [])].join('\n');
 }
 
 export const TYPE_COMMANDS = family('types', [

@@ -1,0 +1,60 @@
+// Each routine's provenance status and a few words for a badge, by kd name. Kept apart from the
+// evidence (routines.ts: sources, build, notes) so that a page's causal chain can mark assumed
+// steps of a live run without loading the notes. The two tables have the same keys (tested).
+
+import type { ProvenanceStatus } from './types.ts';
+
+/** symbol -> [status, summary]: the summary says in a few words what the model does there. */
+export const ROUTINE_STATUS: Record<string, readonly [ProvenanceStatus, string]> = {
+  'nt!KiSystemCall64': ['exact', 'system-call entry (bytes of 17134)'],
+  'nt!KiSystemServiceUser': ['reconstructed', 'system-call frame completion, shortened'],
+  'nt!KiSystemServiceStart': ['reconstructed', 'service-table selection'],
+  'nt!KiSystemServiceRepeat': ['reconstructed', 'service-table lookup, no stack arguments'],
+  'nt!KiSystemServiceExit': ['reconstructed', 'sysret exit, shortened'],
+  'nt!KiSystemService': ['reconstructed', 'int 2Eh entry'],
+  'nt!KiDivideErrorFault': ['reconstructed', '#DE handler'],
+  'nt!KiDebugTrapOrFault': ['reconstructed', '#DB handler'],
+  'nt!KiBreakpointTrap': ['reconstructed', '#BP handler'],
+  'nt!KiInvalidOpcodeFault': ['reconstructed', '#UD handler'],
+  'nt!KiGeneralProtectionFault': ['reconstructed', '#GP handler'],
+  'nt!KiPageFault': ['assumption', 'MmAccessFault reduced to one rule'],
+  'nt!KiDoubleFaultAbort': ['assumption', 'GS repaired from IA32_GS_BASE'],
+  'nt!KiExceptionDispatch': ['reconstructed', 'exception record built on the stack'],
+  'nt!KiDispatchException': ['assumption', 'no exception tables'],
+  'nt!KdTrap': ['assumption', 'debugger entry reduced to a report'],
+  'nt!KdpReport': ['assumption', 'where kd hears of an exception'],
+  'nt!KiExceptionExit': ['reconstructed', 'iretq exit from a trap frame'],
+  'nt!KeBugCheckEx': ['reconstructed', 'bug check, shortened'],
+  'nt!DbgBreakPointWithStatus': ['reconstructed', 'int 3 for the debugger'],
+  'nt!KiIdleLoop': ['assumption', 'idle is hlt'],
+  'nt!NtClose': ['assumption', 'no handle table'],
+  'nt!NtYieldExecution': ['assumption', 'one thread, nothing to yield to'],
+  'nt!NtQuerySystemTime': ['assumption', 'probe and copy of SystemTime'],
+  'nt!NtTerminateProcess': ['assumption', 'records the exit status and idles'],
+  'nt!KiServiceNotModeled': ['assumption', 'model-only routine'],
+  'nt!KiSystemCall64Shadow': ['reconstructed', 'KVA-shadow entry of a later build'],
+  'nt!KiDivideErrorFaultShadow': ['reconstructed', 'KVA-shadow trap entry stub'],
+  'nt!KiDebugTrapOrFaultShadow': ['reconstructed', 'KVA-shadow trap entry stub'],
+  'nt!KiBreakpointTrapShadow': ['reconstructed', 'KVA-shadow trap entry stub'],
+  'nt!KiInvalidOpcodeFaultShadow': ['reconstructed', 'KVA-shadow trap entry stub'],
+  'nt!KiGeneralProtectionFaultShadow': ['reconstructed', 'KVA-shadow trap entry stub'],
+  'nt!KiPageFaultShadow': ['reconstructed', 'KVA-shadow trap entry stub'],
+  'nt!KiSystemServiceShadow': ['reconstructed', 'KVA-shadow trap entry stub'],
+  'nt!KiDoubleFaultAbortShadow': ['assumption', 'kernel CR3 from a model data slot'],
+  'nt!KiKernelSysretExit': ['assumption', 'KVA-shadow sysret exit, model shape'],
+  'nt!KiKernelIretExit': ['assumption', 'KVA-shadow iretq exit, model shape'],
+  'ntdll!NtClose': ['exact', 'ntdll system-call stub'],
+  'ntdll!ZwClose': ['exact', 'ntdll system-call stub'],
+  'ntdll!NtYieldExecution': ['exact', 'ntdll system-call stub'],
+  'ntdll!ZwYieldExecution': ['exact', 'ntdll system-call stub'],
+  'ntdll!NtQuerySystemTime': ['exact', 'ntdll system-call stub'],
+  'ntdll!ZwQuerySystemTime': ['exact', 'ntdll system-call stub'],
+  'ntdll!NtTerminateProcess': ['exact', 'ntdll system-call stub'],
+  'ntdll!ZwTerminateProcess': ['exact', 'ntdll system-call stub'],
+  'ntdll!KiUserExceptionDispatcher': ['assumption', 'unhandled exception ends the process'],
+};
+
+/** The status of the routine a kd name falls in (`nt!KiPageFault+0x1c` -> its routine's). */
+export function routineStatus(symbol: string): readonly [ProvenanceStatus, string] | undefined {
+  return ROUTINE_STATUS[symbol.replace(/\+0x[0-9a-f]+$/i, '')];
+}

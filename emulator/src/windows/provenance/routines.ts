@@ -1,0 +1,173 @@
+// The evidence behind every public code symbol of the modeled nt and ntdll (symbols.ts lists them;
+// the assembly is kernel/ntoskrnl.ts, kernel/kvascode.ts and user/ntdll.ts): the build the evidence
+// describes, the sources and what is exact, reconstructed or assumed. The status and a badge's
+// summary are in routine-status.ts. A routine that mixes sources has `parts` (their own status);
+// the routine's status is that of the part that decides what it does.
+// Whoever changes a routine's code changes its entries here and in routine-status.ts.
+
+import type { RoutineProvenance } from './types.ts';
+import { ROUTINE_STATUS } from './routine-status.ts';
+
+const B = '10.0.17134.1';
+const LATER = 'later Windows 10 x64 (build not named by the source)';
+
+type Rec = Omit<RoutineProvenance, 'symbol' | 'status' | 'summary'>;
+
+const exactStub = (service: string): Rec => ({
+  build: B, sources: ['auscitte-17134', 'j00ru-syscalls'],
+  note: `The stub bytes of ntdll!NtTerminateProcess in the 17134 listing (mov r10,rcx / mov eax,n / test byte ptr [7FFE0308h],1 / jne / syscall / ret / int 2Eh / ret) with ${service}'s service number from j00ru's table. The stubs' addresses (20h apart) are the model's.`,
+});
+
+const shadowStub = (handler: string): Rec => ({
+  build: LATER, sources: ['shadow-trap-listing'],
+  note: `Follows the public KiRaiseSecurityCheckFailureShadow listing (test the saved CS, swapgs, lfence, test ShadowFlags, load the kernel CR3, switch to the thread's kernel stack, copy the hardware frame) and joins ${handler}. The scratch register is the model's; the per-processor offsets are the model's KPRCB placement (see _KPRCB).`,
+});
+
+const trap = (): Rec => ({
+  build: 'Windows 10 x64 (frame building); WRK (dispatch)', sources: ['win10-trap-listings', 'wrk-trap-asm'],
+  note: `Builds the 190h-byte trap frame as Windows 10's handlers do (sub rsp,8 / push rbp / sub rsp,158h / lea rbp,[rsp+80h], volatile registers saved, swapgs only when the saved CS is user mode and KVA shadow did not swap already), then raises the exception through KiExceptionDispatch with the status code and parameters of WRK trap.asm.`,
+});
+
+const ROUTINES: Record<string, Rec> = {
+  'nt!KiSystemCall64': {
+    build: B, sources: ['auscitte-17134'],
+    note: 'Every byte up to KiSystemServiceUser is copied from the 17134 listing (swapgs, user RSP to gs:[10h], RSP from gs:[1A8h], the hardware-frame pushes, sub rsp,158h, lea rbp,[rsp+80h], RBX/RDI/RSI saved).',
+  },
+  'nt!KiSystemServiceUser': {
+    build: B, sources: ['auscitte-17134', 'win10-syscall-listings'],
+    note: 'Its first 2Ch bytes continue the copied 17134 bytes (to KiSystemCall64+7Bh: RAX/RCX/RDX into the frame, EPROCESS.SecurityDomain into KPRCB.TrappedSecurityDomain). The rest follows Windows 10 listings, shortened: no speculation-control (IBRS) code, no user-mode debug or APC checks. In the 17134 listing the symbol sits after the speculation-control block, not at KiSystemCall64+50h.',
+    parts: [
+      { from: 0, to: 0x2c, status: 'exact', build: B, sources: ['auscitte-17134'], note: 'Bytes of KiSystemCall64+50h..+7Bh in the 17134 listing.' },
+      { from: 0x2c, to: Number.MAX_SAFE_INTEGER, status: 'reconstructed', build: 'Windows 10 x64', sources: ['win10-syscall-listings'], note: 'Shaped after Windows 10 listings, shortened.' },
+    ],
+  },
+  'nt!KiSystemServiceStart': {
+    build: 'Windows 10 x64', sources: ['win10-syscall-listings'],
+    note: 'Splits the service number into table (bit 12) and index (bits 0..11) as the Windows 10 listings do.',
+  },
+  'nt!KiSystemServiceRepeat': {
+    build: 'Windows 10 x64', sources: ['win10-syscall-listings'],
+    note: 'Bounds check, KeSystemCalls increment and the compact table entry (offset << 4 | stack-argument count) as in the listings. Windows then copies the stack arguments; the modeled services take at most four, all in registers, so none are copied.',
+  },
+  'nt!KiSystemServiceExit': {
+    build: 'Windows 10 x64', sources: ['win10-syscall-listings'],
+    note: 'Restores PreviousMode and the non-volatile registers, loads RCX/R11/RSP from the frame and leaves with swapgs / sysretq (or through KiKernelSysretExit with KVA shadow), as the listings do; the APC-delivery and debug-register checks on the way out are left out (no APCs or hardware breakpoints are modeled).',
+  },
+  'nt!KiSystemService': {
+    build: 'WRK and Windows 10 x64', sources: ['wrk-trap-asm'],
+    note: 'The int 2Eh path builds the rest of the frame and joins KiSystemServiceUser, as KiSystemService does in the WRK; taken only when KUSER_SHARED_DATA.SystemCall says so.',
+  },
+  'nt!KiDivideErrorFault': trap(),
+  'nt!KiDebugTrapOrFault': trap(),
+  'nt!KiBreakpointTrap': trap(),
+  'nt!KiInvalidOpcodeFault': trap(),
+  'nt!KiGeneralProtectionFault': {
+    ...trap(),
+    note: 'Frame building as Windows 10\'s handlers; every #GP becomes STATUS_ACCESS_VIOLATION. Assumed detail: Windows reports a privileged instruction from user mode as STATUS_PRIVILEGED_INSTRUCTION, which the model does not distinguish.',
+  },
+  'nt!KiPageFault': {
+    build: 'none', sources: ['win10-trap-listings', 'ms-bugcheck-codes'],
+    note: 'The frame building is Windows 10\'s; what follows is assumed: there is no memory manager, every page is resident, a kernel-mode reference to a not-present system address bug-checks at once (50h) and any other fault becomes STATUS_ACCESS_VIOLATION. Windows asks MmAccessFault, which may resolve the fault.',
+  },
+  'nt!KiDoubleFaultAbort': {
+    build: 'none', sources: ['ms-bugcheck-7f'],
+    note: 'Assumed: on the kernel-origin path the handler reads IA32_GS_BASE and swaps GS when it holds a user address. Public disassemblies of KiDoubleFaultAbort (a later build) and the WRK swap only when the saved CS is user mode. Bug check 7Fh with Arg1 = 8 is documented; the model passes (8, trap frame, 0, RIP) and calls KeBugCheckEx directly, where Windows 10 passes (8, trap frame, interrupted RSP, RIP) through KiBugCheckDispatch.',
+  },
+  'nt!KiExceptionDispatch': {
+    build: 'WRK', sources: ['wrk-trap-asm'],
+    note: 'Builds the EXCEPTION_RECORD on the stack from ECX/EDX/R8..R11 and calls KiDispatchException with the trap frame and previous mode, as KiExceptionDispatch in WRK trap.asm. No exception frame (non-volatile registers) is saved.',
+  },
+  'nt!KiDispatchException': {
+    build: 'none', sources: [],
+    note: 'Assumed: breakpoints and single steps go to KdTrap first (as in Windows); otherwise there is no handler search, since the model\'s kernel has no unwind or exception tables. A kernel exception bug-checks at once (3Bh inside a service routine, 1Eh elsewhere); a user exception goes straight back to ntdll!KiUserExceptionDispatcher with the code in RCX, with no user debugger, no CONTEXT copy to the user stack.',
+  },
+  'nt!KdTrap': {
+    build: 'none', sources: [],
+    note: 'Assumed: saves CR0, CR2, CR3, CR4 and the GS MSRs into KPRCB.ProcessorState (what KdEnterDebugger does first) and reports to the debugger at KdpReport. The debugger transport, freezing other processors and the KD packet protocol are not modeled.',
+  },
+  'nt!KdpReport': {
+    build: 'none', sources: [],
+    note: 'The model\'s report point: kd stops the machine when the guest reaches it and resumes it with "handled". Stands for KdpReport / KdpSendWaitContinue and the debugger connection.',
+  },
+  'nt!KiExceptionExit': {
+    build: 'WRK', sources: ['wrk-trap-asm'],
+    note: 'Restores the volatile registers from the (possibly debugger-edited) frame and returns with iretq, swapping GS when returning to user mode, as KiExceptionExit / RESTORE_TRAP_STATE in WRK trap.asm.',
+  },
+  'nt!KeBugCheckEx': {
+    build: 'Windows 10 x64', sources: ['ms-bugcheck-codes'],
+    note: 'Homes its arguments, disables interrupts, saves the control registers into the KPRCB and stores the code and arguments in KiBugCheckData, then breaks into the debugger. Left out: KeBugCheck2 (processor freeze, dump writing, the blue screen).',
+  },
+  'nt!DbgBreakPointWithStatus': {
+    build: 'Windows 10 x64', sources: ['dbgbreak-listings'],
+    note: 'int 3 / ret, the bytes public listings show (their builds are not named). kd stops here and prints the bug check. Windows reaches it from KeBugCheck2 through KiBugCheckDebugBreak; the model calls it from KeBugCheckEx.',
+  },
+  'nt!KiIdleLoop': {
+    build: 'none', sources: [],
+    note: 'Assumed: with no thread left the processor halts. The real idle loop polls DPCs, the scheduler and power management.',
+  },
+  'nt!NtClose': {
+    build: 'none', sources: [],
+    note: 'Assumed: the process has no handle table, so every handle is invalid (STATUS_INVALID_HANDLE).',
+  },
+  'nt!NtYieldExecution': {
+    build: 'none', sources: [],
+    note: 'Assumed: a single thread, so nothing else is ready (STATUS_NO_YIELD_PERFORMED).',
+  },
+  'nt!NtQuerySystemTime': {
+    build: 'none', sources: [],
+    note: 'Assumed shape: a user caller\'s pointer at or above MmUserProbeAddress is replaced by it (so the store faults as ProbeForWrite would), then KUSER_SHARED_DATA.SystemTime is copied. No disassembly of the 17134 routine was used.',
+  },
+  'nt!NtTerminateProcess': {
+    build: 'none', sources: [],
+    note: 'Assumed: the only process ends whatever the handle; the status goes to EPROCESS.ExitStatus and the processor goes idle. No object manager, no thread rundown.',
+  },
+  'nt!KiServiceNotModeled': {
+    build: 'none', sources: [],
+    note: 'Not a Windows routine: the table entry of every real 17134 service the model does not implement returns STATUS_NOT_IMPLEMENTED.',
+  },
+  'nt!KiSystemCall64Shadow': {
+    build: LATER, sources: ['deepdive-2023'],
+    note: 'Instruction for instruction the published KVA-shadow entry (+00h..+68h) of a later kernel, whose build the author does not name; it reads the per-processor shadow fields at gs:[9000h]. On 17134 those fields are at gs:[7000h] (Vergilius 17134 _KPRCB), and no listing of the 17134 entry was available. The speculation-control and SMAP parts of the published listing are left out.',
+  },
+  'nt!KiDivideErrorFaultShadow': shadowStub('KiDivideErrorFault'),
+  'nt!KiDebugTrapOrFaultShadow': shadowStub('KiDebugTrapOrFault'),
+  'nt!KiBreakpointTrapShadow': shadowStub('KiBreakpointTrap'),
+  'nt!KiInvalidOpcodeFaultShadow': shadowStub('KiInvalidOpcodeFault'),
+  'nt!KiGeneralProtectionFaultShadow': shadowStub('KiGeneralProtectionFault'),
+  'nt!KiPageFaultShadow': shadowStub('KiPageFault'),
+  'nt!KiSystemServiceShadow': shadowStub('KiSystemService'),
+  'nt!KiDoubleFaultAbortShadow': {
+    build: 'none', sources: [],
+    note: 'Assumed: the #DF stub loads the kernel CR3 from a copy in the KVASCODE data page (it cannot trust GS), then joins KiDoubleFaultAbort. How 17134\'s shadow #DF entry finds the kernel CR3 is not public.',
+  },
+  'nt!KiKernelSysretExit': {
+    build: 'none', sources: [],
+    note: 'Windows has a routine of this name in KVASCODE; its body here (user CR3 from KPROCESS.UserDirectoryTableBase, swapgs, sysretq) is the model\'s, not taken from a listing.',
+  },
+  'nt!KiKernelIretExit': {
+    build: 'none', sources: [],
+    note: 'Windows has a routine of this name in KVASCODE; its body here (frame moved to the transition stack, user CR3, swapgs, iretq) is the model\'s, not taken from a listing.',
+  },
+  'ntdll!NtClose': exactStub('NtClose'),
+  'ntdll!ZwClose': exactStub('NtClose'),
+  'ntdll!NtYieldExecution': exactStub('NtYieldExecution'),
+  'ntdll!ZwYieldExecution': exactStub('NtYieldExecution'),
+  'ntdll!NtQuerySystemTime': exactStub('NtQuerySystemTime'),
+  'ntdll!ZwQuerySystemTime': exactStub('NtQuerySystemTime'),
+  'ntdll!NtTerminateProcess': exactStub('NtTerminateProcess'),
+  'ntdll!ZwTerminateProcess': exactStub('NtTerminateProcess'),
+  'ntdll!KiUserExceptionDispatcher': {
+    build: 'none', sources: [],
+    note: 'Assumed: no vectored or frame-based handlers; the dispatcher ends the process with the exception code as its exit status, as the default unhandled-exception path finally does.',
+  },
+};
+
+export const ROUTINE_EVIDENCE: Readonly<Record<string, Rec>> = ROUTINES;
+
+/** Status, summary and evidence together, for the routines both tables name. */
+export const ROUTINE_PROVENANCE: Record<string, RoutineProvenance> = Object.fromEntries(
+  Object.entries(ROUTINES).filter(([symbol]) => ROUTINE_STATUS[symbol]).map(([symbol, r]) => {
+    const [status, summary] = ROUTINE_STATUS[symbol];
+    return [symbol, { symbol, status, summary, ...r }];
+  }),
+);

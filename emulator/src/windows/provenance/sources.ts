@@ -1,0 +1,57 @@
+// The public sources the model's routines and layouts are traced to. A routine or a structure
+// names them by key; the fidelity page prints the name, the build and the link.
+
+import type { Source } from './types.ts';
+
+export const SOURCES: Record<string, Source> = {
+  'auscitte-17134': {
+    name: 'Ry Auscitte, "Bringing My OS Back from the Abyss: Windows Crash Dump Analysis (Part 1)" (cdb listings of nt!KiSystemCall64 and ntdll!NtTerminateProcess with bytes)',
+    url: 'https://github.com/Auscitte/auscitte.github.io/blob/22e4006c189637067545f5af781235c701ba1a9c/_posts/2019-02-06-Crash-Dump-Analysis.md',
+    build: '10.0.17134.1.amd64fre.rs4_release.180410-1804 (a serviced 17134 kernel; OSBUILD_TIMESTAMP 2018-09-19)',
+  },
+  'vergilius-17134': {
+    name: 'Vergilius project layouts of Windows 10 1803, as generated C headers (novafacing/vergilius-rs, headers/bindings-10.0.17134.1-x64.h)',
+    url: 'https://github.com/novafacing/vergilius-rs/blob/58f8e9aaa3f79a1950d29c3985e9d50ca397c20b/headers/bindings-10.0.17134.1-x64.h',
+    build: '10.0.17134.1',
+  },
+  'deepdive-2023': {
+    name: '"From Userland to Kernel: Deep Dive into SYSCALLs using WinDbg and Binary Patching" (blog post, 2023-09-26; WinDbg listing of nt!KiSystemCall64Shadow with bytes)',
+    build: 'a 2022 or later Windows 10/11 x64 kernel; the author does not name the build',
+  },
+  'shadow-trap-listing': {
+    name: 'Public WinDbg listing of nt!KiRaiseSecurityCheckFailureShadow (KVA-shadow trap entry stub)',
+    build: 'a later Windows 10 x64 kernel; build not named',
+  },
+  'wrk-trap-asm': {
+    name: 'Windows Research Kernel 1.2, base/ntos/ke/amd64/trap.asm (trap entry, KiExceptionDispatch, KiExceptionExit, KiSystemService)',
+    url: 'https://github.com/mic101/windows/blob/514509862aa26a957bf5a9a4024037770742e158/WRK-v1.2/base/ntos/ke/amd64/trap.asm',
+    build: 'Windows Server 2003 SP1 x64 (the WRK); the same frame layout and register conventions as Windows 10',
+  },
+  'win10-trap-listings': {
+    name: 'Public disassemblies of Windows 10 x64 trap handlers (e.g. nt!KiOverflowTrap: sub rsp,8 / push rbp / sub rsp,158h / lea rbp,[rsp+80h] / test byte ptr [rbp+0F0h],1 / swapgs)',
+    build: 'Windows 10 x64, builds not named',
+  },
+  'win10-syscall-listings': {
+    name: 'Public IDA/WinDbg listings of nt!KiSystemCall64 after the trap frame (KiSystemServiceStart / KiSystemServiceRepeat table walk, KiSystemServiceExit sysret path)',
+    build: 'Windows 10 x64, builds not named',
+  },
+  'dbgbreak-listings': {
+    name: 'Public WinDbg listings of nt!DbgBreakPointWithStatus (cc int 3 / c3 ret, called from nt!KiBugCheckDebugBreak) in bug-check sessions',
+    build: 'Windows 10 x64, builds not named',
+  },
+  'j00ru-syscalls': {
+    name: "Mateusz Jurczyk (j00ru), Windows X86-64 System Call Table, column Windows 10 1803",
+    url: 'https://j00ru.vexillium.org/syscalls/nt/64/',
+    build: '10.0.17134',
+  },
+  'ms-bugcheck-7f': {
+    name: 'Microsoft, Bug Check 0x7F: UNEXPECTED_KERNEL_MODE_TRAP',
+    url: 'https://learn.microsoft.com/en-us/windows-hardware/drivers/debugger/bug-check-0x7f--unexpected-kernel-mode-trap',
+    build: 'all Windows versions',
+  },
+  'ms-bugcheck-codes': {
+    name: 'Microsoft, Bug check code reference (0x1E, 0x3B, 0x50)',
+    url: 'https://learn.microsoft.com/en-us/windows-hardware/drivers/debugger/bug-check-code-reference2',
+    build: 'all Windows versions',
+  },
+};
