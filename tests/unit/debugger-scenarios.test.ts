@@ -307,9 +307,13 @@ describe('k across the system-call trap frame', () => {
     expect(crossing.retAddr).toBe(q(s, trapFrame + field(s, '_KTRAP_FRAME', 'Rip')));
     const next = frames[frames.indexOf(crossing) + 1];
     expect(next.childSp).toBe(q(s, trapFrame + field(s, '_KTRAP_FRAME', 'Rsp')));
-    const out = s.exec('k').output;
+    // kv marks the frame that returns through the trap frame; plain k does not.
+    const out = s.exec('kv').output;
     expect(out).toContain(`(TrapFrame @ ${addr64(trapFrame)})`);
     expect(out).toMatch(/ntdll!NtClose\+0x14\n.*svcloop!wmain\+0x/);
+    const plain = s.exec('k').output;
+    expect(plain).not.toContain('TrapFrame');
+    expect(plain).toMatch(/ntdll!NtClose\+0x14\n.*svcloop!wmain\+0x/);
   });
 });
 

@@ -52,20 +52,24 @@ const SEG_NAMES = ['es', 'cs', 'ss', 'ds', 'fs', 'gs'];
 const GPR = ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'];
 
 /**
- * The ` gs:00000000`00000010=????????????????` annotation kd appends to the line of the current
- * instruction when it has a sized memory operand: segment, effective address (SDM Vol. 1 §3.7.5,
- * with the FS/GS base added in 64-bit mode, §3.3.4) and the operand's current value.
+ * The annotation kd appends to the line of the current instruction when it has a sized memory
+ * operand: segment, effective address (SDM Vol. 1 §3.7.5, with the FS/GS base added in 64-bit
+ * mode, §3.3.4) and the operand's current value. A kernel debugger qualifies ds/es/ss/cs with the
+ * selector (`ss:0018:fffff500`a54bbef8=...`, `ds:002b:ffffdf0f`97f5c740=00002000` in public kd
+ * transcripts, cited in tests/unit/kd-disassembly.test.ts); fs/gs show the linear address
+ * (` gs:00000000`00000010=????????????????`). Operands up to 16 bytes (xmmword) are shown.
  */
 export function memoryAnnotation(m: MachineView, ins: Instruction): string {
   const op = ins.operands.find((o) => o.kind === 'mem');
-  if (!op || op.kind !== 'mem' || op.size === 0 || op.size > 8) return '';
+  if (!op || op.kind !== 'mem' || op.size === 0 || op.size > 16) return '';
   let ea = op.disp;
   if (op.base === 'rip') ea += ins.address + BigInt(ins.length);
   else if (op.base !== null) ea += m.getReg(GPR[op.base]);
   if (op.index !== null) ea += m.getReg(GPR[op.index]) * BigInt(op.scale);
   if (op.addrSize === 4) ea &= 0xffffffffn;
   const seg = SEG_NAMES[op.seg];
-  if (seg === 'fs' || seg === 'gs') ea += m.getSeg(seg).base;
+  const flat = seg === 'fs' || seg === 'gs';
+  if (flat) ea += m.getSeg(seg).base;
   ea &= MASK64;
   const bytes = m.readVirtual(ea, op.size);
   let value = '?'.repeat(op.size * 2);
@@ -74,5 +78,6 @@ export function memoryAnnotation(m: MachineView, ins: Instruction): string {
     for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]);
     value = hexN(v, op.size * 2);
   }
-  return ` ${seg}:${addr64(ea)}=${value}`;
+  const where = flat ? `${seg}:` : `${seg}:${hexN(m.getSeg(seg).selector, 4)}:`;
+  return ` ${where}${addr64(ea)}=${value}`;
 }

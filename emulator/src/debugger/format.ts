@@ -228,10 +228,24 @@ export interface BugCheck {
 const BUGCHECKS: Record<number, { name: string; summary: string; args: (a: bigint) => [string?, string?, string?, string?] }> = {
   0x7f: {
     name: 'UNEXPECTED_KERNEL_MODE_TRAP',
+    // The description !analyze -v prints for 7f, as in public transcripts of WinDbg (e.g. the
+    // x64 double-fault analysis quoted at bbs.kanxue.com/thread-154014-1.htm).
     summary: [
-      'The processor raised, in kernel mode, a trap that the kernel does not expect there or that is',
-      'always fatal, such as a double fault. The first argument is the trap number (8 = double fault).',
-      'Use .trap on the saved trap frame and kv to see how the machine got there.',
+      'This means a trap occurred in kernel mode, and it\'s a trap of a kind',
+      'that the kernel isn\'t allowed to have/catch (bound trap) or that',
+      'is always instant death (double fault).  The first number in the',
+      'bugcheck params is the number of the trap (8 = double fault, etc)',
+      'Consult an Intel x86 family manual to learn more about what these',
+      'traps are. Here is a *portion* of those codes:',
+      'If kv shows a taskGate',
+      '        use .tss on the part before the colon, then kv.',
+      'Else if kv shows a trapframe',
+      '        use .trap on that value',
+      'Else',
+      '        .trap on the appropriate frame will show where the trap was taken',
+      '        (on x86, this will be the ebp that goes with the procedure KiTrap)',
+      'Endif',
+      'kb will then show the corrected stack.',
     ].join('\n'),
     args: (a1) => [a1 === 8n ? 'EXCEPTION_DOUBLE_FAULT' : a1 === 0n ? 'EXCEPTION_DIVIDED_BY_ZERO' : a1 === 6n ? 'EXCEPTION_INVALID_OPCODE' : undefined],
   },
@@ -285,7 +299,7 @@ const BLANK_BOX = `*${' '.repeat(77)}*`;
 
 /** The `!analyze -v` report: the banner, the name and code, the arguments with their meaning,
  *  and the Debugging Details keys. */
-export function analyzeReport(bc: BugCheck, details: { stack: string[]; symbol?: string; bucketSymbol?: string; process?: string }): string {
+export function analyzeReport(bc: BugCheck, details: { stack: string[]; symbol?: string; bucketSymbol?: string; process?: string; fault?: string[] }): string {
   const info = BUGCHECKS[bc.code];
   const meanings = info?.args(bc.args[0]) ?? [];
   const lines = [
@@ -308,6 +322,7 @@ export function analyzeReport(bc: BugCheck, details: { stack: string[]; symbol?:
     ...bc.args.map((a, i) => `BUGCHECK_P${i + 1}: ${a.toString(16)}`),
     '',
   ];
+  if (details.fault) lines.push(...details.fault);
   if (details.process) lines.push(`PROCESS_NAME:  ${details.process}`, '');
   lines.push('STACK_TEXT:  ', ...details.stack, '');
   const sym = details.symbol ?? 'nt!KeBugCheckEx';

@@ -5,16 +5,23 @@
 // never watches the CPU execute 0xCC. Deterministic: no clock, no randomness.
 
 import { BreakpointTable } from './breakpoints.ts';
-import { findCommand } from './commands/index.ts';
+import './commands/core.ts';
+import { findCommand } from './commands/registry.ts';
+import { loadFullCommandSet } from '#kd-command-set';
+import { unmodeledNote } from './commands/unmodeled.ts';
+import { ContextOverride } from './context.ts';
 import { disassembleAt, memoryAnnotation } from './disasm.ts';
 import { CaretError, PlainError } from './errors.ts';
 import { ExprError, evaluatePrefix, type ExprContext } from './expr.ts';
 import * as fmt from './format.ts';
 import { RegisterAccess } from './registers.ts';
+import { splitCommands } from './split.ts';
 import { walkStack } from './stack.ts';
 import type { KernelOptions, KernelStop, KernelView, MachineView } from './target.ts';
 import { bootWindows } from '../windows/index.ts';
 import { pickMachineOptions } from '../windows/options.ts';
+
+export { splitCommands };
 
 export const PROMPT = '0: kd> ';
 /** Instructions per `g` before kd gives control back (overridable with `budget`). */
@@ -83,6 +90,7 @@ export class KdSession {
   nextUnassemble: bigint | null = null;
   nextDump: { address: bigint; command: string } | null = null;
   private readonly log: string[] = [];
+  private contextOverride: ContextOverride | null = null;
   private lastStop: StopInfo | null = null;
   private currentCommand = '';
   /** The break-in poll of the `execAsync` call in progress. */
@@ -93,11 +101,28 @@ export class KdSession {
     this.budget = options.budget ?? DEFAULT_BUDGET;
     if (!options.kernel && !options.boot) this.options = { ...options, boot: bootKernel };
     this.kernel = options.kernel ?? this.options.boot!(options);
-    this.registers = new RegisterAccess(() => this.machine, (name) => this.pseudoRegister(name));
+    this.registers = new RegisterAccess(() => this.view, (name) => this.pseudoRegister(name));
   }
 
   get machine(): MachineView {
     return this.kernel.machine;
+  }
+
+  /** The register context kd displays: the machine's, or the one `.trap` / `.cxr` set (memory
+   *  is always the machine's). Any resume of the target resets it, as kd does. */
+  get view(): MachineView {
+    return this.contextOverride ? this.contextOverride.view(this.machine) : this.machine;
+  }
+
+  /** Whether `.trap` / `.cxr` has set a register context. */
+  get hasContext(): boolean {
+    return this.contextOverride !== null;
+  }
+
+  /** Sets (or with null resets) the register context, e.g. from a `_KTRAP_FRAME`. */
+  setContext(registers: Record<string, bigint> | null, segments: Record<string, number> = {}): void {
+    this.contextOverride = registers ? new ContextOverride(registers, segments) : null;
+    this.nextUnassemble = null;
   }
 
   get prompt(): string {
@@ -115,6 +140,7 @@ export class KdSession {
    * returning true breaks into the target. One call at a time.
    */
   async execAsync(line: string, options: ExecAsyncOptions): Promise<ExecResult> {
+    await loadFullCommandSet();
     const steps = this.execSteps(line);
     this.stopPoll = options.shouldStop ?? null;
     try {
@@ -130,19 +156,24 @@ export class KdSession {
 
   private *execSteps(line: string): Generator<void, ExecResult, void> {
     if (this.ended) return { output: '', prompt: '' };
-    const outputs: string[] = [];
-    let stop: StopInfo | undefined;
-    for (const { text, offset } of splitCommands(line)) {
-      if (this.ended) break;
-      const before = this.events.length;
-      const out = yield* this.runOne(text, PROMPT.length + offset);
-      if (out !== '') outputs.push(out);
-      if (this.events.length > before) stop = this.events[this.events.length - 1];
-    }
-    const output = outputs.join('\n');
+    const before = this.events.length;
+    const output = yield* this.runLine(line, PROMPT.length);
+    const stop = this.events.length > before ? this.events[this.events.length - 1] : undefined;
     this.log.push(PROMPT + line);
     if (output !== '') this.log.push(output);
     return { output, prompt: this.ended ? '' : PROMPT, stop };
+  }
+
+  /** Runs the commands of a line (`;`-separated; braces and parentheses keep theirs), as typed at
+   *  `column` of the echoed line; `.if`, `.for` and `.block` run their bodies through it. */
+  *runLine(line: string, column: number): RunSteps {
+    const outputs: string[] = [];
+    for (const { text, offset } of splitCommands(line)) {
+      if (this.ended) break;
+      const out = yield* this.runOne(text, column + offset);
+      if (out !== '') outputs.push(out);
+    }
+    return outputs.join('\n');
   }
 
   transcript(): string {
@@ -163,10 +194,16 @@ export class KdSession {
     try {
       const found = findCommand(cmdText);
       if (!found) {
-        if (cmdText.startsWith('!')) return `No export ${cmdText.slice(1).split(/\s/)[0]} found`;
-        // Unknown dot-commands put the caret under their last character, others under the first.
-        const at = cmdText.startsWith('.') ? cmdText.split(/\s/)[0].length - 1 : 0;
-        throw new CaretError('Syntax error', at);
+        // WinDbg's own answer, then (for a command WinDbg has) one line saying this kd lacks it.
+        const note = unmodeledNote(cmdText);
+        let answer: string;
+        if (cmdText.startsWith('!')) answer = `No export ${cmdText.slice(1).split(/\s/)[0]} found`;
+        else {
+          // Unknown dot-commands put the caret under their last character, others under the first.
+          const at = cmdText.startsWith('.') ? cmdText.split(/\s/)[0].length - 1 : 0;
+          answer = fmt.caretError(column + lead + at, 'Syntax error', cmdText);
+        }
+        return note ? `${answer}\n${note}` : answer;
       }
       const result = found.command.handler(this, found.args, { text: cmdText, argsOffset: found.argsOffset, name: found.name, column: column + lead });
       return typeof result === 'string' ? result : yield* result;
@@ -252,10 +289,10 @@ export class KdSession {
   /** The symbol line and instruction line kd prints for the current rip (with the memory
    *  operand annotation). */
   currentLocation(): string {
-    const rip = this.machine.getReg('rip');
+    const rip = this.view.getReg('rip');
     const d = this.disassemble(rip);
     const sym = this.symbolize(rip);
-    const line = d.ins ? d.line + memoryAnnotation(this.machine, d.ins) : d.line;
+    const line = d.ins ? d.line + memoryAnnotation(this.view, d.ins) : d.line;
     return sym ? `${sym}:\n${line}` : line;
   }
 
@@ -400,13 +437,14 @@ export class KdSession {
         break;
     }
     this.lastStop = info;
+    this.contextOverride = null;
     this.events.push({ ...info, command: this.currentCommand });
     this.nextUnassemble = null;
     return text;
   }
 
   registerFile(): fmt.RegisterFile {
-    const m = this.machine;
+    const m = this.view;
     const g = (n: string) => m.getReg(n);
     const s = (n: string) => m.getSeg(n).selector;
     return {
@@ -424,6 +462,7 @@ export class KdSession {
     this.kernel = this.options.boot(this.options);
     this.bugcheck = null;
     this.halted = null;
+    this.contextOverride = null;
     this.lastStop = null;
     this.nextUnassemble = null;
     this.nextDump = null;
@@ -448,27 +487,10 @@ export const SINGLE_STEP = 0x80000004;
 export const BREAKPOINT = 0x80000003;
 
 function walkStackFor(s: KdSession, max?: number) {
-  const m = s.machine;
+  const m = s.view;
   const tf = s.kernel.structs._KTRAP_FRAME?.fields;
   const at = (name: string) => tf?.find((f) => f.name === name)?.offset;
   const rip = at('Rip'), rsp = at('Rsp'), segCs = at('SegCs');
   const layout = rip !== undefined && rsp !== undefined && segCs !== undefined ? { rip, rsp, segCs } : undefined;
   return walkStack(m, m.getReg('rip'), m.getReg('rsp'), (a) => s.isCode(a), max, layout);
 }
-
-/** Splits a line at `;` into commands, keeping each one's offset in the line. */
-export function splitCommands(line: string): Array<{ text: string; offset: number }> {
-  const parts: Array<{ text: string; offset: number }> = [];
-  let start = 0;
-  let quoted = false;
-  for (let i = 0; i <= line.length; i++) {
-    const c = line[i];
-    if (c === '"') quoted = !quoted;
-    if (i === line.length || (c === ';' && !quoted)) {
-      parts.push({ text: line.slice(start, i), offset: start });
-      start = i + 1;
-    }
-  }
-  return parts;
-}
-

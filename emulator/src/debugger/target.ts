@@ -9,6 +9,13 @@ export interface SegmentView {
   base: bigint;
 }
 
+export interface DescriptorTables {
+  gdtr: { base: bigint; limit: number };
+  idtr: { base: bigint; limit: number };
+  tr: { selector: number; base: bigint; limit: number };
+  ldtr: { selector: number; base: bigint; limit: number };
+}
+
 export interface MachineView {
   getReg(name: string): bigint;
   setReg(name: string, value: bigint): void;
@@ -19,6 +26,9 @@ export interface MachineView {
   /** Debugger view of guest memory through the current page tables; null if any byte is unmapped. */
   readVirtual(va: bigint, n: number): Uint8Array | null;
   writeVirtual(va: bigint, bytes: Uint8Array): boolean;
+  /** The descriptor-table registers (`r gdtr`, `dg`, `!idt`): GDTR/IDTR base and limit, TR and
+   *  LDTR selector, base and limit (SDM Vol. 3A §2.4). Optional: stand-in kernels may lack it. */
+  tables?(): DescriptorTables;
   events?: { events: readonly object[]; total: number };
 }
 

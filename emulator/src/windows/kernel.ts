@@ -11,6 +11,7 @@
 // Everything else (triple fault, instruction budget) is the CPU's own stop reason.
 
 import type { Machine, StopReason } from '../cpu/machine.ts';
+import { linearToBig } from '../cpu/state.ts';
 import { boot } from './boot.ts';
 import type { WindowsOptions, ResolvedOptions, BootImage } from './boot.ts';
 import type { KernelImage } from './image.ts';
@@ -80,6 +81,17 @@ export class ContextView {
   readMsr(index: number): bigint { return this.cpu.readMsr(index); }
   writeMsr(index: number, value: bigint): void { this.cpu.writeMsr(index, value); }
   getCr(n: number): bigint { return this.cpu.getCr(n); }
+  /** GDTR, IDTR, TR (SDM Vol. 3A §2.4.1-2.4.4). The model has no LDT: LDTR stays null, as the
+   *  x64 Windows kernel leaves it (assumption: no process of the model uses an LDT). */
+  tables() {
+    const c = this.cpu;
+    return {
+      gdtr: { base: linearToBig(c.gdtrBase), limit: c.gdtrLimit },
+      idtr: { base: linearToBig(c.idtrBase), limit: c.idtrLimit },
+      tr: { selector: c.trSel, base: linearToBig(c.trBase), limit: c.trLimit },
+      ldtr: { selector: 0, base: 0n, limit: 0 },
+    };
+  }
   // Memory as the kernel sees it. On Windows the debugger's memory accesses are made by the
   // kernel's debugger stub, which runs with the kernel page tables; with KVA shadow the CPU may be
   // stopped on the user CR3, which maps almost no kernel memory, so the view uses the kernel's.

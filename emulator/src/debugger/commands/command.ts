@@ -23,6 +23,8 @@ export interface CommandContext {
 export interface Command {
   name: string;
   family: Family;
+  /** Other spellings of the name (e.g. `kvn`, `kL` for `k`), matched case-sensitively. */
+  matches?: RegExp;
   syntax: string;
   help: string;
   /** kd's output, or for commands that run the target (`g`, `gu`, `p`) a run that yields

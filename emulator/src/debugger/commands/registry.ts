@@ -31,9 +31,17 @@ export function findCommand(text: string): { command: Command; name: string; arg
   const m = /^(\?|[.!]?[A-Za-z_]+)/.exec(text);
   if (!m) return undefined;
   const name = m[1].toLowerCase();
-  const command = byName.get(name);
+  const command = byName.get(name) ?? table.find((c) => c.matches?.test(m[1]));
   if (!command) return undefined;
-  return { command, name, args: text.slice(name.length), argsOffset: name.length };
+  return { command, name: command.matches ? m[1] : name, args: text.slice(name.length), argsOffset: name.length };
+}
+
+/** `.help Command`: one command's syntax, family and help; WinDbg's answer plus a note for a
+ *  command this kd lacks. */
+export function helpFor(name: string): string | undefined {
+  const c = byName.get(name.toLowerCase()) ?? table.find((x) => x.matches?.test(name));
+  if (!c) return undefined;
+  return [`${c.syntax}`, `  ${c.help}`, `  (family: ${c.family})`].join('\n');
 }
 
 /** `.help` and a bare `?`: every registered command with its syntax and help. */

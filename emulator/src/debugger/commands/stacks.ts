@@ -1,20 +1,57 @@
-// Stacks, trap frames and crash analysis: k, kb, .bugcheck, !analyze.
+// Stacks and trap frames: k and its variants (kb kv kp kP kc kn kL, with a frame count), .trap and
+// .cxr (a register context from a _KTRAP_FRAME or CONTEXT record; without an address they reset
+// it), .bugcheck, and !analyze (analyze.ts).
 
+import { CaretError, PlainError } from '../errors.ts';
 import * as fmt from '../format.ts';
+import { cleanStack, LAST_SET_CONTEXT, trapRegisterBlock } from '../format/stacks.ts';
 import type { KdSession } from '../session.ts';
 import { oneValue } from './args.ts';
+import { analyze } from './analyze.ts';
 import { family, type CommandContext } from './command.ts';
+import { contextRecord, trapFrameContext } from './trap-context.ts';
 
-function stackCommand(withArgs: boolean) {
-  return (s: KdSession, args: string, ctx: CommandContext): string => {
-    let max = 32;
-    const a = args.trim().replace(/^l\s*/i, '');
-    if (a !== '') max = Math.max(1, Math.min(0x100, Number(oneValue(s, a, ctx))));
-    const frames = s.walk(max).map((f) => ({
+/** `k[b|p|P|v][c][n][L]`: the option letters of the stack commands this kd models. */
+const STACK_NAME = /^k([bpPv]?)(c?)(n?)(L?)$/;
+
+function stackCommand(s: KdSession, args: string, ctx: CommandContext): string {
+  const m = STACK_NAME.exec(ctx.name);
+  if (!m) throw new CaretError('Syntax error', 0);
+  const [, kind, clean] = m;
+  let max = 32;
+  // The frame count, hex by default (`k 5`, `kb 3`, `k L5` in older syntax).
+  const a = args.trim().replace(/^l\s*/i, '');
+  if (a !== '') max = Math.max(1, Math.min(0x100, Number(oneValue(s, a, ctx))));
+  const walked = s.walk(max);
+  const site = (pc: bigint) => s.symbolize(pc) ?? `0x${fmt.addr64(pc)}`;
+  let out: string;
+  if (clean) {
+    // kc: module!function only, no offset.
+    out = cleanStack(walked.map((f) => s.kernel.symbols.nearest(f.pc)?.name ?? `0x${fmt.addr64(f.pc)}`));
+  } else {
+    // Only kv marks the frames that return through a trap frame (FPO column of x86, TrapFrame on x64).
+    const frames = walked.map((f) => ({
       childSp: f.childSp, retAddr: f.retAddr, args: f.args,
-      callSite: (s.symbolize(f.pc) ?? `0x${fmt.addr64(f.pc)}`) + (f.trapFrame !== undefined ? ` (TrapFrame @ ${fmt.addr64(f.trapFrame)})` : ''),
+      callSite: site(f.pc) + (kind === 'v' && f.trapFrame !== undefined ? ` (TrapFrame @ ${fmt.addr64(f.trapFrame)})` : ''),
     }));
-    return fmt.stackTrace(frames, withArgs);
+    out = fmt.stackTrace(frames, kind === 'b' || kind === 'v');
+  }
+  return s.hasContext ? `${LAST_SET_CONTEXT}\n${out}` : out;
+}
+
+/** `.trap [Address]` / `.cxr [Address]`: show and set the register context saved at Address. */
+function setContext(kind: 'trap' | 'cxr') {
+  return (s: KdSession, args: string, ctx: CommandContext): string => {
+    if (args.trim() === '') {
+      s.setContext(null);
+      return '';
+    }
+    const address = oneValue(s, args, ctx);
+    const read = kind === 'trap' ? trapFrameContext(s, address) : contextRecord(s, address);
+    if (!read) throw new PlainError(`Unable to read ${kind === 'trap' ? 'trap frame' : 'context'} at ${fmt.addr64(address)}`);
+    s.setContext(read.registers, read.segments);
+    if (kind === 'cxr') return `${fmt.registerBlock(s.registerFile())}\n${s.currentLocation()}`;
+    return `${trapRegisterBlock(s.registerFile(), true)}\n${s.currentLocation()}`;
   };
 }
 
@@ -22,36 +59,11 @@ function bugcheckCommand(s: KdSession): string {
   return fmt.bugCheckSummary(s.bugcheck ?? { code: 0, args: [0n, 0n, 0n, 0n] });
 }
 
-function analyze(s: KdSession, args: string): string {
-  if (!s.bugcheck) {
-    return 'No bug check has occurred on this target; !analyze needs a crashed system (see .bugcheck).';
-  }
-  const bc = s.bugcheck;
-  const frames = s.walk(16);
-  if (args.trim() === '-v') {
-    const stack = frames.map((f) => `${fmt.addr64(f.childSp)} ${fmt.addr64(f.retAddr)}     : ${f.args.map(fmt.addr64).join(' ')} : ${s.symbolize(f.pc) ?? `0x${fmt.addr64(f.pc)}`}`);
-    // The failing code is the first frame that is not the bug-check machinery itself.
-    // SYMBOL_NAME is `module!function+offset` with the offset in bare hex.
-    const culprit = frames
-      .map((f) => ({ f, near: s.kernel.symbols.nearest(f.pc) }))
-      .find(({ near }) => near && !/KeBugCheck|DbgBreakPoint/.test(near.name));
-    const symbol = culprit?.near ? `${culprit.near.name}${culprit.f.pc === culprit.near.address ? '' : `+${(culprit.f.pc - culprit.near.address).toString(16)}`}` : undefined;
-    return fmt.analyzeReport(bc, { stack, symbol, bucketSymbol: culprit?.near?.name });
-  }
-  const stars = '*'.repeat(79);
-  const blank = `*${' '.repeat(77)}*`;
-  return [
-    stars, blank, `*${' '.repeat(24)}Bugcheck Analysis${' '.repeat(36)}*`, blank, stars, '',
-    'Use !analyze -v to get detailed debugging information.', '',
-    `BugCheck ${bc.code.toString(16).toUpperCase()}, {${bc.args.map((a) => a.toString(16)).join(', ')}}`, '',
-    'Followup:     MachineOwner',
-    '---------',
-  ].join('\n');
-}
-
 export const STACK_COMMANDS = family('stacks', [
-  { name: 'k', syntax: 'k [Count]', help: 'stack backtrace', handler: stackCommand(false) },
-  { name: 'kb', syntax: 'kb [Count]', help: 'stack backtrace with the first four stack arguments', handler: stackCommand(true) },
+  { name: 'k', matches: STACK_NAME, syntax: 'k[b|p|P|v][c][n][L] [FrameCount]', help: 'stack backtrace (kb kv: four stack arguments; kv: trap frames; kc: module!function only; kn kL kp kP as k: the frames are numbered, the model has no source lines or private parameter types)', handler: stackCommand },
+  { name: 'kb', syntax: 'kb [FrameCount]', help: 'stack backtrace with the first four stack arguments', handler: stackCommand },
+  { name: '.trap', syntax: '.trap [Address]', help: 'registers from the _KTRAP_FRAME at Address become the context (r, k, u use it); .trap alone resets', handler: setContext('trap') },
+  { name: '.cxr', syntax: '.cxr [Address]', help: 'registers from the CONTEXT record at Address become the context; .cxr alone resets', handler: setContext('cxr') },
   { name: '.bugcheck', syntax: '.bugcheck', help: 'bug check code and arguments', handler: (s) => bugcheckCommand(s) },
-  { name: '!analyze', syntax: '!analyze [-v]', help: 'analyse the bug check', handler: (s, a) => analyze(s, a) },
+  { name: '!analyze', syntax: '!analyze [-v]', help: 'analyse the bug check: the faulting instruction, its trap frame, the stack', handler: (s, a) => analyze(s, a) },
 ]);
