@@ -5,6 +5,7 @@ import preact from '@astrojs/preact';
 import rehypeHeadingAnchors from './src/rehype/heading-anchors.ts';
 import rehypeCodeBlocks from './src/rehype/code-blocks.ts';
 import pagefindSearch from './src/integrations/pagefind.ts';
+import offlineBook from './src/integrations/offline.ts';
 import rehypeBaseLinks from './src/rehype/base-links.ts';
 import { siteAddress } from './src/lib/site-address.ts';
 import remarkLiveBlocks from './src/plugins/live-blocks.ts';
@@ -20,7 +21,8 @@ export default defineConfig({
   base,
   outDir: process.env.BOOK_OUT_DIR || './dist',
   trailingSlash: 'ignore',
-  integrations: [mdx(), preact(), pagefindSearch()],
+  // offlineBook after pagefindSearch: the service worker precaches the search index too.
+  integrations: [mdx(), preact(), pagefindSearch(), offlineBook()],
   markdown: {
     shikiConfig: {
       // Both palettes are emitted as CSS variables; src/styles/site.css picks one per theme.

@@ -20,6 +20,9 @@ export default defineConfig({
   use: {
     baseURL: `http://127.0.0.1:${port}`,
     trace: 'off',
+    // The offline book's service worker is tested on its own (offline.spec.ts allows it); every
+    // other test sees the network as a first visit does.
+    serviceWorkers: 'block',
   },
   projects: [
     {
