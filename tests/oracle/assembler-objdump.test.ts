@@ -115,7 +115,7 @@ function corpus(): CorpusLine[] {
             }
             break;
           }
-          case 'G': case 'R': case 'Z':
+          case 'G': case 'R': case 'Z': case 'B':
             ops.push(reg(specSize(s, opSize, false), j + 1));
             break;
           case 'A': ops.push(ACC[opSize]); break;

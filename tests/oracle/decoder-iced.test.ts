@@ -183,10 +183,18 @@ const arbEncoding = fc.oneof(
   }).map(({ prefixes, useMandatory, rex, row, low, modrm, tail }) => {
     const r = OPCODES[row];
     const head: number[] = [...prefixes];
-    if (r.prefix && useMandatory) head.push(r.prefix);
-    if (rex !== null) head.push(rex);
-    if (r.map >= 1) head.push(0x0f);
-    if (r.map >= 2) head.push(r.map === 2 ? 0x38 : 0x3a);
+    if (r.vex) {
+      // VEX3: random R X B W and vvvv (from the REX draw and the low draw), L = 0 mostly, pp the
+      // row's (or, without useMandatory, a random one).
+      const x = rex ?? 0x40;
+      const pp = useMandatory ? [0, 0x66, 0xf3, 0xf2].indexOf(r.prefix) : low & 3;
+      head.push(0xc4, ((x & 7) << 5) | r.map, ((x & 8) << 4) | ((low & 15) << 3) | (modrm === 7 ? 4 : 0) | pp);
+    } else {
+      if (r.prefix && useMandatory) head.push(r.prefix);
+      if (rex !== null) head.push(rex);
+      if (r.map >= 1) head.push(0x0f);
+      if (r.map >= 2) head.push(r.map === 2 ? 0x38 : 0x3a);
+    }
     head.push(r.opcode + (r.plusR ? low & 7 : r.plusCC ? low : 0));
     if (r.modrm !== -1) {
       let m = modrm;

@@ -160,10 +160,60 @@ describe('CPUID and the table agree', () => {
     expect((l1[3] >>> 19) & 1).toBe(1); // CLFSH
     expect([13, 20, 22, 30].map((b) => (l1[2] >>> b) & 1)).toEqual([1, 1, 1, 1]); // CX16 SSE4.2 MOVBE RDRAND
     expect((l1[2] >>> 26) & 1).toBe(0); // no XSAVE
-    expect([3, 18, 19, 23].map((b) => (l7[1] >>> b) & 1)).toEqual([1, 1, 1, 1]); // BMI1 RDSEED ADX CLFLUSHOPT
+    expect([3, 8, 18, 19, 23].map((b) => (l7[1] >>> b) & 1)).toEqual([1, 1, 1, 1, 1]); // BMI1 BMI2 RDSEED ADX CLFLUSHOPT
     expect((l7[2] >>> 22) & 1).toBe(0); // no RDPID
     expect([0, 5, 8].map((b) => (e1[2] >>> b) & 1)).toEqual([1, 1, 1]); // LAHF/SAHF LZCNT PRFCHW
     for (const f of Object.keys(FEATURES) as (keyof typeof FEATURES)[]) expect(typeof hasFeature(f)).toBe('boolean');
     expect(OPCODES.some((r) => r.op === 'crc32')).toBe(true);
+  });
+});
+
+describe('ENTER checks a write at the final RSP', () => {
+  it('a frame whose bottom lands on an unmapped page faults there, nothing pushed', () => {
+    const top = USTACK_TOP - 0x100n;
+    const { m, vector } = user('enter 8000h, 0', (m) => m.setReg('rbp', 7n));
+    expect(vector).toBe(14);
+    expect(m.getCr(2)).toBe(top - 8n - 0x8000n);
+    expect(frame(m, true).rsp).toBe(top);
+    expect(q(m, top - 8n)).toBe(0n);
+  });
+});
+
+describe('BMI1 and BMI2 (VEX)', () => {
+  const run = (src: string, regs: Record<string, bigint>) => user(src, (m) => { for (const [k, v] of Object.entries(regs)) m.setReg(k, v); });
+  it('andn, bextr, blsi, blsmsk, blsr, bzhi', () => {
+    const { m } = run('andn r8, rax, rbx\nbextr r9d, ebx, ecx\nblsi r10, rbx\nblsmsk r11, rbx\nblsr r12, rbx\nbzhi r13, rbx, rdx',
+      { rax: 0xff00n, rbx: 0xf0f0_1230n, rcx: 0x0804n, rdx: 12n });
+    expect(m.getReg('r8')).toBe(0xf0f0_1230n & ~0xff00n);
+    expect(m.getReg('r9')).toBe(0x23n); // 8 bits from bit 4
+    expect(m.getReg('r10')).toBe(0x10n);
+    expect(m.getReg('r11')).toBe(0x1fn);
+    expect(m.getReg('r12')).toBe(0xf0f0_1220n);
+    expect(m.getReg('r13')).toBe(0x230n);
+  });
+  it('blsr of zero sets CF; bzhi past the width sets CF', () => {
+    const a = run('blsr eax, ebx', { rbx: 0n });
+    expect(frame(a.m, false).rflags & (CF | ZF)).toBe(CF | ZF);
+    const b = run('bzhi eax, ebx, ecx', { rbx: 5n, rcx: 40n });
+    expect(frame(b.m, false).rflags & CF).toBe(CF);
+    expect(b.m.getReg('rax')).toBe(5n);
+  });
+  it('pdep, pext, mulx, rorx, sarx, shlx, shrx', () => {
+    const { m } = run('pdep r8, rax, rbx\npext r9, rax, rbx\nmulx r11, r10, rcx\nrorx r12d, eax, 4\nsarx r13, rsi, rdi\nshlx r14d, eax, edi\nshrx r15, rsi, rdi',
+      { rax: 0b1011n, rbx: 0xf0f0n, rcx: 0x1_0000_0000n, rdx: 0x3_0000_0001n, rsi: 0x8000000000000000n, rdi: 65n });
+    expect(m.getReg('r8')).toBe(0xb0n); // 1011 deposited at bits 4..7, the rest at 12..15 zero
+    expect(m.getReg('r9')).toBe(0n); // bits 4..7 and 12..15 of 1011b are zero
+    expect(m.getReg('r10')).toBe(0x1_0000_0000n); // low half of 3_0000_0001 * 1_0000_0000
+    expect(m.getReg('r11')).toBe(3n);
+    expect(m.getReg('r12')).toBe(0xb0000000n);
+    expect(m.getReg('r13')).toBe(0xc000000000000000n); // count 65 & 63 = 1
+    expect(m.getReg('r14')).toBe(0x16n);
+    expect(m.getReg('r15')).toBe(0x4000000000000000n);
+  });
+  it('a VEX encoding with L=1 or a prefix before it raises #UD', () => {
+    const a = user('db 0c4h, 0e2h, 064h, 0f2h, 0c1h'); // andn with VEX.L = 1
+    expect(a.vector).toBe(6);
+    const b = user('db 066h, 0c4h, 0e2h, 060h, 0f2h, 0c1h'); // 66 before VEX
+    expect(b.vector).toBe(6);
   });
 });

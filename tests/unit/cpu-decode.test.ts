@@ -82,9 +82,11 @@ describe('opcode table', () => {
     const { OPCODES } = await import('../../emulator/src/cpu/opcodes.ts');
     OPCODES.forEach((r, i) => {
       const b: number[] = [];
-      if (r.prefix) b.push(r.prefix);
-      if (r.map >= 1) b.push(0x0f);
-      if (r.map >= 2) b.push(r.map === 2 ? 0x38 : 0x3a);
+      // VEX3 with R X B = 0, vvvv = 1111b, L = 0, pp = the row's prefix (SDM Vol. 2A §2.3.5).
+      if (r.vex) b.push(0xc4, 0xe0 | r.map, 0x78 | [0, 0x66, 0xf3, 0xf2].indexOf(r.prefix));
+      else if (r.prefix) b.push(r.prefix);
+      if (r.map >= 1 && !r.vex) b.push(0x0f);
+      if (r.map >= 2 && !r.vex) b.push(r.map === 2 ? 0x38 : 0x3a);
       b.push(r.opcode + (r.plusR ? 1 : 0)); // +r: register 1 (90+0 is NOP, not xchg)
       if (r.modrm !== -1) {
         if (r.fixedModrm >= 0) b.push(r.fixedModrm);

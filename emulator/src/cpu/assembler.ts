@@ -410,6 +410,7 @@ function encodeWith(c: Candidate, ops: AsmOperand[], prefixes: string[], st: Sta
   if (r.osz === 'b' && opSize !== 1) return null;
 
   let regField = -1;
+  let vReg = -1; // VEX.vvvv
   let rmOp: AsmOperand | null = null;
   let zReg = -1;
   let needRex = false;
@@ -524,6 +525,10 @@ function encodeWith(c: Candidate, ops: AsmOperand[], prefixes: string[], st: Sta
         moffs = evaluate(o.disp, ctx);
         if (o.seg >= 0) seg = o.seg;
         break;
+      case 'B': // the VEX.vvvv register
+        if (o.kind !== 'reg' || o.size !== want) return null;
+        vReg = o.reg;
+        break;
       case 'T': // xlat byte ptr [rbx]
         if (o.kind !== 'mem' || o.index !== null || o.base !== 3 || o.disp.constant !== 0n || o.disp.labels.length || (o.size !== 1 && o.size !== 0)) return null;
         if (o.addrSize === 4) addr67 = true;
@@ -618,6 +623,22 @@ function encodeWith(c: Candidate, ops: AsmOperand[], prefixes: string[], st: Sta
   // Legacy prefixes in GNU as's order: segment, 67, 66, F2/F3, F0, then REX.
   if (seg >= 0) out.push([0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65][seg]);
   if (addr67 || c.addr32) out.push(0x67);
+  if (r.vex) {
+    // VEX3 (SDM Vol. 2A §2.3.5): C4, ~R ~X ~B mmmmm, W ~vvvv L=0 pp, then the opcode.
+    if (prefixes.length) return null;
+    out.push(0xc4, ((rex & 4 ? 0 : 0x80) | (rex & 2 ? 0 : 0x40) | (rex & 1 ? 0 : 0x20) | r.map) >>> 0,
+      ((rex & 8 ? 0x80 : 0) | ((~Math.max(vReg, 0) & 15) << 3) | [0, 0x66, 0xf3, 0xf2].indexOf(r.prefix)) >>> 0, r.opcode);
+    const tailStart = out.length;
+    out.push(...tail);
+    for (const im of imms) pushLE(out, im.value, im.bytes);
+    if (ripPatch >= 0) {
+      const d = BigInt.asIntN(64, ripTarget - (ctx.address + BigInt(out.length)));
+      if (!fitsS32(d) && ctx.final) throw new AsmError(ctx.line, st.mnemonicColumn, 'RIP-relative target farther than 2 GB');
+      const v = BigInt.asUintN(32, d);
+      for (let k = 0; k < 4; k++) out[tailStart + ripPatch + k] = Number((v >> BigInt(8 * k)) & 0xffn);
+    }
+    return { bytes: out };
+  }
   if (opSize === 2 && (r.osz === 'v' || r.osz === 'd64')) out.push(0x66);
   for (const p of prefixes) {
     if (p === 'lock') continue;

@@ -7,16 +7,18 @@ import type { DecodeResult, FetchByte, Instruction, Operand, SegIndex, Size, Und
 import { OPCODES, rowMnemonic, type OpcodeRow } from './opcodes.ts';
 import { operandSizeOf } from './operand-size.ts';
 
-/** Candidate rows per (map, opcode byte): map * 256 + byte. Built once from the table. */
-const INDEX: (number[] | undefined)[] = new Array(1024);
+/** Candidate rows per (map, opcode byte): map * 256 + byte, VEX maps 0F 38 / 0F 3A at maps 6 / 7.
+ *  Built once from the table. */
+const INDEX: (number[] | undefined)[] = new Array(2048);
 /** Whether the opcode (map * 256 + byte) is followed by a ModRM byte. */
-const HAS_MODRM = new Uint8Array(1024);
-const MAP_TEXT = ['', '0F ', '0F 38 ', '0F 3A '];
+const HAS_MODRM = new Uint8Array(2048);
+const MAP_TEXT = ['', '0F ', '0F 38 ', '0F 3A ', '', 'VEX 0F ', 'VEX 0F 38 ', 'VEX 0F 3A '];
+const VEX_PP = [0, 0x66, 0xf3, 0xf2];
 
 OPCODES.forEach((r, i) => {
   const span = r.plusR ? 8 : r.plusCC ? 16 : 1;
   for (let k = 0; k < span; k++) {
-    const key = r.map * 256 + r.opcode + k;
+    const key = (r.vex ? r.map + 4 : r.map) * 256 + r.opcode + k;
     // Rows with a mandatory prefix are tried first: F3 90 is PAUSE before it is NOP.
     const list = (INDEX[key] ??= []);
     if (r.prefix !== 0) list.splice(list.findIndex((j) => OPCODES[j].prefix === 0) >>> 0, 0, i);
@@ -87,8 +89,32 @@ export function decode(fetch: FetchByte, address: bigint): DecodeResult {
     rex = 0;
     pos++;
   }
-  let map: 0 | 1 | 2 | 3 = 0;
-  if (b === 0x0f) {
+  let map = 0;
+  // VEX (SDM Vol. 2A §2.3.5): C4 RXB.mmmmm W.vvvv.L.pp / C5 R.vvvv.L.pp; in 64-bit mode C4/C5 are
+  // always VEX. A LOCK, 66, F2, F3 or REX before it raises #UD (§2.3.2).
+  let vvvv = -1, vexL = 0;
+  if (b === 0xc4 || b === 0xc5) {
+    if (lock || opsz || rep !== 0 || rex !== 0) return undecodable(address, pos + 1, 'prefix before VEX');
+    const two = b === 0xc5;
+    if (pos + (two ? 2 : 3) >= MAX_LENGTH) return undecodable(address, pos, TOO_LONG);
+    const p1 = fetch(++pos);
+    let p2 = p1;
+    if (two) { rex = 0x40 | (p1 & 0x80 ? 0 : 4); map = 1; }
+    else {
+      rex = 0x40 | (p1 & 0x80 ? 0 : 4) | (p1 & 0x40 ? 0 : 2) | (p1 & 0x20 ? 0 : 1);
+      map = p1 & 0x1f;
+      p2 = fetch(++pos);
+      if (p2 & 0x80) rex |= 8;
+    }
+    vvvv = (~p2 >>> 3) & 15;
+    vexL = (p2 >>> 2) & 1;
+    rep = VEX_PP[p2 & 3] === 0x66 ? 0 : VEX_PP[p2 & 3];
+    opsz = (p2 & 3) === 1;
+    pos++;
+    if (map < 1 || map > 3) return undecodable(address, pos, `VEX map ${map} not supported`);
+    b = fetch(pos);
+    map += 4;
+  } else if (b === 0x0f) {
     pos++;
     if (pos >= MAX_LENGTH) return undecodable(address, pos, TOO_LONG);
     b = fetch(pos);
@@ -104,6 +130,7 @@ export function decode(fetch: FetchByte, address: bigint): DecodeResult {
   const key = map * 256 + b;
   const cands = INDEX[key];
   if (cands === undefined) return undecodable(address, pos, `unsupported opcode ${MAP_TEXT[map]}${hex2(b)}`);
+  if (vvvv >= 0 && vexL !== 0) return undecodable(address, pos, 'VEX.L = 1 on an instruction that needs L = 0');
   let modrm = -1;
   if (HAS_MODRM[key]) {
     if (pos >= MAX_LENGTH) return undecodable(address, pos, TOO_LONG);
@@ -115,8 +142,8 @@ export function decode(fetch: FetchByte, address: bigint): DecodeResult {
   let rowIndex = -1;
   for (let c = 0; c < cands.length; c++) {
     const r = OPCODES[cands[c]];
-    if (r.prefix !== 0) {
-      if (r.prefix !== mandatory) continue;
+    if (r.prefix !== 0 || r.vex) {
+      if (r.prefix !== mandatory) continue; // VEX.pp must match exactly
     } else if (r.strictPrefixes && (rep !== 0 || opsz)) continue;
     else if (r.noRep && rep !== 0) continue;
     if (modrm >= 0) {
@@ -137,6 +164,8 @@ export function decode(fetch: FetchByte, address: bigint): DecodeResult {
   // Operand size (Vol. 1 §3.6.1 Table 3-4; Vol. 2A §2.2.1.7 default 64-bit operand size).
   const W = (rex & 8) !== 0;
   const opsz66 = opsz && row.prefix !== 0x66;
+  // An instruction without a VEX.vvvv operand requires vvvv = 1111b (§2.3.6).
+  if (vvvv > 0 && !row.operands.some((o) => o.kind === 'B')) return undecodable(address, pos, 'VEX.vvvv must be 1111b');
   let opSize: Size;
   switch (row.osz) {
     case 'b': opSize = 1; break;
@@ -229,6 +258,9 @@ export function decode(fetch: FetchByte, address: bigint): DecodeResult {
           break;
         case 'Z':
           operands.push(gpr((b & 7) | ((rex & 1) << 3), size as Size));
+          break;
+        case 'B':
+          operands.push(gpr(vvvv, size as Size));
           break;
         case 'A':
           operands.push({ kind: 'reg', reg: 0, size: size as Size });
@@ -352,7 +384,7 @@ export function decode(fetch: FetchByte, address: bigint): DecodeResult {
         seg: seg === -1 ? null : (seg as SegIndex),
         opSize: opsz,
         addrSize: adsz,
-        rex,
+        rex: vvvv >= 0 ? 0 : rex,
       },
       row: rowIndex,
     };

@@ -13,7 +13,7 @@
 //
 // Operand notation (after the SDM's Appendix A "Opcode Map" codes, Vol. 2D §A.2):
 //   E r/m, G reg field, M r/m memory only, R r/m register only, Z register in the opcode's low bits,
-//   I immediate, J relative branch, O moffs (absolute address), X [rsi] source string,
+//   I immediate, J relative branch, B the register VEX.vvvv names, T XLAT's table [rBX], O moffs (absolute address), X [rsi] source string,
 //   Y [rdi] destination string, S segment register in reg field, C control register, D debug
 //   register, A accumulator (al/ax/eax/rax), CL, 1 (the constant of the shift-by-one forms),
 //   3 (the implicit vector of INT3, which WinDbg prints as `int 3`), FS / GS fixed segment registers.
@@ -99,6 +99,9 @@ export interface OpcodeRow {
   strictPrefixes: boolean;
   /** No F2/F3 (66 is allowed): with them the encoding is another instruction or invalid. */
   noRep: boolean;
+  /** VEX-encoded (SDM Vol. 2A §2.3): `prefix` is VEX.pp, `map` VEX.mmmmm, VEX.W the operand size
+   *  (osz y), VEX.L must be 0, VEX.vvvv is the B operand (or must be 1111b without one). */
+  vex: boolean;
   /** SDM citation: volume and the instruction's reference page. */
   cite: string;
   /** The text of the encoding, as written in the table (for messages and tests). */
@@ -129,12 +132,14 @@ function parseOperands(text: string): OperandSpec[] {
   });
 }
 
-function parseEncoding(enc: string): Pick<OpcodeRow, 'prefix' | 'map' | 'opcode' | 'modrm' | 'mod' | 'fixedModrm' | 'plusR' | 'plusCC'> {
+function parseEncoding(enc: string): Pick<OpcodeRow, 'prefix' | 'map' | 'opcode' | 'modrm' | 'mod' | 'fixedModrm' | 'plusR' | 'plusCC' | 'vex'> {
   const toks = enc.split(/\s+/);
   let i = 0;
+  const vex = toks[0] === 'VEX';
+  if (vex) i++;
   let prefix = 0;
-  if ((toks[0] === '66' || toks[0] === 'F2' || toks[0] === 'F3') && toks.length > 1) {
-    prefix = parseInt(toks[0], 16);
+  if ((toks[i] === '66' || toks[i] === 'F2' || toks[i] === 'F3') && toks.length > i + 1) {
+    prefix = parseInt(toks[i], 16);
     i++;
   }
   let map: 0 | 1 | 2 | 3 = 0;
@@ -165,7 +170,7 @@ function parseEncoding(enc: string): Pick<OpcodeRow, 'prefix' | 'map' | 'opcode'
       mod = 'reg';
     } else throw new Error(`opcode table: bad encoding token '${t}' in '${enc}'`);
   }
-  return { prefix, map, opcode, modrm, mod, fixedModrm, plusR, plusCC };
+  return { prefix, map, opcode, modrm, mod, fixedModrm, plusR, plusCC, vex };
 }
 
 const SIZE_ORDER: Record<string, number[]> = { v: [2, 4, 8], d64: [2, 8], y: [4, 8] };
@@ -451,6 +456,22 @@ add('crc32', 'crc32', 'F2 0F 38 F0 /r', 'Gr,Eb', 'v', '', 'CRC32');
 add('crc32', 'crc32', 'F2 0F 38 F1 /r', 'Gr,Ev', 'v', '', 'CRC32');
 add('adcx', 'adcx', '66 0F 38 F6 /r', 'Gy,Ey', 'y', '', 'ADCX');
 add('adox', 'adox', 'F3 0F 38 F6 /r', 'Gy,Ey', 'y', '', 'ADOX');
+
+// BMI1 (CPUID.07H:EBX.BMI1[bit 3]) and BMI2 (CPUID.07H:EBX.BMI2[bit 8]): VEX-encoded, L = 0
+// (SDM Vol. 2A §2.3 and each page; the encoding reads `VEX [pp] map opcode`).
+add('andn', 'andn', 'VEX 0F 38 F2 /r', 'Gy,By,Ey', 'y', '', 'ANDN');
+add('bextr', 'bextr', 'VEX 0F 38 F7 /r', 'Gy,Ey,By', 'y', '', 'BEXTR');
+add('blsr', 'blsr', 'VEX 0F 38 F3 /1', 'By,Ey', 'y', '', 'BLSR');
+add('blsmsk', 'blsmsk', 'VEX 0F 38 F3 /2', 'By,Ey', 'y', '', 'BLSMSK');
+add('blsi', 'blsi', 'VEX 0F 38 F3 /3', 'By,Ey', 'y', '', 'BLSI');
+add('bzhi', 'bzhi', 'VEX 0F 38 F5 /r', 'Gy,Ey,By', 'y', '', 'BZHI');
+add('pdep', 'pdep', 'VEX F2 0F 38 F5 /r', 'Gy,By,Ey', 'y', '', 'PDEP');
+add('pext', 'pext', 'VEX F3 0F 38 F5 /r', 'Gy,By,Ey', 'y', '', 'PEXT');
+add('mulx', 'mulx', 'VEX F2 0F 38 F6 /r', 'Gy,By,Ey', 'y', '', 'MULX');
+add('rorx', 'rorx', 'VEX F2 0F 3A F0 /r', 'Gy,Ey,Ib', 'y', '', 'RORX');
+add('sarx', 'sarx', 'VEX F3 0F 38 F7 /r', 'Gy,Ey,By', 'y', '', 'SARX/SHLX/SHRX');
+add('shlx', 'shlx', 'VEX 66 0F 38 F7 /r', 'Gy,Ey,By', 'y', '', 'SARX/SHLX/SHRX');
+add('shrx', 'shrx', 'VEX F2 0F 38 F7 /r', 'Gy,Ey,By', 'y', '', 'SARX/SHLX/SHRX');
 
 /** The table. Row indices are stable within a build (Instruction.row refers to them). */
 export const OPCODES: readonly OpcodeRow[] = rows;

@@ -181,10 +181,20 @@ function encode(row: OpcodeRow, r: Rng, reg: (i: number) => bigint, at: number, 
   const R = row.modrm === 'r' || specs.some((s) => 'SCD'.includes(s.kind)) ? regField >> 3 : 0;
   const rex = needRex || r.chance(0.15) ? 0x40 | (W ? 8 : 0) | (R << 2) | (X << 1) | (row.plusR ? zreg >> 3 : B) : 0;
   if (row.plusR && row.noRexB && (rex & 1)) return null;
-  const opc = [...(row.map === 1 ? [0x0f] : []), row.opcode + (row.plusR ? zreg & 7 : row.plusCC ? r.int(16) : 0)];
-  const bytes = [...pre, ...(rex ? [rex] : []), ...opc, ...modrmBytes, ...tail];
+  let head: number[];
+  if (row.vex) {
+    // VEX3 (SDM Vol. 2A §2.3.5): only 67h and segment prefixes may precede it.
+    const vreg = specs.some((s) => s.kind === 'B') ? r.int(16) : 0;
+    const legacy = pre.filter((b) => b === 0x67 || [0x64, 0x65, 0x2e, 0x36, 0x3e, 0x26].includes(b));
+    head = [...legacy, 0xc4, ((R ? 0 : 0x80) | (X ? 0 : 0x40) | (B ? 0 : 0x20) | row.map) >>> 0,
+      ((W ? 0x80 : 0) | ((~vreg & 15) << 3) | [0, 0x66, 0xf3, 0xf2].indexOf(row.prefix)) >>> 0, row.opcode];
+  } else {
+    const opc = [...(row.map >= 1 ? [0x0f] : []), ...(row.map >= 2 ? [row.map === 2 ? 0x38 : 0x3a] : []), row.opcode + (row.plusR ? zreg & 7 : row.plusCC ? r.int(16) : 0)];
+    head = [...pre, ...(rex ? [rex] : []), ...opc];
+  }
+  const bytes = [...head, ...modrmBytes, ...tail];
   if (ripDisp !== null) {
-    const k = pre.length + (rex ? 1 : 0) + opc.length + 1;
+    const k = head.length + 1;
     const next = BigInt(at + bytes.length + 4);
     const d = a32 ? BigInt.asIntN(32, ripDisp - next) : ripDisp - next;
     if (!fitsI32(d)) return null;

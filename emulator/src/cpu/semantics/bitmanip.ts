@@ -1,9 +1,11 @@
-// Bit manipulation and checksums outside the classic ALU (SDM Vol. 2A ADCX, CRC32; Vol. 2B ADOX,
-// MOVBE). Each instruction's CPUID bit is set in cpuid.ts.
+// Bit manipulation and checksums outside the classic ALU (SDM Vol. 2A ADCX, ANDN, BEXTR, BLSI,
+// BLSMSK, BLSR, BZHI, CRC32; Vol. 2B ADOX, MOVBE, MULX, PDEP, PEXT, RORX, SARX/SHLX/SHRX). Each
+// instruction's CPUID bit is set in cpuid.ts. The BMI forms compute in BigInt over the operand
+// width (not on the hot path).
 
 import type { Machine, Decoded, Semantics } from '../machine.ts';
 import { K_MEM } from '../machine.ts';
-import { CF, OF } from '../state.ts';
+import { CF, OF, ZF, SF, STATUS_FLAGS, pairToBig, bigLo, bigHi } from '../state.ts';
 
 /** CRC32 (SDM Vol. 2A CRC32): CRC-32C (polynomial 11EDC6F41h) in the bit-reflected form the
  *  instruction defines, with no inversion: the destination's low 32 bits are the running value,
@@ -60,5 +62,113 @@ const movbe: Semantics = (m, d) => {
   else m.setGpr(dst.reg, size, false, rl, rh);
 };
 
-void ({} as Machine); void ({} as Decoded);
-export const BITMANIP: Record<string, Semantics> = { crc32, adcx: addWithFlag(CF), adox: addWithFlag(OF), movbe };
+function val(m: Machine, d: Decoded, i: number): bigint {
+  const lo = m.rd(d.o[i], d);
+  return pairToBig(lo, m.rhi) & mask(d.o[0].size);
+}
+const mask = (size: number): bigint => (1n << BigInt(size * 8)) - 1n;
+function put(m: Machine, d: Decoded, i: number, v: bigint): void {
+  const o = d.o[i];
+  m.setGpr(o.reg, o.size, false, bigLo(v), bigHi(v));
+}
+/** BMI1 flags: SF and ZF from the result, CF as given, OF cleared; AF and PF are undefined (here
+ *  cleared). */
+function bmiFlags(m: Machine, r: bigint, size: number, cf: boolean, zfClear = false): void {
+  const sign = (r >> BigInt(size * 8 - 1)) & 1n;
+  m.rflags = ((m.rflags & ~STATUS_FLAGS) | (sign ? SF : 0) | (r === 0n && !zfClear ? ZF : 0) | (cf ? CF : 0)) >>> 0;
+}
+
+/** ANDN: dest <- NOT src1 AND src2 (Vol. 2A ANDN). */
+const andn: Semantics = (m, d) => {
+  const size = d.o[0].size;
+  const r = ~val(m, d, 1) & val(m, d, 2) & mask(size);
+  put(m, d, 0, r);
+  bmiFlags(m, r, size, false);
+};
+
+/** BEXTR: START = src2[7:0], LEN = src2[15:8]; dest <- src1[START+LEN-1:START] (Vol. 2A BEXTR);
+ *  ZF from the result, CF = OF = 0. */
+const bextr: Semantics = (m, d) => {
+  const size = d.o[0].size, N = size * 8;
+  const ctl = Number(val(m, d, 2) & 0xffffn);
+  const start = ctl & 0xff, len = ctl >>> 8;
+  const src = val(m, d, 1);
+  const r = start >= N ? 0n : (src >> BigInt(start)) & (len >= N ? mask(size) : (1n << BigInt(len)) - 1n);
+  put(m, d, 0, r);
+  m.rflags = ((m.rflags & ~STATUS_FLAGS) | (r === 0n ? ZF : 0)) >>> 0;
+};
+
+/** BLSI, BLSMSK, BLSR (Vol. 2A): the lowest set bit isolated, the mask up to it, or reset. */
+function lowestBit(kind: 'blsi' | 'blsmsk' | 'blsr'): Semantics {
+  return (m, d) => {
+    const size = d.o[0].size, M = mask(size);
+    const src = val(m, d, 1);
+    const r = kind === 'blsi' ? -src & src & M : kind === 'blsmsk' ? ((src - 1n) ^ src) & M : (src - 1n) & src & M;
+    put(m, d, 0, r);
+    // BLSI: CF = source is not zero; BLSMSK/BLSR: CF = source is zero. BLSMSK clears ZF.
+    bmiFlags(m, r, size, kind === 'blsi' ? src !== 0n : src === 0n, kind === 'blsmsk');
+  };
+}
+
+/** BZHI: N = src2[7:0]; dest <- src1 with bits N and above cleared; CF = N > width - 1 (Vol. 2A). */
+const bzhi: Semantics = (m, d) => {
+  const size = d.o[0].size, N = size * 8;
+  const n = Number(val(m, d, 2) & 0xffn);
+  const src = val(m, d, 1);
+  const r = n < N ? src & ((1n << BigInt(n)) - 1n) : src;
+  put(m, d, 0, r);
+  bmiFlags(m, r, size, n > N - 1);
+};
+
+/** PDEP / PEXT: deposit the low bits of src1 at the mask's set bits / gather the bits of src1 at
+ *  the mask's set bits into the low bits (Vol. 2B PDEP, PEXT); no flags. */
+function depositExtract(dep: boolean): Semantics {
+  return (m, d) => {
+    const size = d.o[0].size, N = size * 8;
+    const src = val(m, d, 1), msk = val(m, d, 2);
+    let r = 0n, k = 0n;
+    for (let i = 0n; i < BigInt(N); i++) {
+      if (((msk >> i) & 1n) === 0n) continue;
+      if (dep) r |= ((src >> k) & 1n) << i;
+      else r |= ((src >> i) & 1n) << k;
+      k++;
+    }
+    put(m, d, 0, r);
+  };
+}
+
+/** MULX: dest1:dest2 <- rDX * src, unsigned; the low half is written first, so when both
+ *  destinations are one register it holds the high half (Vol. 2B MULX); no flags. */
+const mulx: Semantics = (m, d) => {
+  const size = d.o[0].size, N = BigInt(size * 8);
+  const rdx = pairToBig(m.getGpr(2, size, false), m.rhi);
+  const p = rdx * val(m, d, 2);
+  put(m, d, 1, p & mask(size));
+  put(m, d, 0, p >> N);
+};
+
+/** RORX: rotate right by an immediate, no flags (Vol. 2B RORX). */
+const rorx: Semantics = (m, d) => {
+  const size = d.o[0].size, N = BigInt(size * 8);
+  const c = BigInt(d.o[2].lo & (size === 8 ? 63 : 31));
+  const v = val(m, d, 1);
+  put(m, d, 0, ((v >> c) | (v << ((N - c) % N))) & mask(size));
+};
+
+/** SARX / SHLX / SHRX: shift by src2 masked to 5 or 6 bits, no flags (Vol. 2B SARX/SHLX/SHRX). */
+function shiftx(kind: 'sar' | 'shl' | 'shr'): Semantics {
+  return (m, d) => {
+    const size = d.o[0].size, Nn = size * 8;
+    const c = BigInt(Number(val(m, d, 2) & (size === 8 ? 63n : 31n)));
+    const v = val(m, d, 1);
+    const r = kind === 'shl' ? (v << c) & mask(size) : kind === 'shr' ? v >> c : BigInt.asUintN(Nn, BigInt.asIntN(Nn, v) >> c);
+    put(m, d, 0, r);
+  };
+}
+
+export const BITMANIP: Record<string, Semantics> = {
+  crc32, adcx: addWithFlag(CF), adox: addWithFlag(OF), movbe,
+  andn, bextr, blsi: lowestBit('blsi'), blsmsk: lowestBit('blsmsk'), blsr: lowestBit('blsr'), bzhi,
+  pdep: depositExtract(true), pext: depositExtract(false), mulx, rorx,
+  sarx: shiftx('sar'), shlx: shiftx('shl'), shrx: shiftx('shr'),
+};
