@@ -67,8 +67,7 @@ const leave: Semantics = (m) => {
 
 /** ENTER imm16, imm8 (SDM Vol. 2A ENTER, 64-bit mode): push RBP, copy NestingLevel - 1 frame
  *  pointers from the enclosing frame, push the new frame pointer, RBP <- it, RSP -= AllocSize.
- *  Every stack access, and a write at the final RSP, is checked before anything changes, so a
- *  fault leaves the state alone. */
+ *  The pushes are checked before any is written; the final RSP after them (see below). */
 const enter: Semantics = (m, d) => {
   const size = d.size; // 8, or 2 with 66
   const alloc = d.o[0].lo & 0xffff, level = d.o[1].lo & 31;
@@ -90,10 +89,12 @@ const enter: Semantics = (m, d) => {
   if (level > 0) values.push([Number(BigInt.asUintN(32, frame)), Number(BigInt.asUintN(32, frame >> 32n))]);
   for (let k = 0; k < pushes; k++) { m.page(lin(rsp - BigInt(k + 1) * n), 1, false); m.page(lin(rsp - BigInt(k + 1) * n + n - 1n), 1, false); }
   const newRsp = BigInt.asUintN(64, frame - BigInt(pushes - 1) * n - BigInt(alloc));
-  // #PF "if a write using the final value of the stack pointer ... would cause a page fault"
-  // (SDM Vol. 2A ENTER, Protected Mode Exceptions): the processor checks it first.
-  m.page(lin(newRsp), 1, false);
   for (let k = 0; k < pushes; k++) m.write(lin(rsp - BigInt(k + 1) * n), size, size === 2 ? values[k][0] & 0xffff : values[k][0], size === 2 ? 0 : values[k][1]);
+  // #PF "if a write using the final value of the stack pointer ... would cause a page fault"
+  // (SDM Vol. 2A ENTER, Protected Mode Exceptions). Intel processors check it after the pushes,
+  // which stay in memory below RSP when it faults (the fuzzer's host shows both); the registers
+  // are unchanged.
+  m.page(lin(newRsp), 1, false);
   if (size === 8) m.setReg('rbp', BigInt.asUintN(64, frame));
   else m.setGpr(5, 2, false, Number(frame & 0xffffn), 0);
   m.setReg('rsp', newRsp);
