@@ -80,11 +80,17 @@ function fillArena(seed: bigint): Uint8Array {
 
 /** The case's complete initial arena: random bytes with the code written over them. */
 export function initialImage(c: FuzzCase): Uint8Array {
-  const img = arenaBytes(c.seed);
-  for (const [off, b] of c.patches ?? []) img.set(b, off);
-  img.set(c.code, c.codeOff);
-  return img;
+  let img = images.get(c);
+  if (!img) {
+    img = arenaBytes(c.seed);
+    for (const [off, b] of c.patches ?? []) img.set(b, off);
+    img.set(c.code, c.codeOff);
+    images.set(c, img);
+  }
+  return img.slice();
 }
+/** Each case's image, computed once (a case is not changed after it is generated). */
+const images = new WeakMap<FuzzCase, Uint8Array>();
 
 export function caseLine(c: FuzzCase): string {
   const hex = [...c.code].map((b) => b.toString(16).padStart(2, '0')).join('');

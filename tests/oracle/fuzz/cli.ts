@@ -19,13 +19,16 @@ const sequences = opt('sequences', 10000), seed = opt('seed', 1), batch = opt('b
 const exe = buildRunner();
 if (!exe) { console.error('The native runner needs Linux on x86-64 and gcc; nothing to compare against here.'); process.exit(2); }
 const t0 = Date.now();
+let shown = 0;
 const r = campaign(exe, {
   sequences, seed, batch, maxFound: 200,
-  onProgress: (p) => console.log(`[${((Date.now() - t0) / 1000).toFixed(0)} s] ${summary(p)}`),
+  onProgress: (p) => {
+    console.log(`[${((Date.now() - t0) / 1000).toFixed(0)} s] ${summary(p)}`);
+    for (; shown < p.found.length; shown++) console.log(describe(p.found[shown]));
+  },
 });
 console.log(`seed ${seed}: ${summary(r)}`);
 if (r.unmodeled.size) console.log('bytes outside the table the host executed: ' + [...r.unmodeled].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} x${n}`).join('; '));
-for (const f of r.found) console.log(describe(f));
 if (args.includes('--record') && r.found.length) {
   addRegressions(r.found.filter((f) => f.minimal).map((f) => ({ found: f.mismatch.what, c: f.case, host: f.host })));
   console.log('recorded in tests/oracle/regressions/cpu-fuzz.json');

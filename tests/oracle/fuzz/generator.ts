@@ -222,7 +222,7 @@ export function generate(w: FuzzWorld, r: Rng, id: string, stats: GenStats = { r
   const m = w.m;
   const depthCap = m.journal.capacity;
   m.journal.enable(0);
-  w.load(c);
+  w.load({ ...c }); // a copy: the image cache must not keep this code-less image for `c`
   m.journal.enable(depthCap);
   const layout = w.arena(); // the initial image, code written in as it is generated
   const limit = 5 + r.int(26);
