@@ -776,6 +776,10 @@ export class Machine {
   /** Loads a snapshot into this machine (hooks are kept). */
   load(s: Snapshot): void { applySnapshot(this, s); this.journal.clear(); }
 
+  /** Whether the next step runs the hook at RIP (false: the machine stopped on that hook and
+   *  resumes past it). For a debugger that moved the machine (time travel). */
+  resumeAtHook(stoppedThere: boolean): void { this.skipHookAt = stoppedThere ? this.rip : NaN; }
+
   /** Undo the last step (requires the journal). */
   stepBack(): boolean { return this.journal.undoStep(); }
 
