@@ -60,9 +60,12 @@ export class Journal {
   /** The open entry: state copied at begin, records gathered since. */
   private open = false;
   private readonly prevR = new Uint32Array(32);
-  private readonly prevS = new Float64Array(NSCALAR);
+  private prevS = new Float64Array(NSCALAR);
+  private curS = new Float64Array(NSCALAR);
   private readonly prevDr: bigint[] = [];
   private prevEvents = 0;
+  private prevDrWrites = 0;
+  private drCopied = -1;
   private prevFrames = 0;
   private prevMeta = 0;
   private rec = new Uint32Array(256);
@@ -85,7 +88,7 @@ export class Journal {
 
   /** Forgets the history (after the machine's state was replaced). */
   clear(): void {
-    this.chunks = []; this.counts = []; this.retiredIn = []; this.retiredTotal = 0;
+    this.chunks = []; this.counts = []; this.retiredIn = []; this.retiredTotal = 0; this.drCopied = -1;
     this.used = 0; this.entries = 0; this.open = false;
     this.index = 0; this.pos = 0; this.recLen = 0;
     this.m.dbFrames.length = 0;
@@ -99,11 +102,14 @@ export class Journal {
 
   /** Opens an entry for a step; `continues` marks a trap delivered after the step's instruction. */
   begin(continues = false): void {
-    if (this.open) this.close();
     const m = this.m;
+    // Closing compares the machine with the copy taken at begin; the state it read is the new
+    // entry's starting state, so the scalar arrays swap instead of being read again.
+    if (this.open) { this.close(); const t = this.prevS; this.prevS = this.curS; this.curS = t; }
+    else saveScalars(m, this.prevS);
     this.prevR.set(m.r);
-    saveScalars(m, this.prevS);
-    for (let i = 0; i < 8; i++) this.prevDr[i] = m.dr[i];
+    this.prevDrWrites = m.drWrites;
+    if (this.prevDrWrites !== this.drCopied) { for (let i = 0; i < 8; i++) this.prevDr[i] = m.dr[i]; this.drCopied = this.prevDrWrites; }
     this.prevEvents = m.events.total;
     this.prevFrames = m.dbFrames.length;
     this.prevMeta = (continues ? M_CONTINUES : 0) | (this.prevFrames << 8);
@@ -145,7 +151,7 @@ export class Journal {
     const pr = this.prevR, cr = m.r;
     for (let i = 0; i < 32; i++) if (pr[i] !== cr[i]) { r[k++] = (K_GPR << 28) | i; r[k++] = pr[i]; }
     const ps = this.prevS;
-    const cs = saveScalars(m, scratchScalars);
+    const cs = saveScalars(m, this.curS);
     let meta = this.prevMeta;
     for (let j = 0; j < NSCALAR; j++) {
       const old = ps[j];
@@ -154,7 +160,7 @@ export class Journal {
       if (j === 0 && Math.abs(old - cs[0]) < 2147483648) { r[k++] = K_RIP << 28; r[k++] = (old - cs[0]) | 0; continue; }
       r[k++] = (K_SCALAR << 28) | j; r[k++] = old >>> 0; r[k++] = Math.floor(old / 4294967296) | 0;
     }
-    for (let i = 0; i < 8; i++) {
+    for (let i = 0; m.drWrites !== this.prevDrWrites && i < 8; i++) {
       const old = this.prevDr[i];
       if (old !== m.dr[i]) { r[k++] = (K_DR << 28) | i; r[k++] = Number(old & 0xffffffffn) >>> 0; r[k++] = Number(old >> 32n) >>> 0; }
     }
@@ -210,7 +216,8 @@ export class Journal {
     const c = this.chunks[this.chunks.length - 1];
     let u = this.used;
     c[u++] = len; c[u++] = meta;
-    c.set(this.rec.subarray(0, k), u); u += k;
+    const r = this.rec;
+    for (let i = 0; i < k; i++) c[u++] = r[i];
     c[u++] = len;
     this.used = u;
     this.counts[this.counts.length - 1]++;

@@ -130,6 +130,8 @@ export class Machine {
   /** DR0-DR7 (DR4/DR5 unused: MOV DR4/DR5 aliases DR6/DR7). Change DR0-DR3/DR7 only through
    *  MOV DRn or `setDr`, which re-arm the breakpoints (debug.ts). */
   readonly dr: bigint[] = [0n, 0n, 0n, 0n, 0n, 0n, DR6_INIT, DR7_INIT];
+  /** Counts writes to DR0-DR7 (the journal compares the registers only when it moved). */
+  drWrites = 0;
   /** The breakpoints DR7 enables (debug.ts); `debug.armed` is 0 when none is. */
   readonly debug = new DebugState();
   /** B0-B3 of data breakpoints hit by the instruction in progress (reported after it). */
