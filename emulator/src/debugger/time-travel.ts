@@ -166,21 +166,27 @@ export function* traceBack(s: KdSession, marks: Mark[]): RunSteps {
   return present(s, h, marks, found, 't-');
 }
 
-/** `p-`: back one instruction, treating a call (or a system call) as one step: keeps going back
- *  while the machine is deeper (a higher CPL, or the same CPL with a lower RSP) than it started. */
+/** `p-`: back one instruction, treating a call (or a system call, or an interrupt) as one step:
+ *  when the instruction stepped back over is a return into the current frame (`ret`, `iretq`,
+ *  `sysretq` from a deeper frame: more privileged, or the same CPL with a lower RSP), it keeps
+ *  going back until it is out of that callee again, at the call. */
 export function* stepBack(s: KdSession, marks: Mark[]): RunSteps {
   const h = history(s);
   const cpl = () => s.machine.getSeg('cs').selector & 3;
   const startCpl = cpl();
   const startRsp = s.machine.getReg('rsp');
-  let found: Found;
-  for (;;) {
-    found = yield* walkBack(s, h, marks, 't');
-    if (found.kind === 'start') break;
-    const m = markHere(h, marks);
-    if (m) landOnMark(s, h, m); else h.leaveReport();
-    const c = cpl();
-    if (c < startCpl || (c === startCpl && s.machine.getReg('rsp') >= startRsp)) break;
+  const deeper = () => { const c = cpl(); return c < startCpl || (c === startCpl && s.machine.getReg('rsp') < startRsp); };
+  const settle = () => { const m = markHere(h, marks); if (m) landOnMark(s, h, m); else h.leaveReport(); };
+  let found = yield* walkBack(s, h, marks, 't');
+  if (found.kind !== 'start') {
+    settle();
+    const d = s.disassemble(s.machine.getReg('rip'));
+    if (deeper() && d.ins && /^(ret|iretq|sysretq)$/.test(d.ins.mnemonic)) {
+      while (found.kind !== 'start' && deeper()) {
+        found = yield* walkBack(s, h, marks, 't');
+        if (found.kind !== 'start') settle();
+      }
+    }
   }
   return present(s, h, marks, found, 'p-');
 }
