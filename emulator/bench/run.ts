@@ -7,6 +7,8 @@
 //   (d) system calls through the modeled Windows kernel: the default program's ntdll stubs ->
 //       KiSystemCall64 (trap frame, dispatch, service) -> sysretq, counted by the kernel's own
 //       KPRCB.KeSystemCalls
+//   (e) the same with kd's time-travel history on (the CPU's undo journal keeping 1,000,000
+//       steps): its speed and the bytes it holds per instruction
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -139,8 +141,9 @@ const results = [
   measure('(c) syscall/sysret round trips', SYS_USER, SYS_KERNEL, Number(process.env.BENCH_N ?? 20_000_000) / 10, 6),
 ];
 /** (d): the guest's own count of system calls (KiSystemCall64 increments KPRCB.KeSystemCalls). */
-function windowsSystemCalls(budget: number): string {
+function windowsSystemCalls(budget: number, history = 0): string {
   const k = bootWindows();
+  if (history) k.history.enable(history);
   const counter = k.kpcr + BigInt(off('_KPCR.Prcb') + off('_KPRCB.KeSystemCalls'));
   const calls = (): number => new DataView(k.cpu.readVirtual(counter, 4)!.buffer).getUint32(0, true);
   k.resume({ budget: 200_000 }); // warm-up
@@ -153,6 +156,11 @@ function windowsSystemCalls(budget: number): string {
   const seconds = (u.user + u.system) / 1e6;
   const n = calls() - c0;
   const instr = k.cpu.icount - i0;
+  if (history) {
+    const held = Math.min(history, k.cpu.icount);
+    return `(e) with time-travel history (${history.toLocaleString('en-US')} steps): ${(instr / seconds / 1e6).toFixed(1)} M instr/s, ` +
+      `${(k.history.bytes / 1048576).toFixed(1)} MB held for the last ${held.toLocaleString('en-US')} instructions (${(k.history.bytes / held).toFixed(0)} bytes each, 1 MiB chunks)`;
+  }
   return `(d) modeled Windows kernel: ${Math.round(n / seconds).toLocaleString('en-US')} system calls/s ` +
     `(ntdll stub -> KiSystemCall64 -> service -> sysretq; ${(instr / n).toFixed(0)} guest instructions per call, ${(instr / seconds / 1e6).toFixed(1)} M instr/s)`;
 }
@@ -173,4 +181,5 @@ console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
 for (const r of rows) console.log(fmt(r));
 console.log('(c) native: one real getppid system call through the host kernel per iteration.');
 console.log(windowsSystemCalls(Number(process.env.BENCH_N ?? 20_000_000) / 4));
+console.log(windowsSystemCalls(1_000_000, 1_000_000));
 console.log(await bundleSize());

@@ -64,6 +64,7 @@ export class DebugState {
 /** Decodes DR7 and DR0-DR3 into the armed breakpoints; drops TLB entries of watched pages. */
 export function updateDebugState(m: Machine): void {
   const s = m.debug;
+  m.drWrites++;
   const dr7 = Number(m.dr[7] & 0xffffffffn);
   s.exec = []; s.data = []; s.watchedPages.clear(); s.armed = 0;
   for (let n = 0; n < 4; n++) {
@@ -112,4 +113,5 @@ export function dataHits(m: Machine, la: number, size: number, write: boolean): 
 export function reportInDr6(m: Machine, bits: number): void {
   const b = BigInt(bits & (DR6_B_MASK | DR6_BD | DR6_BS | DR6_BT));
   m.dr[6] = (m.dr[6] & ~BigInt(DR6_B_MASK)) | b;
+  m.drWrites++;
 }

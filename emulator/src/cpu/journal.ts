@@ -25,14 +25,15 @@ const CHUNK_WORDS = 1 << 18;
 const K_GPR = 1, K_SCALAR = 2, K_RIP = 3, K_MEM = 4, K_DR = 5, K_EVENTS = 6, K_FRAME = 7;
 /** meta bits: the step retired an instruction; the entry continues the previous step (a trap
  *  delivered after its instruction); handler frames open at begin in bits 8 and up. */
-const M_RETIRED = 1, M_CONTINUES = 2;
+const M_RETIRED = 1, M_CONTINUES = 2, M_OPENS = 4;
 const NO_LA = 0x7fffffff; // high word of "no linear address" (a debugger's physical write)
 
 /** What one entry did, as reverse execution needs it. */
 export interface EntryInfo {
   /** #DB/#BP handler frames open before the entry (0: the debuggee's own step). */
   framesBefore: number;
-  /** The entry retired an instruction. */
+  /** The entry retired an instruction of the debuggee (with no handler frame open; an INT3 does
+   *  not count: it is a breakpoint). */
   retired: boolean;
   /** Linear ranges the entry wrote, [address, length] (signed canonical doubles). */
   writes: Array<[number, number]>;
@@ -43,6 +44,9 @@ export class Journal {
   capacity: number;
   private chunks: Uint32Array[] = [];
   private counts: number[] = [];
+  /** Debuggee instructions retired per chunk (for the position at the window's start). */
+  private retiredIn: number[] = [];
+  private retiredTotal = 0;
   private spare: Uint32Array | null = null;
   private used = 0;
   private entries = 0;
@@ -50,14 +54,18 @@ export class Journal {
   private index = 0;
   /** Absolute index of the current boundary, settled (entries recorded minus undone). */
   get current(): number { this.settle(); return this.index; }
-  /** Debuggee instructions retired since `enable` (see header). */
-  position = 0;
+  /** Debuggee instructions retired since `enable` (see header); `position` settles first. */
+  private pos = 0;
+  get position(): number { this.settle(); return this.pos; }
   /** The open entry: state copied at begin, records gathered since. */
   private open = false;
   private readonly prevR = new Uint32Array(32);
-  private readonly prevS = new Float64Array(NSCALAR);
+  private prevS = new Float64Array(NSCALAR);
+  private curS = new Float64Array(NSCALAR);
   private readonly prevDr: bigint[] = [];
   private prevEvents = 0;
+  private prevDrWrites = 0;
+  private drCopied = -1;
   private prevFrames = 0;
   private prevMeta = 0;
   private rec = new Uint32Array(256);
@@ -80,21 +88,28 @@ export class Journal {
 
   /** Forgets the history (after the machine's state was replaced). */
   clear(): void {
-    this.chunks = []; this.counts = []; this.used = 0; this.entries = 0; this.open = false;
-    this.index = 0; this.position = 0; this.recLen = 0;
+    this.chunks = []; this.counts = []; this.retiredIn = []; this.retiredTotal = 0; this.drCopied = -1;
+    this.used = 0; this.entries = 0; this.open = false;
+    this.index = 0; this.pos = 0; this.recLen = 0;
     this.m.dbFrames.length = 0;
   }
+
+  /** The debuggee position at the window's start. */
+  get startPosition(): number { this.settle(); return this.pos - this.retiredTotal; }
 
   /** Bytes held by the history (chunks allocated). */
   get bytes(): number { return (this.chunks.length + (this.spare ? 1 : 0)) * CHUNK_WORDS * 4; }
 
   /** Opens an entry for a step; `continues` marks a trap delivered after the step's instruction. */
   begin(continues = false): void {
-    if (this.open) this.close();
     const m = this.m;
+    // Closing compares the machine with the copy taken at begin; the state it read is the new
+    // entry's starting state, so the scalar arrays swap instead of being read again.
+    if (this.open) { this.close(); const t = this.prevS; this.prevS = this.curS; this.curS = t; }
+    else saveScalars(m, this.prevS);
     this.prevR.set(m.r);
-    saveScalars(m, this.prevS);
-    for (let i = 0; i < 8; i++) this.prevDr[i] = m.dr[i];
+    this.prevDrWrites = m.drWrites;
+    if (this.prevDrWrites !== this.drCopied) { for (let i = 0; i < 8; i++) this.prevDr[i] = m.dr[i]; this.drCopied = this.prevDrWrites; }
     this.prevEvents = m.events.total;
     this.prevFrames = m.dbFrames.length;
     this.prevMeta = (continues ? M_CONTINUES : 0) | (this.prevFrames << 8);
@@ -136,7 +151,7 @@ export class Journal {
     const pr = this.prevR, cr = m.r;
     for (let i = 0; i < 32; i++) if (pr[i] !== cr[i]) { r[k++] = (K_GPR << 28) | i; r[k++] = pr[i]; }
     const ps = this.prevS;
-    const cs = saveScalars(m, scratchScalars);
+    const cs = saveScalars(m, this.curS);
     let meta = this.prevMeta;
     for (let j = 0; j < NSCALAR; j++) {
       const old = ps[j];
@@ -145,17 +160,21 @@ export class Journal {
       if (j === 0 && Math.abs(old - cs[0]) < 2147483648) { r[k++] = K_RIP << 28; r[k++] = (old - cs[0]) | 0; continue; }
       r[k++] = (K_SCALAR << 28) | j; r[k++] = old >>> 0; r[k++] = Math.floor(old / 4294967296) | 0;
     }
-    for (let i = 0; i < 8; i++) {
+    for (let i = 0; m.drWrites !== this.prevDrWrites && i < 8; i++) {
       const old = this.prevDr[i];
       if (old !== m.dr[i]) { r[k++] = (K_DR << 28) | i; r[k++] = Number(old & 0xffffffffn) >>> 0; r[k++] = Number(old >> 32n) >>> 0; }
     }
     if (m.events.total !== this.prevEvents) {
       r[k++] = K_EVENTS << 28; r[k++] = this.prevEvents;
       this.recLen = k;
+      const framesBefore = m.dbFrames.length;
       k = this.trackFrames(k);
+      // An INT3 (or INT1) delivers its own #BP/#DB: it is the debugger's breakpoint, not a step of
+      // the debuggee (kd reports the breakpoint at the instruction the int 3 stands on).
+      if (m.dbFrames.length > framesBefore) meta |= M_OPENS;
     }
     if (k === 0 && !(meta & M_RETIRED)) return; // nothing changed: no entry
-    if (meta & M_RETIRED && (meta >>> 8) === 0) this.position++;
+    if (debuggeeRetired(meta)) this.pos++;
     this.store(meta, k);
   }
 
@@ -192,35 +211,61 @@ export class Journal {
     if (this.chunks.length === 0 || this.used + len > CHUNK_WORDS) {
       const c = this.spare ?? new Uint32Array(Math.max(CHUNK_WORDS, len));
       this.spare = null;
-      this.chunks.push(c); this.counts.push(0); this.used = 0;
+      this.chunks.push(c); this.counts.push(0); this.retiredIn.push(0); this.used = 0;
     }
     const c = this.chunks[this.chunks.length - 1];
     let u = this.used;
     c[u++] = len; c[u++] = meta;
-    c.set(this.rec.subarray(0, k), u); u += k;
+    const r = this.rec;
+    for (let i = 0; i < k; i++) c[u++] = r[i];
     c[u++] = len;
     this.used = u;
     this.counts[this.counts.length - 1]++;
+    if (debuggeeRetired(meta)) { this.retiredIn[this.retiredIn.length - 1]++; this.retiredTotal++; }
     this.entries++;
     this.index++;
     // Drop the oldest chunk once the rest still holds `capacity` entries.
     while (this.chunks.length > 1 && this.entries - this.counts[0] >= this.capacity) {
       this.entries -= this.counts[0];
+      this.retiredTotal -= this.retiredIn[0];
       this.spare = this.chunks.shift()!;
       this.counts.shift();
+      this.retiredIn.shift();
     }
   }
 
   /** What the last entry did (closing it first), or null at the window's start. */
-  last(): EntryInfo | null {
+  last(): EntryInfo | null { return this.peek(0); }
+
+  /** What the entry `back` places before the last did (0: the last), without undoing anything;
+   *  null beyond the window's start. */
+  peek(back: number): EntryInfo | null {
     if (this.open) this.close();
-    if (this.entries === 0) return null;
-    const c = this.chunks[this.chunks.length - 1];
-    const len = c[this.used - 1];
-    const start = this.used - len;
+    if (back >= this.entries) return null;
+    let ci = this.chunks.length - 1;
+    let end = this.used;
+    let inChunk = this.counts[ci];
+    for (let b = back; b > 0; b--) {
+      end -= this.chunks[ci][end - 1];
+      if (--inChunk === 0) { ci--; inChunk = this.counts[ci]; end = this.chunkEnd(ci); }
+    }
+    return this.info(this.chunks[ci], end);
+  }
+
+  private chunkEnd(ci: number): number {
+    if (ci === this.chunks.length - 1) return this.used;
+    const c = this.chunks[ci];
+    let u = 0;
+    for (let n = this.counts[ci]; n > 0; n--) u += c[u];
+    return u;
+  }
+
+  private info(c: Uint32Array, end: number): EntryInfo {
+    const len = c[end - 1];
+    const start = end - len;
     const meta = c[start + 1];
     const writes: Array<[number, number]> = [];
-    for (let k = start + 2; k < this.used - 1;) {
+    for (let k = start + 2; k < end - 1;) {
       const w = c[k];
       const kind = w >>> 28;
       if (kind === K_MEM) {
@@ -229,7 +274,7 @@ export class Journal {
         k += 4 + ((n + 3) >> 2);
       } else k += kind === K_GPR || kind === K_RIP || kind === K_EVENTS ? 2 : 3;
     }
-    return { framesBefore: meta >>> 8, retired: (meta & M_RETIRED) !== 0, writes };
+    return { framesBefore: meta >>> 8, retired: debuggeeRetired(meta), writes };
   }
 
   /** Restores the state before the last entry. False at the window's start. */
@@ -279,13 +324,14 @@ export class Journal {
     if (scalarsChanged) loadScalars(m, s);
     if (dr) m.debugRegistersChanged();
     m.mmu.flush();
-    if (meta & M_RETIRED && (meta >>> 8) === 0) this.position--;
+    if (debuggeeRetired(meta)) { this.pos--; this.retiredTotal--; this.retiredIn[this.retiredIn.length - 1]--; }
     this.used = start;
     this.entries--;
     this.index--;
     if (--this.counts[this.counts.length - 1] === 0 && this.chunks.length > 0) {
       this.spare = this.chunks.pop()!;
       this.counts.pop();
+      this.retiredIn.pop();
       this.used = this.chunks.length ? this.endOfLastChunk() : 0;
     }
     // Changes a debugger makes here belong to the step before (undone with it).
@@ -315,3 +361,8 @@ export class Journal {
 }
 
 const scratchScalars = new Float64Array(NSCALAR);
+
+/** An instruction of the debuggee: retired with no handler frame open, and not an INT3/INT1. */
+function debuggeeRetired(meta: number): boolean {
+  return (meta & (M_RETIRED | M_OPENS)) === M_RETIRED && (meta >>> 8) === 0;
+}

@@ -57,6 +57,9 @@ export interface Decoded {
   /** Condition code (jcc, setcc, cmovcc, loopcc), or -1. */
   cond: number;
   hook: boolean;
+  /** Left to step(): a hook address, or SYSCALL/SYSRET, whose single-step trap depends on the TF
+   *  they end with (see trapsOnTF), which the fast loop does not check. */
+  slow: boolean;
 }
 
 export type StopReason =
@@ -130,6 +133,8 @@ export class Machine {
   /** DR0-DR7 (DR4/DR5 unused: MOV DR4/DR5 aliases DR6/DR7). Change DR0-DR3/DR7 only through
    *  MOV DRn or `setDr`, which re-arm the breakpoints (debug.ts). */
   readonly dr: bigint[] = [0n, 0n, 0n, 0n, 0n, 0n, DR6_INIT, DR7_INIT];
+  /** Counts writes to DR0-DR7 (the journal compares the registers only when it moved). */
+  drWrites = 0;
   /** The breakpoints DR7 enables (debug.ts); `debug.armed` is 0 when none is. */
   readonly debug = new DebugState();
   /** B0-B3 of data breakpoints hit by the instruction in progress (reported after it). */
@@ -749,7 +754,7 @@ export class Machine {
           off = rip - base;
         }
         const d = code![off] as Decoded | undefined;
-        if (d === undefined || d.rip !== rip || d.hook) return n;
+        if (d === undefined || d.rip !== rip || d.slow) return n;
         this.curRip = rip;
         this.rip = d.next;
         d.fn(this, d);
@@ -775,6 +780,10 @@ export class Machine {
   }
   /** Loads a snapshot into this machine (hooks are kept). */
   load(s: Snapshot): void { applySnapshot(this, s); this.journal.clear(); }
+
+  /** Whether the next step runs the hook at RIP (false: the machine stopped on that hook and
+   *  resumes past it). For a debugger that moved the machine (time travel). */
+  resumeAtHook(stoppedThere: boolean): void { this.skipHookAt = stoppedThere ? this.rip : NaN; }
 
   /** Undo the last step (requires the journal). */
   stepBack(): boolean { return this.journal.undoStep(); }
@@ -826,13 +835,14 @@ function compile(res: DecodeResult, rip: number, hook: boolean): Decoded {
     const ins = { address: res.address, length: Math.max(1, res.length), mnemonic: '???', op: '#ud', operands: [], opSize: 4, addrSize: 8,
       prefixes: { lock: false, rep: null, seg: null, opSize: false, addrSize: false, rex: 0 }, row: -1, reason: res.reason, tooLong: res.tooLong === true } as unknown as Instruction;
     const next = rip + ins.length;
-    return { ins, fn: undecodable, o: [], rip, next, nextLo: next >>> 0, nextHi: Math.floor(next / TWO32) >>> 0, len: ins.length, size: 4, cond: -1, hook };
+    return { ins, fn: undecodable, o: [], rip, next, nextLo: next >>> 0, nextHi: Math.floor(next / TWO32) >>> 0, len: ins.length, size: 4, cond: -1, hook, slow: hook };
   }
   const fn = semanticsTable[res.op] ?? unimplemented;
   const next = rip + res.length;
   return {
     ins: res, fn, o: res.operands.map(compileOperand), rip, next,
     nextLo: next >>> 0, nextHi: Math.floor(next / TWO32) >>> 0, len: res.length, size: res.opSize, cond: res.cond ?? -1, hook,
+    slow: hook || res.op === 'syscall' || res.op === 'sysret',
   };
 }
 

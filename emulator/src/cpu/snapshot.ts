@@ -18,7 +18,7 @@ export function saveScalars(m: Machine, out = new Float64Array(NSCALAR)): Float6
   out[i++] = m.cr0; out[i++] = m.cr2lo; out[i++] = m.cr2hi; out[i++] = m.cr3lo; out[i++] = m.cr3hi; out[i++] = m.cr4; out[i++] = m.cr8; out[i++] = m.efer;
   out[i++] = m.starLo; out[i++] = m.starHi; out[i++] = m.lstar; out[i++] = m.cstar; out[i++] = m.fmask; out[i++] = m.kernelGsBase; out[i++] = m.tscAux;
   out[i++] = m.mxcsr; out[i++] = m.icount; out[i++] = m.halted;
-  out[i++] = Number(BigInt.asIntN(64, m.tscOffset));
+  out[i++] = m.tscOffset === 0n ? 0 : Number(BigInt.asIntN(64, m.tscOffset)); // no BigInt made per step
   out[i++] = m.ssShadow; out[i++] = m.dbHeld;
   return out;
 }

@@ -1,7 +1,9 @@
-// Software breakpoints as kd keeps them: each is an `int 3` (0xCC, SDM Vol. 2A "INT n/INTO/INT3")
-// written over the first byte of an instruction in guest memory when the target resumes, and the
-// original byte written back when it stops, so that listings and memory displays show the real
-// code while the debugger has control. Ids are the lowest free decimal numbers.
+// Breakpoints as kd keeps them. Software breakpoints (bp, bu) are an `int 3` (0xCC, SDM Vol. 2A
+// "INT n/INTO/INT3") written over the first byte of an instruction in guest memory when the target
+// resumes, and the original byte written back when it stops, so that listings and memory displays
+// show the real code while the debugger has control. Processor breakpoints (ba) are debug
+// registers: `debugRegisters()` gives DR0-DR3/DR7 for the enabled ones (SDM Vol. 3B §18.2.4).
+// Ids are the lowest free decimal numbers, shared by both kinds.
 
 import type { MachineView } from './target.ts';
 
@@ -17,7 +19,20 @@ export interface Breakpoint {
   deferred: boolean;
   /** One-shot breakpoints that `p` and `gu` plant; never listed. */
   temporary?: boolean;
+  /** A processor breakpoint (ba): e execute, w write, r read/write; with its size in bytes. */
+  access?: 'e' | 'w' | 'r';
+  size?: number;
+  /** `/1`: cleared after it is hit once. */
+  oneShot?: boolean;
+  /** Commands run when it is hit (`bp Address "cmd; cmd"`). */
+  commands?: string;
 }
+
+/** DR7 R/W field per ba access (SDM Vol. 3B §18.2.4): 00 execute, 01 write, 11 read/write. */
+const RW = { e: 0n, w: 1n, r: 3n } as const;
+/** DR7 LEN field per size: 00 one byte, 01 two, 11 four, 10 eight. */
+const LEN: Record<number, bigint> = { 1: 0n, 2: 1n, 4: 3n, 8: 2n };
+export const DEBUG_ADDRESS_REGISTERS = 4;
 
 interface Inserted { address: bigint; original: number }
 
@@ -33,8 +48,43 @@ export class BreakpointTable {
     return this.list.find((b) => b.id === id);
   }
 
+  /** The enabled software breakpoint at an address. */
   at(address: bigint): Breakpoint | undefined {
-    return this.list.find((b) => b.enabled && !b.temporary && b.address === address);
+    return this.list.find((b) => b.enabled && !b.temporary && !b.access && b.address === address);
+  }
+
+  /** Enabled processor breakpoints, in id order: DR0 holds the first, DR1 the second... */
+  processor(): Breakpoint[] {
+    return this.list.filter((b) => b.enabled && b.access && b.address !== undefined).sort((a, b) => a.id - b.id);
+  }
+
+  /** DR0-DR3 and DR7 for the enabled processor breakpoints (local enable bits), or null when
+   *  there are more than the processor's four. */
+  debugRegisters(): { addresses: bigint[]; dr7: bigint; slots: number[] } | null {
+    const bps = this.processor();
+    if (bps.length > DEBUG_ADDRESS_REGISTERS) return null;
+    let dr7 = 0x400n;
+    const addresses = [0n, 0n, 0n, 0n];
+    bps.forEach((b, n) => {
+      addresses[n] = b.address!;
+      const k = BigInt(n);
+      dr7 |= (1n << (2n * k)) | (RW[b.access!] << (16n + 4n * k)) | (LEN[b.size ?? 1] << (18n + 4n * k));
+    });
+    return { addresses, dr7, slots: bps.map((b) => b.id) };
+  }
+
+  /** Adds a processor breakpoint (ba); a ba at the same address, access and size is redefined. */
+  setProcessor(expression: string, address: bigint, access: 'e' | 'w' | 'r', size: number, oneShot: boolean, explicitId?: number): { id: number; redefined: boolean } {
+    const same = explicitId === undefined
+      ? this.list.find((b) => b.access === access && b.size === size && b.address === address)
+      : this.get(explicitId);
+    if (same) {
+      Object.assign(same, { expression, address, access, size, oneShot, enabled: true, deferred: false });
+      return { id: same.id, redefined: explicitId === undefined };
+    }
+    const id = explicitId ?? this.freeId();
+    this.list.push({ id, enabled: true, expression, address, deferred: false, access, size, oneShot });
+    return { id, redefined: false };
   }
 
   private freeId(): number {
@@ -54,7 +104,7 @@ export class BreakpointTable {
       this.list.push({ id: explicitId, enabled: true, expression, address, deferred: address === undefined });
       return { id: explicitId, redefined: false, moved: false };
     }
-    const same = this.list.find((b) => !b.temporary && (address !== undefined ? b.address === address : b.expression === expression));
+    const same = this.list.find((b) => !b.temporary && !b.access && (address !== undefined ? b.address === address : b.expression === expression));
     if (same) {
       Object.assign(same, { expression, enabled: true });
       return { id: same.id, redefined: true, moved: false };
@@ -70,6 +120,12 @@ export class BreakpointTable {
 
   clearTemporaries(): void {
     for (let i = this.list.length - 1; i >= 0; i--) if (this.list[i].temporary) this.list.splice(i, 1);
+  }
+
+  /** An enabled breakpoint that stops at `address` when running backwards: a software one or a
+   *  ba e (execute). */
+  executionAt(address: bigint): Breakpoint | undefined {
+    return this.list.find((b) => b.enabled && !b.temporary && b.address === address && (!b.access || b.access === 'e'));
   }
 
   isTemporaryAt(address: bigint): boolean {
@@ -96,7 +152,7 @@ export class BreakpointTable {
     const failed: Breakpoint[] = [];
     const done = new Set<bigint>();
     for (const b of this.list) {
-      if (!b.enabled || b.address === undefined || b.address === skip || done.has(b.address)) continue;
+      if (!b.enabled || b.access || b.address === undefined || b.address === skip || done.has(b.address)) continue;
       const orig = m.readVirtual(b.address, 1);
       if (!orig || !m.writeVirtual(b.address, Uint8Array.of(INT3))) {
         failed.push(b);

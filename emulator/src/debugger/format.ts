@@ -161,6 +161,10 @@ export interface BreakpointView {
   symbol?: string;
   passes: number;
   initialPasses: number;
+  /** A processor breakpoint (ba): access letter and size, printed between address and counts
+   *  (`00d41f60 r 4 0001 (0001)`, Microsoft's TTD walkthrough transcript of `bl` after `ba r4`). */
+  access?: string;
+  size?: number;
 }
 
 /** One `bl` line (modern WinDbg): id right-aligned in 6 columns, `e`/`d`, the link text, the
@@ -170,7 +174,8 @@ export function breakpointListLine(bp: BreakpointView): string {
   const counts = `${hexN(bp.passes, 4)} (${hexN(bp.initialPasses, 4)})`;
   const where = bp.address === undefined ? `u${' '.repeat(17)}` : ` ${addr64(bp.address)}`;
   const sym = bp.address === undefined ? `(${bp.expression})` : bp.symbol ?? '';
-  return `${String(bp.id).padStart(6)} ${bp.enabled ? 'e' : 'd'} ${link} ${where}     ${counts} ${sym}`.trimEnd();
+  const kind = bp.access ? ` ${bp.access} ${bp.size} ` : '     ';
+  return `${String(bp.id).padStart(6)} ${bp.enabled ? 'e' : 'd'} ${link} ${where}${kind}${counts} ${sym}`.trimEnd();
 }
 
 export function breakpointHit(id: number): string {

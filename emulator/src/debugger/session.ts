@@ -17,6 +17,7 @@ import * as fmt from './format.ts';
 import { RegisterAccess } from './registers.ts';
 import { splitCommands } from './split.ts';
 import { walkStack } from './stack.ts';
+import { recordMark, type Mark } from './time-travel.ts';
 import type { KernelOptions, KernelStop, KernelView, MachineView } from './target.ts';
 import { bootWindows } from '../windows/index.ts';
 import { pickMachineOptions } from '../windows/options.ts';
@@ -32,6 +33,9 @@ export const DEFAULT_BUDGET = 2_000_000;
 export const SLICE = 50_000;
 /** Instructions the kernel may run to deliver and report a single step (#DB path). */
 const STEP_BUDGET = 100_000;
+/** Steps of history a session keeps for time travel (t-, p-, g-, !tt) unless told otherwise. */
+export const DEFAULT_HISTORY = 1_000_000;
+const RF = 0x10000n;
 
 export type StopInfo =
   | { kind: 'break'; breakpoint: number | null; address: bigint; symbol?: string; code: number }
@@ -72,6 +76,9 @@ export interface KdSessionOptions extends KernelOptions {
   budget?: number;
   /** Polled between slices of a running `g`; true means the user pressed Ctrl+C. */
   interruptRequested?: () => boolean;
+  /** Steps of history kept for time travel (default DEFAULT_HISTORY for a kernel the session
+   *  boots, 0 for one it is given); 0 turns time travel off and runs faster. */
+  history?: number;
 }
 
 export class KdSession {
@@ -92,6 +99,12 @@ export class KdSession {
   private readonly log: string[] = [];
   private contextOverride: ContextOverride | null = null;
   private lastStop: StopInfo | null = null;
+  /** Stops kd made, for exact returns by the reverse commands (time-travel.ts). */
+  readonly marks: Mark[] = [];
+  /** The furthest time-travel position reached (`!tt 100`). */
+  furthest = 0;
+  /** Breakpoint ids in DR0..DR3 when the target last ran. */
+  private drSlots: number[] = [];
   private currentCommand = '';
   /** The break-in poll of the `execAsync` call in progress. */
   private stopPoll: (() => boolean) | null = null;
@@ -101,7 +114,13 @@ export class KdSession {
     this.budget = options.budget ?? DEFAULT_BUDGET;
     if (!options.kernel && !options.boot) this.options = { ...options, boot: bootKernel };
     this.kernel = options.kernel ?? this.options.boot!(options);
+    this.enableHistory();
     this.registers = new RegisterAccess(() => this.view, (name) => this.pseudoRegister(name));
+  }
+
+  private enableHistory(): void {
+    const steps = this.options.history ?? (this.options.kernel ? 0 : DEFAULT_HISTORY);
+    if (steps > 0) this.kernel.history?.enable(steps);
   }
 
   get machine(): MachineView {
@@ -315,6 +334,8 @@ export class KdSession {
     if (this.halted) return this.halted;
     if (options.tempAt !== undefined) this.breakpoints.addTemporary(options.tempAt);
     try {
+      const refused = this.beforeRun();
+      if (refused) return refused;
       this.skipHardcodedBreak();
       const rip = this.machine.getReg('rip');
       const out: string[] = [];
@@ -324,7 +345,7 @@ export class KdSession {
         const stop = this.kernel.resume({ budget: STEP_BUDGET, singleStep: true });
         if (!(stop.kind === 'debug-break' && stop.code === SINGLE_STEP)) return this.report(stop, 'g');
       }
-      const failed = this.breakpoints.insert(this.machine);
+      const failed = this.unrecorded(() => this.breakpoints.insert(this.machine));
       if (failed.length) {
         for (const b of failed) out.push(fmt.breakpointInsertFailure(b.id, b.address!));
         return out.join('\n');
@@ -344,7 +365,7 @@ export class KdSession {
           }
         }
       } finally {
-        this.breakpoints.restore(this.machine);
+        this.unrecorded(() => this.breakpoints.restore(this.machine));
       }
       return this.report(stop, options.showRegisters ? 't' : 'g', ran);
     } finally {
@@ -368,9 +389,53 @@ export class KdSession {
   /** One instruction through the kernel's single-step path (TF set, #DB reported). */
   step(): string {
     if (this.halted) return this.halted;
+    const refused = this.beforeRun();
+    if (refused) return refused;
     this.skipHardcodedBreak();
     const stop = this.kernel.resume({ budget: STEP_BUDGET, singleStep: true });
     return this.report(stop, 't');
+  }
+
+  /**
+   * Before the target runs: the stop is marked for time travel, and the processor breakpoints go
+   * into the debug registers as kd puts them there (the KPRCB's KernelDr slots, which the kernel
+   * loads when it continues). Continuing from an execute breakpoint sets RF in the context, so the
+   * instruction runs once without faulting again (SDM Vol. 3B §18.3.1.1). Returns kd's refusal.
+   */
+  private beforeRun(): string | null {
+    recordMark(this, this.marks);
+    const regs = this.breakpoints.debugRegisters();
+    if (!regs) return 'Too many data breakpoints for processor 0';
+    this.drSlots = regs.slots;
+    this.kernel.setDebugRegisters?.(regs.addresses, regs.dr7);
+    const last = this.lastStop;
+    if (last?.kind === 'break' && last.breakpoint !== null && this.breakpoints.get(last.breakpoint)?.access === 'e' && this.machine.getReg('rip') === last.address) {
+      this.machine.setReg('rflags', this.machine.getReg('rflags') | RF);
+    }
+    return null;
+  }
+
+  /** The processor breakpoint a debug exception reports in DR6 (B0-B3 -> the ids in DR0-DR3). */
+  private processorBreakpointHit(): number | undefined {
+    if (!this.kernel.debugStatus || this.drSlots.length === 0) return undefined;
+    const b = Number(this.kernel.debugStatus() & 0xfn);
+    for (let n = 0; n < this.drSlots.length; n++) if (b & (1 << n)) return this.drSlots[n];
+    return undefined;
+  }
+
+  /** Runs `f` without recording its memory writes in the time-travel history (kd's int 3s). */
+  private unrecorded<T>(f: () => T): T {
+    const h = this.kernel.history;
+    return h?.enabled ? h.unrecorded(f) : f();
+  }
+
+  /** Records a stop made without running the target (time travel). */
+  recordStop(info: StopInfo, command: string): void {
+    this.halted = null; // back before a bug check or exit, the target runs again
+    this.bugcheck = null;
+    this.lastStop = info;
+    this.events.push({ ...info, command });
+    this.nextUnassemble = null;
   }
 
   /** Turns a kernel stop into kd's output, and records it. */
@@ -380,14 +445,21 @@ export class KdSession {
     switch (stop.kind) {
       case 'debug-break': {
         const address = stop.address;
-        const bp = this.breakpoints.at(address);
+        const hw = stop.code === SINGLE_STEP ? this.processorBreakpointHit() : undefined;
+        const bp = hw !== undefined ? this.breakpoints.get(hw) : this.breakpoints.at(address);
         const temp = this.breakpoints.isTemporaryAt(address);
-        if (stop.code === SINGLE_STEP || (temp && !bp)) {
+        if (hw !== undefined && bp) {
+          info = { kind: 'break', breakpoint: bp.id, address, symbol: this.symbolize(address), code: stop.code };
+          text = `${fmt.breakpointHit(bp.id)}
+${this.currentLocation()}`;
+          if (bp.oneShot) this.breakpoints.remove(bp.id);
+        } else if (stop.code === SINGLE_STEP || (temp && !bp)) {
           info = { kind: 'step', address, symbol: this.symbolize(address) };
           text = how === 't' ? `${fmt.registerBlock(this.registerFile())}\n${this.currentLocation()}` : this.currentLocation();
         } else if (bp) {
           info = { kind: 'break', breakpoint: bp.id, address, symbol: this.symbolize(address), code: stop.code };
           text = `${fmt.breakpointHit(bp.id)}\n${this.currentLocation()}`;
+          if (bp.oneShot) this.breakpoints.remove(bp.id);
         } else {
           info = { kind: 'break', breakpoint: null, address, symbol: this.symbolize(address), code: stop.code };
           text = `Break instruction exception - code ${fmt.hexN(stop.code, 8)} (first chance)\n${this.currentLocation()}`;
@@ -440,6 +512,8 @@ export class KdSession {
     this.contextOverride = null;
     this.events.push({ ...info, command: this.currentCommand });
     this.nextUnassemble = null;
+    const h = this.kernel.history;
+    if (h?.enabled) this.furthest = Math.max(this.furthest, h.position);
     return text;
   }
 
@@ -460,6 +534,9 @@ export class KdSession {
   reboot(): string {
     if (!this.options.boot) return 'This session was attached to a kernel it cannot restart.';
     this.kernel = this.options.boot(this.options);
+    this.enableHistory();
+    this.marks.length = 0;
+    this.furthest = 0;
     this.bugcheck = null;
     this.halted = null;
     this.contextOverride = null;

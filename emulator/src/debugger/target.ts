@@ -94,6 +94,39 @@ export interface KernelView {
   /** Starts recording which public routines the processor enters; the returned function stops
    *  and lists them (kd names, first entry first). Optional: a stand-in kernel may lack it. */
   trackRoutines?(): () => string[];
+  /** Programs DR0-DR3/DR7 as kd does (the KPRCB's KernelDr slots while in the report). */
+  setDebugRegisters?(addresses: readonly bigint[], dr7: bigint): void;
+  /** DR6 of the last debug exception (KernelDr6 while in the report). */
+  debugStatus?(): bigint;
+  /** Time travel, when the kernel keeps a history (windows/history.ts). */
+  history?: HistoryView;
+}
+
+/** What one undone step did (cpu/journal.ts EntryInfo). */
+export interface HistoryEntry {
+  framesBefore: number;
+  retired: boolean;
+  writes: Array<[number, number]>;
+}
+
+export interface HistoryView {
+  enable(instructions: number): void;
+  readonly enabled: boolean;
+  readonly capacity: number;
+  readonly bytes: number;
+  readonly position: number;
+  readonly startPosition: number;
+  readonly index: number;
+  readonly frames: number;
+  readonly trapFrame: bigint | null;
+  readonly kernelStop: unknown;
+  last(): HistoryEntry | null;
+  peek(back: number): HistoryEntry | null;
+  back(): boolean;
+  unrecorded<T>(f: () => T): T;
+  leaveReport(): void;
+  enterReport(stop: unknown, trapFrame: bigint | null): void;
+  runTo(position: number, budget: number): KernelStop | null;
 }
 
 /** The machine options the boot offers (one list: `windows/options.ts`). */

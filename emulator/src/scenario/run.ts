@@ -54,8 +54,16 @@ function validate(s: Scenario): void {
 }
 
 /** A live session with a scenario's options, for widgets that continue where a trace ended. */
-export function openSession(s: Pick<Scenario, 'options' | 'budget'>, boot: BootKernel): KdSession {
-  return new KdSession({ ...(s.options ?? {}), boot, ...(s.budget ? { budget: s.budget } : {}) });
+/** A session for a scenario's options. It keeps time-travel history (t-, p-, g-, !tt) unless
+ *  `history` says otherwise: a scenario's own run keeps it only when its commands travel back
+ *  (the journal costs the run about twice its time). */
+export function openSession(s: Pick<Scenario, 'options' | 'budget'>, boot: BootKernel, history?: number): KdSession {
+  return new KdSession({ ...(s.options ?? {}), boot, ...(s.budget ? { budget: s.budget } : {}), ...(history !== undefined ? { history } : {}) });
+}
+
+/** Whether kd lines use a reverse command. */
+export function travelsBack(commands: readonly string[]): boolean {
+  return commands.some((line) => /(^|;)\s*(?:\d+:\s*)?(?:kd>\s*)?([tpg]-|!tt\b)/i.test(line));
 }
 
 export function outcomeOf(session: KdSession): Outcome {
@@ -155,7 +163,7 @@ export function runScenarioWith(s: Scenario, boot: BootKernel, opts: TraceOption
   validate(s);
   let session: KdSession;
   try {
-    session = openSession(s, boot);
+    session = openSession(s, boot, travelsBack(s.commands) ? undefined : 0);
   } catch (e) {
     throw new ScenarioError(`Scenario "${s.id}": the kernel did not boot: ${e instanceof Error ? e.message : String(e)}`);
   }

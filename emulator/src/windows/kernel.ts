@@ -20,6 +20,7 @@ import type { StructDef } from './structs.ts';
 import { Symbols } from './symbols.ts';
 import { NT, PAGE, PCR, THREAD, USER } from './layout.ts';
 import { trackRoutines } from './routine-tracker.ts';
+import { KernelHistory } from './history.ts';
 
 export type KernelStop =
   | { kind: 'debug-break'; code: number; address: bigint; trapFrame: bigint; exceptionRecord: bigint }
@@ -129,12 +130,15 @@ export class Kernel {
   lastStop: KernelStop | null = null;
   private breakRequested = false;
   private stepping = false;
+  /** Time travel on the CPU's undo journal (off until `history.enable`). */
+  readonly history: KernelHistory;
 
   constructor(image: BootImage) {
     this.image = image;
     this.cpu = image.machine;
     this.options = image.options;
     this.machine = new ContextView(this);
+    this.history = new KernelHistory(this);
     const dataInNt: Record<string, bigint> = {};
     for (const [k, v] of Object.entries(image.data)) if (k !== 'SharedUserDataKernel') dataInNt[k] = v;
     this.symbols = new Symbols(image.labels.nt, dataInNt, image.labels.ntdll, image.labels.app);
@@ -159,6 +163,31 @@ export class Kernel {
     return trackRoutines(this.cpu, this.symbols, (a) =>
       (a >= NT.text && a < NT.text + NT.textSize) || (a >= NT.kvascode && a < NT.kvascode + PAGE) ||
       (a >= USER.ntdllBase && a < USER.ntdllBase + USER.ntdllSize));
+  }
+
+  // ---- debug registers, as a kernel debugger reaches them ----
+
+  private specialRegister(name: string): bigint {
+    return PCR.kpcr + BigInt(off('_KPCR.Prcb') + off('_KPRCB.ProcessorState') + off(`_KSPECIAL_REGISTERS.${name}`));
+  }
+  /** Programs DR0-DR3 and DR7 the way kd does: while stopped in the report, into
+   *  KPRCB.ProcessorState.SpecialRegisters.KernelDr* (KdTrap loads them into the processor when the
+   *  target continues) with KernelDr6 reset; stopped anywhere else (a time-travel position), into
+   *  the processor itself, as a hardware debugger would. */
+  setDebugRegisters(addresses: readonly bigint[], dr7: bigint): void {
+    if (this.reportedTrapFrame !== null) {
+      for (let n = 0; n < 4; n++) writeLe(this.machine, this.specialRegister(`KernelDr${n}`), addresses[n] ?? 0n, 8);
+      writeLe(this.machine, this.specialRegister('KernelDr7'), dr7, 8);
+      writeLe(this.machine, this.specialRegister('KernelDr6'), 0xffff0ff0n, 8);
+      return;
+    }
+    for (let n = 0; n < 4; n++) this.cpu.setDr(n, addresses[n] ?? 0n);
+    this.cpu.setDr(7, dr7);
+  }
+  /** DR6 of the last debug exception: KernelDr6 as KdTrap saved it while stopped in the report,
+   *  else the processor's. */
+  debugStatus(): bigint {
+    return this.reportedTrapFrame !== null ? readLe(this.machine, this.specialRegister('KernelDr6'), 8) : this.cpu.getDr(6);
   }
 
   /** Asks a running `resume` to stop at its next slice (Ctrl+Break). */
@@ -195,6 +224,9 @@ export class Kernel {
     }
     return this.finish(this.translate(reason));
   }
+
+  /** A CPU stop as the kernel reports it (after a run the CPU did outside `resume`). */
+  stopFrom(r: StopReason): KernelStop { return this.finish(this.translate(r)); }
 
   private finish(stop: KernelStop): KernelStop {
     if (this.stepping) {

@@ -86,7 +86,7 @@ const movDr: Semantics = (m, d) => {
   if ((n === 6 || n === 7) && hi !== 0) throw new CpuFault(GP, 0, `MOV DR${n}: bits 63:32 must be zero`);
   generalDetect(m);
   m.dr[n] = pairToBig(lo, hi);
-  if (n !== 6) updateDebugState(m);
+  if (n !== 6) updateDebugState(m); else m.drWrites++;
 };
 const movFromDr: Semantics = (m, d) => {
   cpl0(m, 'MOV from DR');

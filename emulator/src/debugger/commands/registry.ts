@@ -22,16 +22,18 @@ export function registeredCommands(): readonly Command[] {
 /** Finds the command a line starts with: the longest table name followed by a non-name
  *  character; `bp0`/`bu1` carry an explicit breakpoint id. */
 export function findCommand(text: string): { command: Command; name: string; args: string; argsOffset: number } | undefined {
-  const idForm = /^(b[pu])(\d+)(?![0-9A-Za-z_!])/i.exec(text);
+  const idForm = /^(b[pua])(\d+)(?![0-9A-Za-z_!])/i.exec(text);
   if (idForm) {
     const command = byName.get(idForm[1].toLowerCase());
     if (!command) return undefined;
     return { command, name: idForm[0].toLowerCase(), args: text.slice(idForm[0].length), argsOffset: idForm[0].length };
   }
-  const m = /^(\?|[.!]?[A-Za-z_]+)/.exec(text);
+  const m = /^(\?|[.!]?[A-Za-z_]+)(-?)/.exec(text);
   if (!m) return undefined;
-  const name = m[1].toLowerCase();
-  const command = byName.get(name) ?? table.find((c) => c.matches?.test(m[1]));
+  // `t-`, `p-`, `g-`: the reverse commands are names of their own.
+  const reverse = m[2] ? byName.get(`${m[1].toLowerCase()}-`) : undefined;
+  const name = reverse ? `${m[1].toLowerCase()}-` : m[1].toLowerCase();
+  const command = reverse ?? byName.get(name) ?? table.find((c) => c.matches?.test(m[1]));
   if (!command) return undefined;
   return { command, name: command.matches ? m[1] : name, args: text.slice(name.length), argsOffset: name.length };
 }
