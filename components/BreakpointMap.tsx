@@ -131,7 +131,8 @@ function MapView({ data }: { data: BpMapData }) {
                         onClick={(e) => { if (live) { e.preventDefault(); void open(row, i); } }}
                       >
                         <span class="bpmap-mark" aria-hidden="true">{OUTCOME_MARK[c.outcome].mark}</span>
-                        <span class="bpmap-word" aria-hidden="true"> {cellLabel(c)}{claim ? '*' : ''}</span>
+                        <span class="bpmap-word" aria-hidden="true"> {cellLabel(c)}</span>
+                        {claim && <span class="bpmap-claimed" aria-hidden="true">*</span>}
                         <span class="visually-hidden">{desc}. Run bp {row.label} then g.</span>
                       </a>
                     </td>
