@@ -109,8 +109,8 @@ function MapView({ data }: { data: BpMapData }) {
           <thead>
             <tr>
               <th scope="col">Offset</th>
-              <th scope="col">Instruction</th>
               {data.machines.map((m) => <th key={m.id} scope="col" class="bpmap-machine">{m.label}</th>)}
+              <th scope="col">Instruction</th>
             </tr>
           </thead>
           <tbody>
@@ -118,7 +118,6 @@ function MapView({ data }: { data: BpMapData }) {
               row.symbol ? <tr key={`${row.offset}-sym`} class="bpmap-symbol"><th scope="colgroup" colSpan={cols}><code>{row.symbol}:</code></th></tr> : null,
               <tr key={row.offset} class={run?.row.offset === row.offset ? 'bpmap-open' : undefined}>
                 <th scope="row"><code>{offsetText(row.offset)}</code></th>
-                <td class="bpmap-ins"><code>{row.text}</code></td>
                 {row.cells.map((c, i) => {
                   const m = data.machines[i];
                   const claim = claimed(row, i);
@@ -132,19 +131,22 @@ function MapView({ data }: { data: BpMapData }) {
                         onClick={(e) => { if (live) { e.preventDefault(); void open(row, i); } }}
                       >
                         <span class="bpmap-mark" aria-hidden="true">{OUTCOME_MARK[c.outcome].mark}</span>
-                        <span aria-hidden="true"> {cellLabel(c)}{claim ? '*' : ''}</span>
+                        <span class="bpmap-word" aria-hidden="true"> {cellLabel(c)}</span>
+                        {claim && <span class="bpmap-claimed" aria-hidden="true">*</span>}
                         <span class="visually-hidden">{desc}. Run bp {row.label} then g.</span>
                       </a>
                     </td>
                   );
                 })}
+                <td class="bpmap-ins"><code>{row.text}</code></td>
               </tr>,
             ])}
           </tbody>
           <tfoot>
             <tr>
-              <th scope="row" colSpan={2}>Safe (hit) rows</th>
-              {data.machines.map((m, i) => <td key={m.id}>{safe[i]} of {data.rows.length}</td>)}
+              <th scope="row">Safe</th>
+              {data.machines.map((m, i) => <td key={m.id}>{safe[i]} of {data.rows.length}<span class="visually-hidden"> rows are plain hits on {m.label}</span></td>)}
+              <td>rows where a breakpoint is a plain hit</td>
             </tr>
           </tfoot>
         </table>

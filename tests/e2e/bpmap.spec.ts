@@ -62,7 +62,7 @@ test.describe('without JavaScript', () => {
       // Every row has one cell per machine; every cell a mark, a word, and its outcome in words.
       const rows = await map.locator('tbody tr:not(.bpmap-symbol)').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td.bpmap-cell')].map((td) => ({
         mark: td.querySelector('.bpmap-mark')?.textContent ?? '',
-        word: td.querySelectorAll('[aria-hidden="true"]')[1]?.textContent?.trim() ?? '',
+        word: td.querySelector('.bpmap-word')?.textContent?.trim() ?? '',
         words: td.querySelector('.visually-hidden')?.textContent ?? '',
       }))));
       expect(rows.length).toBeGreaterThan(4);
@@ -114,8 +114,17 @@ test('in print the whole map is on paper: no scrolling box, every cell with its 
   const table = map.locator('table');
   const [tw, rw] = await Promise.all([table.evaluate((e) => e.scrollWidth), region.evaluate((e) => e.clientWidth)]);
   expect(tw).toBeLessThanOrEqual(rw + 1);
-  const first = map.locator('td.bpmap-cell').first();
-  await expect(first.locator('[aria-hidden="true"]').nth(1)).toBeVisible();
+  // Every cell shows its mark; where a word stands beside it (all but hit and not reached), it is
+  // printed too.
+  const shown = await map.locator('td.bpmap-cell').evaluateAll((tds) => tds.map((td) => {
+    const mark = td.querySelector('.bpmap-mark') as HTMLElement;
+    const word = td.querySelector('.bpmap-word') as HTMLElement;
+    return { mark: mark.offsetWidth > 0, word: word.offsetWidth > 0, plain: /o-(hit|not-reached)\b/.test(td.className) };
+  }));
+  for (const c of shown) {
+    expect(c.mark).toBe(true);
+    expect(c.word).toBe(!c.plain);
+  }
   await map.screenshot({ path: `${SHOTS}/bpmap-print.png` });
 });
 

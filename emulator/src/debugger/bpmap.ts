@@ -257,7 +257,8 @@ export function formatBreakpointMap(map: BreakpointMap): string {
 /** The instruction part of a `u` line (after the address and the bytes). */
 export function instructionText(line: string): string {
   const m = /^[0-9a-f]{8}`[0-9a-f]{8} [0-9a-f?]+\s+(.*)$/.exec(line);
-  return (m ? m[1] : line).replace(/\s+/g, ' ').trim();
+  // A branch's target is named by its symbol; the address kd adds in parentheses is dropped here.
+  return (m ? m[1] : line).replace(/\s+\([0-9a-f]{8}`[0-9a-f]{8}\)$/, '').replace(/\s+/g, ' ').trim();
 }
 
 /**
