@@ -212,7 +212,7 @@ function Lab({ data }: { data: LabData }) {
         <div class="lab-result">
           <h4 class="widget-subtitle">Your run{Object.keys(machine).length ? ` (${Object.entries(machine).map(([k, v]) => `${MITIGATIONS[k as MitigationName].label} ${v ? 'on' : 'off'}`).join(', ')})` : ''}</h4>
           <TranscriptView trace={result} />
-          {result.outcome.kind !== 'break' && <EventChain events={result.events} />}
+          {result.outcome.kind !== 'break' && <EventChain events={result.events} assumed={data.assumed} />}
         </div>
       )}
       {data.runs.length > 0 && (
@@ -222,7 +222,7 @@ function Lab({ data }: { data: LabData }) {
             <figure key={i} class="lab-run">
               <figcaption>Breakpoint at <code>{run.breakpoints.join(', ')}</code>: {outcomeSentence(run.trace)} <span class="claim-note">(checked claim: {run.claim})</span></figcaption>
               <TranscriptView trace={run.trace} />
-              {run.trace.outcome.kind !== 'break' && <EventChain events={run.trace.events} />}
+              {run.trace.outcome.kind !== 'break' && <EventChain events={run.trace.events} assumed={data.assumed} />}
             </figure>
           ))}
         </div>

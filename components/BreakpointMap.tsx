@@ -168,7 +168,7 @@ function MapView({ data }: { data: BpMapData }) {
             })()}
           </p>
           <TranscriptView trace={run.trace} />
-          {run.trace.outcome.kind !== 'break' && <EventChain events={run.trace.events} />}
+          {run.trace.outcome.kind !== 'break' && <EventChain events={run.trace.events} assumed={data.assumed} />}
         </div>
       )}
     </section>

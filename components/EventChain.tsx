@@ -1,7 +1,7 @@
 // The causal chain of a stop, in plain words, from the processor's event log: each link says what
 // the processor did and names the rule it followed (the SDM passage the emulator cites); a link
-// that ran a routine the model assumes (the trace's `assumed`, from provenance) says so in words,
-// so the mark survives print and a page without JavaScript.
+// that ran a routine the model assumes (`assumed`, from provenance) says so in words, so the mark
+// survives print and a page without JavaScript.
 import type { CompactEvent } from '../emulator/src/scenario/trace.ts';
 import { provenanceAnchor } from '../emulator/src/windows/provenance/anchor.ts';
 
@@ -88,16 +88,23 @@ export function foldRepeats(events: CompactEvent[]): Block[] {
   return blocks;
 }
 
-/** `nt!A: x; nt!B: y` -> [['nt!A', 'x'], ['nt!B', 'y']] (the routines a step ran that the model
- *  assumes, with what it does there; anchors as on the fidelity page). */
-function assumedRoutines(assumed: string): Array<[string, string]> {
-  return assumed.split('; ').map((a) => {
-    const i = a.indexOf(': ');
-    return i < 0 ? [a, ''] : [a.slice(0, i), a.slice(i + 2)];
-  });
+/** Assumed routines by kd name -> what the model does there (the build passes the table from
+ *  provenance/routine-status.ts in the widget's data, so the page loads no provenance code). */
+export type AssumedRoutines = Readonly<Record<string, string>>;
+
+/** The assumed routines a step ran: the code it happened in, and for a delivery, the handler. */
+export function assumedIn(e: CompactEvent, assumed: AssumedRoutines | undefined): Array<[string, string]> {
+  if (!assumed || e.kind === 'elided') return [];
+  const out: Array<[string, string]> = [];
+  for (const sym of [e.ripSym, e.kind === 'exception-delivered' ? e.handlerSym : undefined]) {
+    if (typeof sym !== 'string') continue;
+    const routine = sym.replace(/\+0x[0-9a-f]+$/i, '');
+    if (assumed[routine] !== undefined && !out.some(([r]) => r === routine)) out.push([routine, assumed[routine]]);
+  }
+  return out;
 }
 
-export default function EventChain(props: { events: CompactEvent[]; title?: string }) {
+export default function EventChain(props: { events: CompactEvent[]; title?: string; assumed?: AssumedRoutines }) {
   const links: Array<{ e: CompactEvent | null; text: string }> = [];
   for (const b of foldRepeats(props.events)) {
     const described = b.events.map((e) => ({ e, text: describeEvent(e) })).filter((l): l is { e: CompactEvent; text: string } => l.text !== null);
@@ -107,18 +114,19 @@ export default function EventChain(props: { events: CompactEvent[]; title?: stri
     }
   }
   if (links.length === 0) return null;
+  const ran = links.map(({ e }) => (e ? assumedIn(e, props.assumed) : []));
   return (
     <div class="event-chain">
       <h4 class="event-chain-title">{props.title ?? 'How the processor got here'}</h4>
       <ol>
         {links.map(({ e, text }, i) => (
-          <li key={i} class={typeof e?.assumed === 'string' ? 'event-assumed' : undefined}>
+          <li key={i} class={ran[i].length ? 'event-assumed' : undefined}>
             <span class="event-text">{text}</span>
             {e?.sdm ? <span class="event-rule"> Rule: {e.sdm}.</span> : null}
-            {typeof e?.assumed === 'string' ? (
+            {ran[i].length ? (
               <span class="event-assumption">
                 {' '}Assumed code:{' '}
-                {assumedRoutines(e.assumed).map(([name, summary], k) => (
+                {ran[i].map(([name, summary], k) => (
                   <>{k > 0 ? '; ' : ''}<a href={`${import.meta.env.BASE_URL.replace(/\/?$/, '/')}fidelity/#${provenanceAnchor(name)}`}>{name}</a> ({summary})</>
                 ))}.
               </span>

@@ -146,7 +146,7 @@ function Runner({ data }: { data: ProgramData }) {
       <h4 class="widget-subtitle">{trace === data.trace ? 'Output, computed when this page was built' : 'Output of your run'}: {outcomeSentence(trace)}</h4>
       {data.claim && trace === data.trace ? <p class="claim-note">Checked claim: {data.claim}</p> : null}
       <TranscriptView trace={trace} />
-      {trace.outcome.kind === 'bugcheck' || trace.outcome.kind === 'triple-fault' ? <EventChain events={trace.events} /> : null}
+      {trace.outcome.kind === 'bugcheck' || trace.outcome.kind === 'triple-fault' ? <EventChain events={trace.events} assumed={data.assumed} /> : null}
     </section>
   );
 }

@@ -28,6 +28,8 @@ export interface BpMapData {
   claims: Array<{ offset: number; machine: number; claim: string }>;
   /** The chapter's breakpoint lab, when it has some of these rows: a run may also open there. */
   lab?: { id: string; offsets: number[]; toggles: string[] };
+  /** The model's assumed routines (kd name -> summary), for marking causal chains. */
+  assumed?: Record<string, string>;
 }
 
 /** Mark and short label per outcome: the map reads without colour (and in print). */

@@ -27,6 +27,8 @@ export interface LabData {
   runs: Array<{ breakpoints: string[]; claim: string; trace: Trace }>;
   /** Mitigations the reader may switch for live runs (the machine changes, not the text). */
   toggles?: MitigationName[];
+  /** The model's assumed routines (kd name -> summary), for marking causal chains. */
+  assumed?: Record<string, string>;
 }
 
 export type MitigationName = 'smep' | 'smap' | 'kvaShadow';
@@ -61,6 +63,8 @@ export interface ProgramData {
   /** The bytes the build assembled `source` to (hex, `runProgramWith(...).code`): Run on the
    *  unedited block uses them, so only an edit loads the assembler. */
   code?: string;
+  /** The model's assumed routines (kd name -> summary), for marking causal chains. */
+  assumed?: Record<string, string>;
 }
 
 /** Parses a widget's JSON prop; a widget given something else says so instead of crashing. */

@@ -35,7 +35,7 @@ import { CpuStepper, type StepView } from '../../emulator/src/scenario/cpu-stepp
 import { runProgramWith } from '../../emulator/src/scenario/program.ts';
 import type { LabData, LabRow, ProgramData, StepperData } from '../../components/lib/widget-data.ts';
 import { mapBlock, type LabInfo } from './bpmap-block.ts';
-import { routineStatus } from '../../emulator/src/windows/provenance/routine-status.ts';
+import { ROUTINE_STATUS, routineStatus } from '../../emulator/src/windows/provenance/routine-status.ts';
 
 type MdNode = {
   type: string;
@@ -185,6 +185,12 @@ export function stepperViews(boot: BootKernel, options: ScenarioOptions, from: s
   return { stepper, views };
 }
 
+/** The model's assumed routines and what it does there, for the widgets' causal chains (passed in
+ *  their data, so the browser loads no provenance code; a live run is marked the same way). */
+export const ASSUMED_ROUTINES: Record<string, string> = Object.fromEntries(
+  Object.entries(ROUTINE_STATUS).filter(([, [status]]) => status === 'assumption').map(([name, [, summary]]) => [name, summary]),
+);
+
 /** The badge's data: how many routines the demo's runs entered and which are assumptions
  *  (FidelityBadge's `routines` prop). */
 export function badgeRoutines(ran: Iterable<string>): { ran: number; assumed: Array<[string, string]> } {
@@ -234,7 +240,7 @@ export default function remarkLiveBlocks(options: LiveBlocksOptions = {}) {
         }
         if (claim) check(where, result.trace, claim, `${node.lang} run`);
         note([result.trace]);
-        const data: ProgramData = { id, options: opts, version: EMULATOR_VERSION, source, breakpoints, ...(budget ? { budget } : {}), trace: result.trace, code: result.code, ...(claim ? { claim: describeClaim(claim) } : {}) };
+        const data: ProgramData = { id, options: opts, version: EMULATOR_VERSION, source, breakpoints, ...(budget ? { budget } : {}), trace: result.trace, code: result.code, ...(claim ? { claim: describeClaim(claim) } : {}), assumed: ASSUMED_ROUTINES };
         used.add('LiveRunBlock');
         return jsxWidget('LiveRunBlock', { program: JSON.stringify(data) });
       }
@@ -273,7 +279,7 @@ export default function remarkLiveBlocks(options: LiveBlocksOptions = {}) {
         // its badge makes no statement about assumed routines rather than a partial one.
         ran = null;
         used.add('LiveBreakpointMap');
-        return jsxWidget('LiveBreakpointMap', { map: JSON.stringify(data) });
+        return jsxWidget('LiveBreakpointMap', { map: JSON.stringify({ ...data, assumed: ASSUMED_ROUTINES }) });
       }
 
       if (kind === 'lab') {
@@ -300,6 +306,7 @@ export default function remarkLiveBlocks(options: LiveBlocksOptions = {}) {
         const data: LabData = {
           id, options: opts, version: EMULATOR_VERSION, listingCommand: commands[0], symbol, rows, runs,
           ...(toggles.length ? { toggles: toggles as LabData['toggles'] } : {}),
+          assumed: ASSUMED_ROUTINES,
         };
         labs.set(id, { symbol, offsets: rows.map((r) => r.offset), toggles });
         used.add('LiveBreakpointLab');

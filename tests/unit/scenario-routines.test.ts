@@ -4,7 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import { bootModeledWindows, runScenarioWith, transcriptText } from '../../emulator/src/scenario/index.ts';
 import { bootWindows } from '../../emulator/src/windows/index.ts';
-import { badgeRoutines } from '../../src/plugins/live-blocks.ts';
+import { ASSUMED_ROUTINES, badgeRoutines } from '../../src/plugins/live-blocks.ts';
+import { assumedIn } from '../../components/EventChain.tsx';
+import { ROUTINE_PROVENANCE, countByStatus } from '../../emulator/src/windows/provenance/index.ts';
 
 describe('routines a trace entered', () => {
   it('lists the routines of `bp nt!KiSystemCall64; g`, first entry first, ending in the bug check', () => {
@@ -38,12 +40,14 @@ describe('what a badge and a causal chain say about assumed code', () => {
       ran: 2, assumed: [['nt!KiDispatchException', 'no exception tables']],
     });
   });
-  it('marks the chain events that ran assumed code, and not the summary of elided ones', () => {
+  it('a causal chain marks the steps that ran assumed code, and not the summary of elided ones', () => {
     const t = runScenarioWith({ id: 'm', commands: ['bp nt!KiSystemCall64', 'g'] }, bootModeledWindows);
-    const marked = t.events.filter((e) => typeof e.assumed === 'string');
+    const marked = t.events.filter((e) => assumedIn(e, ASSUMED_ROUTINES).length > 0);
     expect(marked.length).toBeGreaterThan(0);
-    expect(marked[0].assumed).toContain('nt!KiDispatchException: no exception tables');
-    expect(t.events.find((e) => e.kind === 'syscall')?.assumed).toBeUndefined();
-    expect(t.events.filter((e) => e.kind === 'elided').every((e) => e.assumed === undefined)).toBe(true);
+    expect(assumedIn(marked[0], ASSUMED_ROUTINES)).toContainEqual(['nt!KiDispatchException', 'no exception tables']);
+    expect(assumedIn(t.events.find((e) => e.kind === 'syscall')!, ASSUMED_ROUTINES)).toEqual([]);
+    expect(t.events.filter((e) => e.kind === 'elided').every((e) => assumedIn(e, ASSUMED_ROUTINES).length === 0)).toBe(true);
+    // The table holds exactly the routines provenance calls assumptions.
+    expect(Object.keys(ASSUMED_ROUTINES).length).toBe(countByStatus(Object.values(ROUTINE_PROVENANCE)).assumption);
   });
 });

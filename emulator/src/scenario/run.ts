@@ -10,7 +10,6 @@ import { captureState, compactEvents, hex64, type CompactEvent, type Outcome, ty
 
 import { EMULATOR_VERSION } from './version.ts';
 import { MACHINE_OPTION_NAMES } from '../windows/options.ts';
-import { routineStatus } from '../windows/provenance/routine-status.ts';
 
 export { EMULATOR_VERSION };
 
@@ -134,9 +133,7 @@ export function traceSession(s: Scenario, session: KdSession, opts: TraceOptions
 
 const ADDRESS_FIELDS = ['rip', 'handler', 'target', 'returnRip'];
 
-/** Adds kd's name for each code address of an event (`handlerSym: 'nt!KiBreakpointTrap'`), and
- *  `assumed` when the step ran (or was delivered to) a routine whose behaviour is an assumption of
- *  the model (provenance/routine-status.ts): `nt!KiDispatchException: no exception tables`. */
+/** Adds kd's name for each code address of an event (`handlerSym: 'nt!KiBreakpointTrap'`). */
 export function symbolizeEvents(events: CompactEvent[], session: KdSession): CompactEvent[] {
   for (const e of events) {
     for (const f of ADDRESS_FIELDS) {
@@ -145,16 +142,6 @@ export function symbolizeEvents(events: CompactEvent[], session: KdSession): Com
       const name = session.symbolize(BigInt('0x' + v));
       if (name) e[`${f}Sym`] = name;
     }
-    if (e.kind === 'elided') continue;
-    const ran = [e.ripSym, e.kind === 'exception-delivered' ? e.handlerSym : undefined];
-    const assumed = new Set<string>();
-    for (const sym of ran) {
-      if (typeof sym !== 'string') continue;
-      const routine = sym.replace(/\+0x[0-9a-f]+$/i, '');
-      const st = routineStatus(routine);
-      if (st?.[0] === 'assumption') assumed.add(`${routine}: ${st[1]}`);
-    }
-    if (assumed.size) e.assumed = [...assumed].join('; ');
   }
   return events;
 }
