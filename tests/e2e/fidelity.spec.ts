@@ -32,7 +32,7 @@ test.describe('fidelity page', () => {
       await page.goto('/fidelity/');
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       expect(overflow).toBeLessThanOrEqual(0);
-      await page.screenshot({ path: `test-results/e2e/fidelity-${width}.png`, fullPage: false });
+      await page.screenshot({ path: `test-results/fidelity/page-${width}.png`, fullPage: false });
     });
   }
 });
@@ -48,13 +48,13 @@ test.describe('badges and causal chains', () => {
     const link = badge.locator('a[href="/fidelity/#nt-KiDoubleFaultAbort"]');
     await expect(link).toHaveCount(1);
     await badge.scrollIntoViewIfNeeded();
-    await page.screenshot({ path: 'test-results/e2e/badge-1280.png', clip: (await badge.boundingBox())! });
+    await page.screenshot({ path: 'test-results/fidelity/badge-1280.png', clip: (await badge.boundingBox())! });
     // The causal chain marks the steps that ran assumed code, in words (print has no colour).
     const marked = page.locator('.event-chain li.event-assumed').first();
     await expect(marked).toContainText('Assumed code: nt!');
     await expect(marked.locator('.event-assumption a').first()).toHaveAttribute('href', /^\/fidelity\/#nt-/);
     await marked.scrollIntoViewIfNeeded();
-    await page.screenshot({ path: 'test-results/e2e/chain-1280.png' });
+    await page.screenshot({ path: 'test-results/fidelity/chain-1280.png' });
   });
 
   test('at 390 px the badge wraps inside the page', async ({ page }) => {
@@ -64,7 +64,7 @@ test.describe('badges and causal chains', () => {
     await badge.scrollIntoViewIfNeeded();
     const box = (await badge.boundingBox())!;
     expect(box.x + box.width).toBeLessThanOrEqual(390);
-    await page.screenshot({ path: 'test-results/e2e/badge-390.png' });
+    await page.screenshot({ path: 'test-results/fidelity/badge-390.png' });
   });
 
   test('print keeps the badges and the marks', async ({ page }) => {
