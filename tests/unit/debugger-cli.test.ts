@@ -20,12 +20,14 @@ describe('kd arguments', () => {
       json: true, help: false, smep: false, smap: true, kvaShadow: true, budget: 500, commands: 'r; q',
     });
     expect(parseArgs(['--budget', 'abc'])).toEqual({ error: "kd: --budget needs a positive whole number of instructions (got 'abc')" });
+    expect(parseArgs(['--history', '0'])).toMatchObject({ history: 0 });
+    expect(parseArgs(['--history', '-1'])).toEqual({ error: "kd: --history needs a whole number of steps, 0 to 100000000 (got '-1')" });
     expect(parseArgs(['-c'])).toHaveProperty('error');
     expect(parseArgs(['--json'])).toHaveProperty('error');
     expect(parseArgs(['--frobnicate'])).toEqual({ error: "kd: unknown option '--frobnicate' (see kd --help)" });
   });
   it('--help names every option', () => {
-    for (const o of ['-c', '--json', '--smap', '--no-smep', '--kva-shadow', '--budget', '--help']) expect(USAGE).toContain(o);
+    for (const o of ['-c', '--json', '--smap', '--no-smep', '--kva-shadow', '--budget', '--history', '--help']) expect(USAGE).toContain(o);
   });
 });
 

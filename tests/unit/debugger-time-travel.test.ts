@@ -1,4 +1,5 @@
-// Time travel in kernel mode (t-, p-, g-, !tt) on the CPU's undo journal, and kd's ba.
+// Time travel in kernel mode (t-, p-, g-, !tt) on the CPU's undo journal, kd's ba, bp /1 and the step-until
+// commands (pt, pc, ph, tt, tc, ta).
 // Output formats follow Microsoft's TTD transcripts: "Time Travel Debugging - Replay a trace"
 // (learn.microsoft.com/windows-hardware/drivers/debuggercmds/time-travel-debugging-replay: `p`
 // prints `Time Travel Position: F:1`, then the register block, then the instruction) and the TTD
@@ -257,5 +258,33 @@ describe('ba: processor breakpoints through the kernel (bl as WinDbg prints it)'
     for (const a of ['@$pcr', '@$pcr+8', '@$pcr+10', '@$pcr+18']) s.exec(`ba w8 ${a}`);
     s.exec('ba w8 @$pcr+20');
     expect(s.exec('g').output).toBe('Too many data breakpoints for processor 0');
+  });
+});
+
+describe('step-until commands and bp /1 (learn.microsoft.com: pt, pc, ph, tt, tc, ta; bp Options)', () => {
+  it('pt stops at the return, registers shown; pc at the next call; ta shows every step', () => {
+    const { s } = session(0);
+    s.exec('bp ntdll!NtClose');
+    s.exec('g');
+    const pt = s.exec('pt').output.split('\n');
+    expect(pt[0]).toMatch(/^rax=/);
+    expect(pt.slice(-2)).toEqual(['ntdll!NtClose+0x14:', expect.stringMatching(/ c3 +ret$/)]);
+    s.exec('t'); // back in svcloop!wmain
+    const pc = s.exec('pc').output.split('\n');
+    expect(pc.at(-1)).toMatch(/call|syscall/);
+    s.exec('bc *');
+    s.exec('bp ntdll!NtYieldExecution');
+    s.exec('g');
+    const ta = s.exec('ta ntdll!NtYieldExecution+0x10').output;
+    expect(ta.match(/^rax=/gm)).toHaveLength(3); // +0x3, +0x8, +0x10: each step shown
+    expect(ta.split('\n').at(-2)).toBe('ntdll!NtYieldExecution+0x10:');
+  });
+
+  it('bp /1 is cleared once hit', () => {
+    const { s } = session(0);
+    s.exec('bp /1 nt!KiSystemCall64+0x15');
+    expect(s.exec('bl').output).toMatch(/^     0 e Disable Clear  /);
+    expect(s.exec('g').output).toMatch(/^Breakpoint 0 hit/);
+    expect(s.exec('bl').output).toBe('');
   });
 });

@@ -8,7 +8,7 @@
 import { createInterface } from 'node:readline';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { addr64, hex16 } from './format.ts';
-import { bootKernel, KdSession, PROMPT, splitCommands, type KdSessionOptions, type StopInfo } from './session.ts';
+import { bootKernel, DEFAULT_HISTORY, KdSession, PROMPT, splitCommands, type KdSessionOptions, type StopInfo } from './session.ts';
 import type { KernelOptions, KernelView } from './target.ts';
 import { computeBreakpointMap, formatBreakpointMap, MapRequestError } from './bpmap.ts';
 import { pickMachineOptions } from '../windows/options.ts';
@@ -27,6 +27,8 @@ Options:
   --no-smep       turn SMEP off (CR4.SMEP; on by default)
   --kva-shadow    boot with KVA shadowing (LSTAR = nt!KiSystemCall64Shadow, user/kernel CR3)
   --budget <N>    instructions one 'g' may run before kd stops it (default 2000000)
+  --history <N>   steps of history kept for time travel (t- p- g- !tt; default 1000000,
+                  about 40 bytes each; 0 turns time travel off and runs about 3x faster)
   --bpmap "<Address> [L<N>]"
                   print the breakpoint map (this book's extension, not WinDbg's; same as the
                   command !bpmap): for each instruction from Address to its first call, jump or
@@ -40,6 +42,7 @@ Examples:
   npx kd -c "rdmsr c0000082; u nt!KiSystemCall64 L4; bp nt!KiSystemCall64+0x15; g; r; k; q"
   npx kd --kva-shadow -c "bp nt!KiSystemCall64Shadow; g; .bugcheck; q" --json
   npx kd --bpmap nt!KiSystemCall64
+  npx kd -c "bp nt!KiSystemCall64+0x15; g; g; ba w8 @$pcr+10; g-; t-"   # time travel
 `;
 
 export interface CliOptions extends KernelOptions {
@@ -48,6 +51,7 @@ export interface CliOptions extends KernelOptions {
   bpmap?: string;
   json: boolean;
   budget?: number;
+  history?: number;
   help: boolean;
 }
 
@@ -78,6 +82,14 @@ export function parseArgs(argv: string[]): CliOptions | { error: string } {
         o.budget = Number(v);
         break;
       }
+      case '--history': {
+        const v = argv[++i];
+        if (v === undefined || !/^[0-9]+$/.test(v) || Number(v) > 1e8) {
+          return { error: `kd: --history needs a whole number of steps, 0 to 100000000 (got '${v ?? ''}')` };
+        }
+        o.history = Number(v);
+        break;
+      }
       default:
         return { error: `kd: unknown option '${a}' (see kd --help)` };
     }
@@ -89,7 +101,7 @@ export function parseArgs(argv: string[]): CliOptions | { error: string } {
 
 
 function sessionOptions(o: CliOptions, boot: (k: KernelOptions) => KernelView): KdSessionOptions {
-  return { smep: o.smep, smap: o.smap, kvaShadow: o.kvaShadow, budget: o.budget, boot };
+  return { smep: o.smep, smap: o.smap, kvaShadow: o.kvaShadow, budget: o.budget, boot, history: o.history ?? DEFAULT_HISTORY };
 }
 
 const bigintsAsHex = (_k: string, v: unknown) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v);

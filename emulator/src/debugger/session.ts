@@ -76,8 +76,8 @@ export interface KdSessionOptions extends KernelOptions {
   budget?: number;
   /** Polled between slices of a running `g`; true means the user pressed Ctrl+C. */
   interruptRequested?: () => boolean;
-  /** Steps of history kept for time travel (default DEFAULT_HISTORY for a kernel the session
-   *  boots, 0 for one it is given); 0 turns time travel off and runs faster. */
+  /** Steps of history kept for time travel (t-, p-, g-, !tt). Default 0: off, and the target
+   *  runs about three times faster; `npx kd` and the kd widget ask for DEFAULT_HISTORY. */
   history?: number;
 }
 
@@ -119,7 +119,7 @@ export class KdSession {
   }
 
   private enableHistory(): void {
-    const steps = this.options.history ?? (this.options.kernel ? 0 : DEFAULT_HISTORY);
+    const steps = this.options.history ?? 0;
     if (steps > 0) this.kernel.history?.enable(steps);
   }
 
@@ -433,6 +433,7 @@ export class KdSession {
   recordStop(info: StopInfo, command: string): void {
     this.halted = null; // back before a bug check or exit, the target runs again
     this.bugcheck = null;
+    this.setContext(null); // as any move of the target does, travel resets .trap / .cxr
     this.lastStop = info;
     this.events.push({ ...info, command });
     this.nextUnassemble = null;

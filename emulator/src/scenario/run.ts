@@ -2,7 +2,7 @@
 // and record everything a page or a test needs. The outcome is whatever kd last reported; nothing
 // here decides it. Deterministic, like the session it drives.
 
-import { KdSession, PROMPT } from '../debugger/session.ts';
+import { DEFAULT_HISTORY, KdSession, PROMPT } from '../debugger/session.ts';
 import { evaluate, ExprError } from '../debugger/expr.ts';
 import type { KernelOptions, KernelView } from '../debugger/target.ts';
 import { claimExpressions, checkClaim, type Claim, type ClaimResult } from './claims.ts';
@@ -53,11 +53,11 @@ function validate(s: Scenario): void {
 }
 
 /** A live session with a scenario's options, for widgets that continue where a trace ended. */
-/** A session for a scenario's options. It keeps time-travel history (t-, p-, g-, !tt) unless
- *  `history` says otherwise: a scenario's own run keeps it only when its commands travel back
- *  (the journal costs the run about twice its time). */
-export function openSession(s: Pick<Scenario, 'options' | 'budget'>, boot: BootKernel, history?: number): KdSession {
-  return new KdSession({ ...(s.options ?? {}), boot, ...(s.budget ? { budget: s.budget } : {}), ...(history !== undefined ? { history } : {}) });
+/** A session for a scenario's options, keeping `history` steps for time travel (t-, p-, g-,
+ *  !tt; default DEFAULT_HISTORY, what a live kd prompt offers). A scenario's own run keeps it only
+ *  when its commands travel back: the journal costs a run about three times its time. */
+export function openSession(s: Pick<Scenario, 'options' | 'budget'>, boot: BootKernel, history = DEFAULT_HISTORY): KdSession {
+  return new KdSession({ ...(s.options ?? {}), boot, history, ...(s.budget ? { budget: s.budget } : {}) });
 }
 
 /** Whether kd lines use a reverse command. */
@@ -150,7 +150,7 @@ export function runScenarioWith(s: Scenario, boot: BootKernel, opts: TraceOption
   validate(s);
   let session: KdSession;
   try {
-    session = openSession(s, boot, travelsBack(s.commands) ? undefined : 0);
+    session = openSession(s, boot, travelsBack(s.commands) ? DEFAULT_HISTORY : 0);
   } catch (e) {
     throw new ScenarioError(`Scenario "${s.id}": the kernel did not boot: ${e instanceof Error ? e.message : String(e)}`);
   }

@@ -12,7 +12,12 @@ import { family, type CommandContext } from './command.ts';
 
 function setBreakpoint(s: KdSession, args: string, ctx: CommandContext, deferredOnly: boolean): string {
   const explicit = /^b[pu](\d+)$/i.exec(ctx.name);
-  const expression = args.trim();
+  let expression = args.trim();
+  // `/1`: a one-shot breakpoint, cleared when it is hit (learn.microsoft.com "bp, bu, bm (Set
+  // Breakpoint)", Options).
+  const oneShot = /^\/1(\s|$)/.test(expression);
+  if (oneShot) expression = expression.slice(2).trim();
+  else if (expression.startsWith('/')) throw new PlainError(`bp option ${expression.split(/\s/)[0]} is not modeled here; /1 is.`);
   if (expression === '') {
     // `bp` alone sets a breakpoint at the current instruction.
     const rip = s.machine.getReg('rip');
@@ -31,6 +36,8 @@ function setBreakpoint(s: KdSession, args: string, ctx: CommandContext, deferred
   const id = explicit ? Number(explicit[1]) : undefined;
   const existedAtId = id !== undefined && s.breakpoints.get(id) !== undefined;
   const r = s.breakpoints.set(expression, address === undefined ? undefined : address & MASK64, id);
+  const b = s.breakpoints.get(r.id);
+  if (b) b.oneShot = oneShot;
   const lines: string[] = [];
   if (existedAtId) lines.push(`breakpoint ${r.id} exists, redefining`);
   if (r.redefined) lines.push(`breakpoint ${r.id} redefined`);
@@ -97,7 +104,7 @@ function setEnabled(s: KdSession, args: string, ctx: CommandContext, enabled: bo
 }
 
 export const BREAKPOINT_COMMANDS = family('breakpoints', [
-  { name: 'bp', syntax: 'bp[ID] [Address]', help: 'set a breakpoint (an int 3 written into guest memory when the target runs)', handler: (s, a, c) => setBreakpoint(s, a, c, false) },
+  { name: 'bp', syntax: 'bp[ID] [/1] [Address]', help: 'set a breakpoint (an int 3 written into guest memory when the target runs)', handler: (s, a, c) => setBreakpoint(s, a, c, false) },
   { name: 'bu', syntax: 'bu[ID] Address', help: 'set a deferred breakpoint, resolved by symbol', handler: (s, a, c) => setBreakpoint(s, a, c, true) },
   { name: 'ba', syntax: 'ba[ID] e|w|r Size [/1] [Address]', help: 'set a processor breakpoint: a debug register (DR0-DR3) for execute, write or read/write of 1, 2, 4 or 8 bytes', handler: setProcessorBreakpoint },
   { name: 'bl', syntax: 'bl', help: 'list breakpoints', handler: (s) => listBreakpoints(s) },
