@@ -146,7 +146,7 @@ function MapView({ data }: { data: BpMapData }) {
             <tr>
               <th scope="row">Safe</th>
               {data.machines.map((m, i) => <td key={m.id}>{safe[i]} of {data.rows.length}<span class="visually-hidden"> rows are plain hits on {m.label}</span></td>)}
-              <td>rows where a breakpoint is a plain hit</td>
+              <td>plain hits</td>
             </tr>
           </tfoot>
         </table>
