@@ -253,6 +253,12 @@ export function generate(w: FuzzWorld, r: Rng, id: string, stats: GenStats = { r
       const len = bytes?.length ?? (o.kind !== 'internal' ? o.d?.len ?? 0 : 0);
       if (o.kind === 'done') ok = next >= pos + len && next <= pos + len + 40 && next < ARENA_END - 16 && len > 0;
       if (ok && o.kind === 'done' && o.d?.ins.op === 'popf' && (o.rflags & 0x40000)) ok = false; // AC: alignment checks on the host (CR0.AM)
+      // A REP string instruction that overwrites its own bytes: single-stepped, the processor
+      // fetches it again after every iteration and runs what it wrote; without TF it would not.
+      if (ok && o.kind !== 'internal' && o.d?.ins.prefixes.rep && len > 0) {
+        const now = m.phys.read(0x400000 + off, len);
+        if (now.some((x, k) => x !== (bytes ? bytes[k] : live[k]))) ok = false;
+      }
       if (!ok) {
         stats.rejected++;
         while (m.journal.depth > depth) m.stepBack();

@@ -59,6 +59,10 @@ export function stepOne(w: FuzzWorld): StepOutcome {
   } catch { /* a fetch fault: step() reports it */ }
   const start = m.rip;
   const total = m.events.total;
+  // A REP string instruction that stores over its own bytes: single-stepped, the processor
+  // fetches it again after each iteration and runs what it stored (the model, like the processor
+  // without TF, does not). Such runs are not compared (see compare.ts).
+  const own = d !== null && d.ins.prefixes.rep !== null ? m.readVirtual(BigInt(start), d.len) : null;
   for (let guard = 0; ; guard++) {
     const stop = m.step();
     if (m.cpl === 0) {
@@ -73,15 +77,22 @@ export function stepOne(w: FuzzWorld): StepOutcome {
     }
     if (stop === null || (stop.kind === 'exception' && stop.vector === 1)) {
       if (m.rip === start && d !== null && d.ins.prefixes.rep !== null && guard < 100000) { m.rflags |= TF; continue; }
+      if (own && selfOverwritten(w, start, own)) return { kind: 'internal', message: 'rep-self-overwrite' };
       const rflags = m.rflags >>> 0; // as the instruction left them (POPF may clear TF)
       m.rflags = (m.rflags | TF) >>> 0;
       return { kind: 'done', d, undef, rflags };
     }
     if (stop.kind === 'exception') {
+      if (own && selfOverwritten(w, start, own)) return { kind: 'internal', message: 'rep-self-overwrite' };
       return { kind: 'fault', vector: stop.vector, err: stop.errorCode ?? 0, cr2: m.getCr(2), d, undef, state: recOf(w) };
     }
     return { kind: 'internal', message: JSON.stringify(stop, (_, x) => (typeof x === 'bigint' ? x.toString(16) : x)) };
   }
+}
+
+function selfOverwritten(w: FuzzWorld, start: number, own: Uint8Array): boolean {
+  const now = w.m.readVirtual(BigInt(start), own.length);
+  return now !== null && now.some((b, k) => b !== own[k]);
 }
 
 /** Runs a whole case on the world's machine. With the host's run, what an instruction leaves
@@ -96,7 +107,7 @@ export function runModel(w: FuzzWorld, c: FuzzCase, rows?: Set<number>, host?: R
   while (end === null) {
     const o = stepOne(w);
     if (o.kind === 'internal') {
-      end = { kind: 'C', vector: -1, err: 0, cr2: 0n, state: recOf(w) };
+      end = { kind: 'C', vector: o.message === 'rep-self-overwrite' ? -2 : -1, err: 0, cr2: 0n, state: recOf(w) };
       break;
     }
     if (o.d && rows) rows.add(o.d.ins.row);

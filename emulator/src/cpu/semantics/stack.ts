@@ -65,37 +65,38 @@ const leave: Semantics = (m) => {
   } catch (e) { r[8] = sl; r[9] = sh; throw e; }
 };
 
-/** ENTER imm16, imm8 (SDM Vol. 2A ENTER, 64-bit mode): push RBP, copy NestingLevel - 1 frame
- *  pointers from the enclosing frame, push the new frame pointer, RBP <- it, RSP -= AllocSize.
- *  The pushes are checked before any is written; the final RSP after them (see below). */
+/** ENTER imm16, imm8 (SDM Vol. 2A ENTER, 64-bit mode), in the pseudo-code's order: push RBP, copy
+ *  NestingLevel - 1 frame pointers from the enclosing frame, push the new frame pointer, then
+ *  RBP <- it and RSP -= AllocSize, with #PF "if a write using the final value of the stack pointer
+ *  ... would cause a page fault". RBP and RSP change only at the end; a fault part-way leaves the
+ *  pushes made so far in memory below RSP, as the host processor does (differential fuzzer). */
 const enter: Semantics = (m, d) => {
   const size = d.size; // 8, or 2 with 66
   const alloc = d.o[0].lo & 0xffff, level = d.o[1].lo & 31;
-  const r = m.r;
-  const rsp = m.getReg('rsp'), rbp = m.getReg('rbp');
   const n = BigInt(size);
-  const reads: bigint[] = [];
-  for (let i = 1; i < level; i++) reads.push(size === 8 ? rbp - BigInt(i) * n : (rbp & ~0xffffn) | BigInt.asUintN(16, rbp - BigInt(i) * n));
-  const pushes = 1 + (level > 0 ? level : 0);
-  const frame = rsp - n; // RSP after pushing RBP
   const lin = (v: bigint): number => {
     const a = BigInt.asIntN(64, v);
     if (a >= 0x800000000000n || a < -0x800000000000n) throw new CpuFault(SS_VEC, 0, 'non-canonical stack address');
     return Number(a);
   };
-  // Reads of the enclosing frame, then the writes, in the order the pseudo-code makes them.
-  const values: Array<[number, number]> = [[r[10], r[11]]];
-  for (const a of reads) { const lo = m.read(lin(a), size); values.push([lo, m.rhi]); }
-  if (level > 0) values.push([Number(BigInt.asUintN(32, frame)), Number(BigInt.asUintN(32, frame >> 32n))]);
-  for (let k = 0; k < pushes; k++) { m.page(lin(rsp - BigInt(k + 1) * n), 1, false); m.page(lin(rsp - BigInt(k + 1) * n + n - 1n), 1, false); }
-  const newRsp = BigInt.asUintN(64, frame - BigInt(pushes - 1) * n - BigInt(alloc));
-  for (let k = 0; k < pushes; k++) m.write(lin(rsp - BigInt(k + 1) * n), size, size === 2 ? values[k][0] & 0xffff : values[k][0], size === 2 ? 0 : values[k][1]);
-  // #PF "if a write using the final value of the stack pointer ... would cause a page fault"
-  // (SDM Vol. 2A ENTER, Protected Mode Exceptions). Intel processors check it after the pushes,
-  // which stay in memory below RSP when it faults (the fuzzer's host shows both); the registers
-  // are unchanged.
+  let sp = m.getReg('rsp');
+  const push = (lo: number, hi: number): void => {
+    sp = BigInt.asUintN(64, sp - n);
+    m.write(lin(sp), size, size === 2 ? lo & 0xffff : lo, size === 2 ? 0 : hi);
+  };
+  const rbp = m.getReg('rbp');
+  push(m.r[10], m.r[11]);
+  const frame = sp;
+  let bp = rbp;
+  for (let i = 1; i < level; i++) {
+    bp = size === 8 ? BigInt.asUintN(64, bp - n) : (bp & ~0xffffn) | BigInt.asUintN(16, bp - n);
+    const lo = m.read(lin(bp), size);
+    push(lo, m.rhi);
+  }
+  if (level > 0) push(Number(frame & 0xffffffffn), Number(frame >> 32n));
+  const newRsp = BigInt.asUintN(64, sp - BigInt(alloc));
   m.page(lin(newRsp), 1, false);
-  if (size === 8) m.setReg('rbp', BigInt.asUintN(64, frame));
+  if (size === 8) m.setReg('rbp', frame);
   else m.setGpr(5, 2, false, Number(frame & 0xffffn), 0);
   m.setReg('rsp', newRsp);
 };
