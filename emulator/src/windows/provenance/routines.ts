@@ -83,7 +83,7 @@ const ROUTINES: Record<string, Rec> = {
   },
   'nt!KdTrap': {
     build: 'none', sources: [],
-    note: 'Assumed: saves CR0, CR2, CR3, CR4 and the GS MSRs into KPRCB.ProcessorState (what KdEnterDebugger does first) and reports to the debugger at KdpReport. The debugger transport, freezing other processors and the KD packet protocol are not modeled.',
+    note: 'Assumed: saves CR0, CR2, CR3, CR4 and the GS MSRs into KPRCB.ProcessorState (what KdEnterDebugger does first), saves DR0-3/6/7 there before the report and reloads them after it (x64 KdpReport calls KiSaveProcessorControlState / KiRestoreProcessorControlState in public decompilations; what those do with the debug registers follows ReactOS\' amd64 cpu.c, not Windows), and reports to the debugger at KdpReport. The debugger transport, freezing other processors and the KD packet protocol are not modeled.',
   },
   'nt!KdpReport': {
     build: 'none', sources: [],

@@ -27,7 +27,7 @@ const STRUCTS: StructProvenance[] = [
       ShadowFlags: kvaField('ShadowFlags', 0x6e98),
     },
   },
-  vergilius('_KSPECIAL_REGISTERS', 'The control-register and MSR fields KdTrap and KeBugCheckEx store, at their 17134 offsets inside KPRCB.ProcessorState.'),
+  vergilius('_KSPECIAL_REGISTERS', 'The control-register, debug-register and MSR fields KdTrap and KeBugCheckEx store, at their 17134 offsets inside KPRCB.ProcessorState.'),
   vergilius('_KTHREAD', 'The fields the system-call path uses (80h, 88h, 90h, F0h and 220h are also what Windows 10 KiSystemCall64 listings read).'),
   vergilius('_KPROCESS', 'Header, DirectoryTableBase and the KVA-shadow UserDirectoryTableBase at their 17134 offsets.'),
   vergilius('_EPROCESS', 'Pcb, UniqueProcessId, ExitStatus (624h) and SecurityDomain (838h, the slot the 17134 KiSystemCall64 reads) at their 17134 offsets.'),
