@@ -288,3 +288,17 @@ describe('step-until commands and bp /1 (learn.microsoft.com: pt, pc, ph, tt, tc
     expect(s.exec('bl').output).toBe('');
   });
 });
+
+describe('bp with a command string (learn.microsoft.com "bp, bu, bm": CommandString)', () => {
+  it('runs the commands after the hit; a final g continues to the next breakpoint', () => {
+    const { s } = session(0);
+    s.exec('bp nt!KiSystemCall64+0x15 "r rax; g"');
+    s.exec('bp nt!KiSystemServiceUser "r rax"');
+    expect(s.exec('bl').output.split('\n')[0]).toMatch(/ nt!KiSystemCall64\+0x15 "r rax; g"$/);
+    const out = s.exec('g').output.split('\n');
+    expect(out[0]).toBe('Breakpoint 0 hit');
+    expect(out[3]).toBe('rax=000000000000005a');
+    expect(out[4]).toBe('Breakpoint 1 hit');
+    expect(out.at(-1)).toBe('rax=000000000000005a');
+  });
+});

@@ -204,6 +204,23 @@ export class KdSession {
     return this.lastStop;
   }
 
+  /**
+   * A breakpoint's command string (`bp Address "cmd; cmd"`), run after it is hit by `g`: each
+   * command's output in order. A final `g` or `gc` is not run here: `resume` says the caller
+   * should continue the target (kd's go, without nesting one run inside another).
+   */
+  *breakpointCommands(commands: string): Generator<void, { output: string; resume: boolean }, void> {
+    const parts = splitCommands(commands).map((c) => c.text.trim()).filter((c) => c !== '');
+    let resume = false;
+    if (parts.length && /^g[c]?$/i.test(parts[parts.length - 1])) { parts.pop(); resume = true; }
+    const outs: string[] = [];
+    for (const p of parts) {
+      const out = yield* this.runOne(p, 0);
+      if (out !== '') outs.push(out);
+    }
+    return { output: outs.join('\n'), resume };
+  }
+
   private *runOne(text: string, column: number): RunSteps {
     const trimmed = text.replace(/^\s+/, '');
     const lead = text.length - trimmed.length;
