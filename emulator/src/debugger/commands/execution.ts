@@ -134,5 +134,6 @@ export const EXECUTION_COMMANDS = family('execution', [
   { name: 'tc', syntax: 'tc', help: 'trace to the next call (call, syscall, int n)', handler: stepUntil(false, CALL) },
   { name: 'ph', syntax: 'ph', help: 'step to the next branching instruction (jumps, calls, returns, system calls)', handler: stepUntil(true, BRANCH) },
   { name: 'ta', syntax: 'ta Address', help: 'trace to an address, showing every step', handler: stepUntil(false, 'address') },
+  { name: 'gc', syntax: 'gc', help: 'go from a conditional breakpoint: continue as the g that hit it (at the prompt, as g)', handler: go },
   { name: 'gu', syntax: 'gu', help: 'go up: run until the current function returns', handler: (s) => goUp(s) },
 ]);
