@@ -288,3 +288,29 @@ describe('step-until commands and bp /1 (learn.microsoft.com: pt, pc, ph, tt, tc
     expect(s.exec('bl').output).toBe('');
   });
 });
+
+describe('bp with a command string (learn.microsoft.com "bp, bu, bm": CommandString)', () => {
+  it('runs the commands after the hit; a final g continues to the next breakpoint', () => {
+    const { s } = session(0);
+    s.exec('bp nt!KiSystemCall64+0x15 "r rax; g"');
+    s.exec('bp nt!KiSystemServiceUser "r rax"');
+    expect(s.exec('bl').output.split('\n')[0]).toMatch(/ nt!KiSystemCall64\+0x15 "r rax; g"$/);
+    const out = s.exec('g').output.split('\n');
+    expect(out[0]).toBe('Breakpoint 0 hit');
+    expect(out[3]).toBe('rax=000000000000005a');
+    expect(out[4]).toBe('Breakpoint 1 hit');
+    expect(out.at(-1)).toBe('rax=000000000000005a');
+  });
+});
+
+describe('conditional breakpoints with j and gc (learn.microsoft.com "j (Execute If - Else)", "gc")', () => {
+  it("bp Address \"j (Condition) 'cmds' ; 'gc'\" stops only when the condition holds", () => {
+    const { s } = session(0);
+    s.exec(`bp nt!KiSystemCall64+0x15 "j (@rax==46) 'r rax' ; 'gc'"`);
+    const out = s.exec('g').output.split('\n');
+    expect(out.filter((l) => l === 'Breakpoint 0 hit')).toHaveLength(2); // 5Ah passes, 46h stops
+    expect(out.at(-1)).toBe('rax=0000000000000046');
+    expect(s.exec("j (@rax==46) 'r rip; r rax' ; 'r rsp'").output.split('\n')).toEqual([expect.stringMatching(/^rip=/), 'rax=0000000000000046']);
+    expect(s.exec("j 0 '? 1' ; '? 2'").output).toBe('Evaluate expression: 2 = 00000000`00000002');
+  });
+});

@@ -18,6 +18,7 @@ import { RegisterAccess } from './registers.ts';
 import { splitCommands } from './split.ts';
 import { walkStack } from './stack.ts';
 import { recordMark, type Mark } from './time-travel.ts';
+import { chooseBranch, isJ } from './conditional.ts';
 import type { KernelOptions, KernelStop, KernelView, MachineView } from './target.ts';
 import { bootWindows } from '../windows/index.ts';
 import { pickMachineOptions } from '../windows/options.ts';
@@ -202,6 +203,39 @@ export class KdSession {
   /** The last thing the target reported (null before the first resume). */
   get lastEvent(): StopInfo | null {
     return this.lastStop;
+  }
+
+  /**
+   * A breakpoint's command string (`bp Address "cmd; cmd"`), run after it is hit by `g`: each
+   * command's output in order. A final `g` or `gc` is not run here: `resume` says the caller
+   * should continue the target (kd's go, without nesting one run inside another).
+   */
+  *breakpointCommands(commands: string): Generator<void, { output: string; resume: boolean }, void> {
+    let parts = splitCommands(commands).map((c) => c.text.trim()).filter((c) => c !== '');
+    // A `j` (last, as it owns the rest of the string) is decided here, so that the branch it
+    // picks can end in `gc`.
+    while (parts.length && isJ(parts[parts.length - 1])) {
+      const branch = chooseBranch(this, parts[parts.length - 1].replace(/^\s*j/i, ''));
+      parts = [...parts.slice(0, -1), ...splitCommands(branch).map((c) => c.text.trim()).filter((c) => c !== '')];
+    }
+    let resume = false;
+    if (parts.length && /^g[c]?$/i.test(parts[parts.length - 1])) { parts.pop(); resume = true; }
+    const outs: string[] = [];
+    for (const p of parts) {
+      const out = yield* this.runOne(p, 0);
+      if (out !== '') outs.push(out);
+    }
+    return { output: outs.join('\n'), resume };
+  }
+
+  /** Runs commands (`;`-separated) one after the other, as if typed; their outputs joined. */
+  *runCommands(commands: string): RunSteps {
+    const outs: string[] = [];
+    for (const { text } of splitCommands(commands)) {
+      const out = yield* this.runOne(text, 0);
+      if (out !== '') outs.push(out);
+    }
+    return outs.join('\n');
   }
 
   private *runOne(text: string, column: number): RunSteps {

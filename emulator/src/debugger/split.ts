@@ -13,6 +13,11 @@ export function splitCommands(line: string): Array<{ text: string; offset: numbe
     if (c === '"') quoted = !quoted;
     else if (!quoted && (c === '{' || c === '(')) depth++;
     else if (!quoted && (c === '}' || c === ')') && depth > 0) depth--;
+    // `j Expression Command1 ; Command2` owns the rest of the line, semicolons included.
+    if (i === start && /^\s*j\s/i.test(line.slice(start))) {
+      parts.push({ text: line.slice(start), offset: start });
+      return parts;
+    }
     if (i === line.length || (c === ';' && !quoted && depth === 0)) {
       parts.push({ text: line.slice(start, i), offset: start });
       start = i + 1;

@@ -13,6 +13,10 @@ import { family, type CommandContext } from './command.ts';
 function setBreakpoint(s: KdSession, args: string, ctx: CommandContext, deferredOnly: boolean): string {
   const explicit = /^b[pu](\d+)$/i.exec(ctx.name);
   let expression = args.trim();
+  // `"cmd; cmd"` at the end: the commands to run when `g` hits it.
+  let commands: string | undefined;
+  const quoted = /\s*"([^"]*)"\s*$/.exec(expression);
+  if (quoted) { commands = quoted[1]; expression = expression.slice(0, quoted.index).trim(); }
   // `/1`: a one-shot breakpoint, cleared when it is hit (learn.microsoft.com "bp, bu, bm (Set
   // Breakpoint)", Options).
   const oneShot = /^\/1(\s|$)/.test(expression);
@@ -37,7 +41,7 @@ function setBreakpoint(s: KdSession, args: string, ctx: CommandContext, deferred
   const existedAtId = id !== undefined && s.breakpoints.get(id) !== undefined;
   const r = s.breakpoints.set(expression, address === undefined ? undefined : address & MASK64, id);
   const b = s.breakpoints.get(r.id);
-  if (b) b.oneShot = oneShot;
+  if (b) { b.oneShot = oneShot; b.commands = commands; }
   const lines: string[] = [];
   if (existedAtId) lines.push(`breakpoint ${r.id} exists, redefining`);
   if (r.redefined) lines.push(`breakpoint ${r.id} redefined`);
@@ -90,7 +94,7 @@ function listBreakpoints(s: KdSession): string {
         id: b.id, enabled: b.enabled, address: b.address, expression: b.expression,
         symbol: b.address !== undefined ? s.symbolize(b.address) : undefined, passes: 1, initialPasses: 1,
         ...(b.access ? { access: b.access, size: b.size } : {}),
-      }),
+      }) + (b.commands !== undefined ? ` "${b.commands}"` : ''),
     )
     .join('\n');
 }
@@ -104,7 +108,7 @@ function setEnabled(s: KdSession, args: string, ctx: CommandContext, enabled: bo
 }
 
 export const BREAKPOINT_COMMANDS = family('breakpoints', [
-  { name: 'bp', syntax: 'bp[ID] [/1] [Address]', help: 'set a breakpoint (an int 3 written into guest memory when the target runs)', handler: (s, a, c) => setBreakpoint(s, a, c, false) },
+  { name: 'bp', syntax: 'bp[ID] [/1] [Address] ["CommandString"]', help: 'set a breakpoint (an int 3 written into guest memory when the target runs)', handler: (s, a, c) => setBreakpoint(s, a, c, false) },
   { name: 'bu', syntax: 'bu[ID] Address', help: 'set a deferred breakpoint, resolved by symbol', handler: (s, a, c) => setBreakpoint(s, a, c, true) },
   { name: 'ba', syntax: 'ba[ID] e|w|r Size [/1] [Address]', help: 'set a processor breakpoint: a debug register (DR0-DR3) for execute, write or read/write of 1, 2, 4 or 8 bytes', handler: setProcessorBreakpoint },
   { name: 'bl', syntax: 'bl', help: 'list breakpoints', handler: (s) => listBreakpoints(s) },

@@ -105,8 +105,24 @@ function* go(s: KdSession, args: string, ctx: CommandContext): RunSteps {
     rest = r.rest.trim();
   }
   if (rest !== '') return yield* s.goSteps({ tempAt: oneValue(s, rest, ctx) });
-  return yield* s.goSteps();
+  const outs = [yield* s.goSteps()];
+  // A breakpoint with a command string runs it when `g` hits it; a final `g`/`gc` there goes on
+  // (learn.microsoft.com "bp, bu, bm (Set Breakpoint)": CommandString). Bounded, so a breakpoint
+  // whose commands always continue cannot run forever.
+  for (let n = 0; n < BREAKPOINT_COMMAND_RUNS; n++) {
+    const last = s.lastEvent;
+    const bp = last?.kind === 'break' && last.breakpoint !== null ? s.breakpoints.get(last.breakpoint) : undefined;
+    if (!bp?.commands) break;
+    const r = yield* s.breakpointCommands(bp.commands);
+    if (r.output !== '') outs.push(r.output);
+    if (!r.resume) break;
+    outs.push(yield* s.goSteps());
+  }
+  return outs.join('\n');
 }
+
+/** Hits of command-string breakpoints one `g` follows before giving control back. */
+const BREAKPOINT_COMMAND_RUNS = 0x100;
 
 export const EXECUTION_COMMANDS = family('execution', [
   { name: 'g', syntax: 'g [=Start] [Address]', help: 'go: run until an event (breakpoint, bug check) or the instruction budget', handler: go },
@@ -118,5 +134,6 @@ export const EXECUTION_COMMANDS = family('execution', [
   { name: 'tc', syntax: 'tc', help: 'trace to the next call (call, syscall, int n)', handler: stepUntil(false, CALL) },
   { name: 'ph', syntax: 'ph', help: 'step to the next branching instruction (jumps, calls, returns, system calls)', handler: stepUntil(true, BRANCH) },
   { name: 'ta', syntax: 'ta Address', help: 'trace to an address, showing every step', handler: stepUntil(false, 'address') },
+  { name: 'gc', syntax: 'gc', help: 'go from a conditional breakpoint: continue as the g that hit it (at the prompt, as g)', handler: go },
   { name: 'gu', syntax: 'gu', help: 'go up: run until the current function returns', handler: (s) => goUp(s) },
 ]);
