@@ -72,7 +72,7 @@ export function cachedBreakpointMap(req: MapRequestData, boot: BootKernel, log: 
 }
 
 function seconds(s: { seconds: number; cpuSeconds?: number }): string {
-  return `${s.seconds.toFixed(1)} s${s.cpuSeconds !== undefined ? ` (${s.cpuSeconds.toFixed(1)} s of processor time)` : ''}`;
+  return `${s.seconds.toFixed(1)} s${s.cpuSeconds !== undefined ? ` (${s.cpuSeconds.toFixed(1)} s of processor time in this process meanwhile)` : ''}`;
 }
 
 function costLine(map: BreakpointMap): string {

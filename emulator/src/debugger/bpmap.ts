@@ -16,10 +16,11 @@ import { pickMachineOptions } from '../windows/options.ts';
 import type { KernelOptions } from './target.ts';
 import { MACHINE_OPTIONS, resolveMachineOptions, type MachineOptionName } from '../windows/options.ts';
 
-/** Instructions one cell's `g` may run. The modeled program makes a system call every few hundred
- *  instructions, so an instruction of the entry path not reached in this many never is; one that
- *  was reached but never reported by then is a hang. */
-export const MAP_BUDGET = 200_000;
+/** Instructions one cell's `g` may run. In this many the modeled program makes more than 500
+ *  system calls (one per ~90 instructions, measured), so an instruction of the entry path not
+ *  reached by then is on a path the machine does not take; one reached but never reported by then
+ *  is a hang. (kd's own default, 2,000,000, would make each unreached row cost 40 times more.) */
+export const MAP_BUDGET = 50_000;
 /** Most rows one map takes (a typo in `L` cannot ask for millions of runs). */
 export const MAX_MAP_ROWS = 0x100;
 
