@@ -15,7 +15,7 @@ import { campaign, summary, describe as describeFound, newReport } from './fuzz/
 import { loadRegressions, fillHostResults } from './fuzz/regressions.ts';
 
 const exe = buildRunner();
-if (!exe) console.log('NOTICE: no gcc or not Linux x86-64: the CPU fuzzer replays the stored host results of its regression file only');
+if (!exe) console.log('NOTICE: no gcc, or not Linux on an Intel x86-64 with FSGSBASE: the CPU fuzzer replays the stored host results of its regression file only');
 
 const SEQUENCES = Number(process.env.CPU_FUZZ_SEQUENCES ?? 1500);
 

@@ -15,7 +15,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 export function buildRunner(): string | null {
   if (process.platform !== 'linux' || process.arch !== 'x64') return null;
   // The runner switches FS/GS bases with WRFSBASE, which needs the kernel to enable FSGSBASE.
-  if (!/\bfsgsbase\b/.test(readFileSync('/proc/cpuinfo', 'utf8'))) return null;
+  // The modeled CPU is an Intel one: on another vendor's processor, where vendors differ by
+  // design (e.g. 66-prefixed near branches), the comparison would report those differences.
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  if (!/\bfsgsbase\b/.test(cpuinfo) || !/vendor_id\s*:\s*GenuineIntel/.test(cpuinfo)) return null;
   const src = join(here, 'native-runner.c');
   const hash = createHash('sha256').update(readFileSync(src)).digest('hex').slice(0, 12);
   const dir = join(tmpdir(), 'syscall-book-cpu-fuzz');
