@@ -21,7 +21,6 @@ const EXCLUDED: Record<string, string> = {
   rdrand: 'random by definition', rdseed: 'random by definition',
   xgetbv: 'XCR0 is what the host OS enabled',
   sgdt: 'UMIP: Linux emulates it with dummy values', sidt: 'UMIP: Linux emulates it', str: 'UMIP: Linux emulates it',
-  sldt: 'UMIP', smsw: 'UMIP',
   mov_sreg: 'selectors index the host OS\'s GDT', lar: 'reads the host OS\'s GDT', lsl: 'reads the host OS\'s GDT',
   verr: 'reads the host OS\'s GDT', verw: 'reads the host OS\'s GDT',
   iret: 'a frame the generator would have to build (IRETQ is tested in tests/unit/cpu-interrupts)',
