@@ -36,6 +36,7 @@ import { runProgramWith } from '../../emulator/src/scenario/program.ts';
 import type { LabData, LabRow, ProgramData, StepperData } from '../../components/lib/widget-data.ts';
 import { mapBlock, type LabInfo } from './bpmap-block.ts';
 import { ROUTINE_STATUS, routineStatus } from '../../emulator/src/windows/provenance/routine-status.ts';
+import { MACHINE_OPTION_NAMES } from '../../emulator/src/windows/options.ts';
 
 type MdNode = {
   type: string;
