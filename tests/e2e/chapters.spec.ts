@@ -143,7 +143,8 @@ for (const ch of CHAPTERS) {
       for (const p of await page.locator('[data-predict]').all()) {
         const commands = JSON.parse((await p.getAttribute('data-commands'))!);
         const options = JSON.parse((await p.getAttribute('data-options'))!);
-        const trace = runScenario({ id: 'predict', options, commands });
+        const budget = Number((await p.getAttribute('data-budget')) ?? 0);
+        const trace = runScenario({ id: 'predict', options, commands, ...(budget ? { budget } : {}) });
         const answer = choiceOf(trace.outcome.kind);
         await expect(p).toHaveAttribute('data-answer', answer);
         await p.scrollIntoViewIfNeeded();
