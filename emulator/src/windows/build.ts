@@ -1,11 +1,11 @@
 // The one Windows build this kernel models, and where each fact about it comes from.
 //
 // Modeled build: Windows 10 version 1803 (April 2018 Update, "Redstone 4"), build 17134, x64,
-// kernel ntkrnlmp.exe. The copied bytes come from a crash dump whose kernel reports the build-lab
-// string 17134.1.amd64fre.rs4_release.180410-1804; every serviced 17134 kernel reports that same
-// string (public dumps of December 2018 kernels show it), so the dump names build 17134 but not
-// which monthly revision (10.0.17134.x) its kernel is. Structure layouts follow Vergilius'
-// 10.0.17134.1.
+// kernel ntkrnlmp.exe. The copied bytes come from a serviced 17134 kernel: the crash dump's
+// !analyze output gives OSBUILD_TIMESTAMP 2018-09-19 19:40:30 (a September 2018 update), while its
+// build-lab string reads 10.0.17134.1.amd64fre.rs4_release.180410-1804, as every serviced 17134
+// kernel's does (public dumps of December 2018 kernels show the same string). Its revision number
+// (10.0.17134.x) is not printed. Structure layouts follow Vergilius' 10.0.17134.1.
 //
 // Why this build: it is the one for which a public crash-dump write-up prints both the bytes of
 // nt!KiSystemCall64 from its first instruction through the speculation-control code (+0x00..+0x7B)
@@ -46,7 +46,7 @@
 
 export const BUILD = {
   product: 'Windows 10 Kernel Version 17134 MP (1 procs) Free x64',
-  /** The servicing revision of the kernel the bytes come from is not stated by the source. */
+  /** A serviced 17134 kernel built 2018-09-19; its revision number is not stated by the source. */
   version: '10.0.17134',
   buildNumber: 17134,
   buildLab: '17134.1.amd64fre.rs4_release.180410-1804',

@@ -53,8 +53,9 @@ export const THREAD = {
   // The thread's XSAVE area (KTHREAD.StateSaveArea) fills the top of its kernel stack, and the
   // stack proper (KTHREAD.InitialStack = KPRCB.RspBase) starts 30h below it. Sizes: legacy FXSAVE
   // image 200h + XSAVE header 40h + AVX state 100h = 340h (SDM Vol. 1 §13.4 "XSAVE Area"); the
-  // 30h and the total, 370h below the page-aligned top, are what a public crash dump of build
-  // 17134 shows (gs:[1A8h] = ...10c90 on a stack whose top is ...11000).
+  // total, 370h below the page-aligned top, is what a public crash dump of build 17134 shows:
+  // gs:[1A8h] = ffffbc88`eeb10c90, 370h below the page boundary where the stack's base lies (the
+  // 30h between InitialStack and the XSAVE area is the remainder; its contents are not modeled).
   stateSaveAreaSize: 0x340n,
   initialStackGap: 0x30n,
 } as const;
