@@ -35,7 +35,7 @@ function preboot(data: LabData): void {
     loadEmulator().then((emu) => idle(() => {
       emu.labBoot(data.options);
       const first = data.rows[0];
-      idle(() => { emu.runScenarioWith({ id: data.id, options: data.options, commands: first ? [`bp ${first.label}`, 'g'] : ['g'] }, emu.labBoot); });
+      idle(() => { emu.runScenarioWith({ id: data.id, options: data.options, commands: first ? [`bp ${first.label}`, 'g'] : ['g'], ...(data.budget ? { budget: data.budget } : {}) }, emu.labBoot); });
     }), () => undefined);
   });
 }
@@ -91,7 +91,7 @@ function Lab({ data }: { data: LabData }) {
       const rows = offsets.map((o) => data.rows.find((r) => r.offset === o)!).filter(Boolean);
       // Marks for the page benchmark: boot + kd commands + run, once the emulator is loaded.
       performance.mark('bp-lab-run-start');
-      const trace = emu.runScenarioWith({ id: data.id, options, commands: [...rows.map((r) => `bp ${r.label}`), 'g'] }, emu.labBoot);
+      const trace = emu.runScenarioWith({ id: data.id, options, commands: [...rows.map((r) => `bp ${r.label}`), 'g'], ...(data.budget ? { budget: data.budget } : {}) }, emu.labBoot);
       performance.measure('bp-lab-run', 'bp-lab-run-start');
       setResult(trace);
       setEcho((e) => [...e, 'g'].slice(-8));
@@ -235,7 +235,7 @@ function Lab({ data }: { data: LabData }) {
 function readMachine(value: string, offered: MitigationName[]): Partial<Record<MitigationName, boolean>> | null {
   const out: Partial<Record<MitigationName, boolean>> = {};
   for (const part of value.split(',')) {
-    const m = /^([a-z]{4,9}):([01])$/.exec(part);
+    const m = /^([a-z]{4,11}):([01])$/.exec(part);
     const name = m ? offered.find((o) => o.toLowerCase() === m[1]) : undefined;
     if (!m || !name || name in out) return null;
     out[name] = m[2] === '1';

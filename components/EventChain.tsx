@@ -4,6 +4,7 @@
 // survives print and a page without JavaScript.
 import type { CompactEvent } from '../emulator/src/scenario/trace.ts';
 import { provenanceAnchor } from '../emulator/src/windows/provenance/anchor.ts';
+import { isModelOffset } from './lib/model-offset.ts';
 
 const VECTORS: Record<number, string> = {
   0: '#DE', 1: '#DB', 2: 'NMI', 3: '#BP', 4: '#OF', 5: '#BR', 6: '#UD', 7: '#NM', 8: '#DF',
@@ -14,7 +15,9 @@ function addr(e: CompactEvent, field: string): string {
   const sym = e[`${field}Sym`];
   const v = e[field];
   const hex = typeof v === 'string' ? `${v.slice(0, 8)}\`${v.slice(8)}` : String(v);
-  return typeof sym === 'string' ? `${sym} (${hex})` : hex;
+  // An offset that exists only in the model says so (see lib/model-offset.ts).
+  if (typeof sym === 'string') return isModelOffset(sym) ? `${sym} (model offset; ${hex})` : `${sym} (${hex})`;
+  return hex;
 }
 
 function isUser(v: unknown): boolean {
@@ -49,7 +52,7 @@ export function describeEvent(e: CompactEvent): string | null {
     case 'halt':
       return 'The processor halted.';
     case 'elided':
-      return `\u2026 (${e.count} more events of the same kind, left out) \u2026`;
+      return `\u2026 (${e.count} more events left out) \u2026`;
     default:
       return null;
   }

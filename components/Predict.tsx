@@ -34,6 +34,7 @@ export default function Predict(props: { id: string; question: string; answer: P
       data-answer={answer.choice}
       data-commands={JSON.stringify(answer.commands)}
       data-options={JSON.stringify(answer.options)}
+      data-budget={answer.budget}
     >
       <fieldset class="predict-choices">
         <legend class="predict-question"><strong>Predict, then run.</strong> {question}</legend>

@@ -15,9 +15,11 @@ export interface PredictAnswer {
   /** What was run, so that a test can run it again and compare. */
   commands: string[];
   options: ScenarioOptions;
+  /** Instructions one `g` may run (kd's default when absent), as in the demo the question precedes. */
+  budget?: number;
 }
 
-export function predictAnswer(commands: string[], options: ScenarioOptions = {}): PredictAnswer {
-  const trace = runScenario({ id: 'predict', options, commands });
-  return { choice: choiceOf(trace.outcome.kind), sentence: outcomeSentence(trace), commands, options };
+export function predictAnswer(commands: string[], options: ScenarioOptions = {}, budget?: number): PredictAnswer {
+  const trace = runScenario({ id: 'predict', options, commands, ...(budget ? { budget } : {}) });
+  return { choice: choiceOf(trace.outcome.kind), sentence: outcomeSentence(trace), commands, options, ...(budget ? { budget } : {}) };
 }

@@ -29,14 +29,17 @@ export interface LabData {
   toggles?: MitigationName[];
   /** The model's assumed routines (kd name -> summary), for marking causal chains. */
   assumed?: Record<string, string>;
+  /** Instructions one `g` may run, at build time and live (kd's default when absent). */
+  budget?: number;
 }
 
-export type MitigationName = 'smep' | 'smap' | 'kvaShadow';
+export type MitigationName = 'smep' | 'smap' | 'kvaShadow' | 'dfReloadsGs';
 
 export const MITIGATIONS: Record<MitigationName, { label: string; detail: string }> = {
   smep: { label: 'SMEP', detail: 'CR4 bit 20: the kernel cannot execute user pages' },
   smap: { label: 'SMAP', detail: 'CR4 bit 21: the kernel cannot touch user pages unless RFLAGS.AC is set' },
   kvaShadow: { label: 'KVA shadow', detail: 'separate user and kernel page tables; LSTAR points at KiSystemCall64Shadow' },
+  dfReloadsGs: { label: '#DF reloads GS', detail: 'assumption, not 17134 evidence: the double-fault entry loads the KPCR into the GS base, as later builds\' shadow #DF handler does' },
 };
 
 export interface StepperData {

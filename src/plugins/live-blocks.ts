@@ -1,13 +1,13 @@
 // Remark plugin for the chapters' MDX: fenced blocks that the build computes on the emulator.
 //
-//   ```windbg run [claim="..."] [smep|nosmep] [smap] [kvaShadow] [id=name] [live]
+//   ```windbg run [claim="..."] [smep|nosmep] [smap] [kvaShadow] [dfReloadsGs] [budget=N] [id=name] [live]
 //   rdmsr c0000082                 <- only commands (`kd>` prompts are optional)
 //   ```
 //   The build runs the commands on the modeled kernel and puts the whole session, with kd's
 //   output, in their place (highlighted with the `windbg` grammar). With `live`, the block is a
 //   KdSession widget: the same transcript, then a prompt the reader can type into.
 //
-//   ```windbg lab [claim+0="..."] [claim+15h="..."] [options] [id=name]
+//   ```windbg lab [claim+0="..."] [claim+15h="..."] [options] [budget=N] [id=name]
 //   u nt!KiSystemCall64 L4         <- the listing whose rows take breakpoints
 //   ```
 //   A BreakpointLab widget. Each `claim+<offset>` is a run the build makes (`bp <row>`, `g`)
@@ -36,6 +36,7 @@ import { runProgramWith } from '../../emulator/src/scenario/program.ts';
 import type { LabData, LabRow, ProgramData, StepperData } from '../../components/lib/widget-data.ts';
 import { mapBlock, type LabInfo } from './bpmap-block.ts';
 import { ROUTINE_STATUS, routineStatus } from '../../emulator/src/windows/provenance/routine-status.ts';
+import { MACHINE_OPTION_NAMES } from '../../emulator/src/windows/options.ts';
 
 type MdNode = {
   type: string;
@@ -79,6 +80,7 @@ function optionsFrom(meta: Map<string, string>): ScenarioOptions {
   flag('smep', 'smep');
   flag('smap', 'smap');
   flag('kvaShadow', 'kvaShadow', 'kva-shadow', 'kvashadow');
+  flag('dfReloadsGs', 'dfReloadsGs', 'df-reloads-gs');
   return o;
 }
 
@@ -99,6 +101,13 @@ function readClaim(where: string, text: string): Claim {
 
 function commandsOf(value: string): string[] {
   return value.split('\n').map((l) => stripPrompt(l).trimEnd()).filter((l) => l.trim() !== '');
+}
+
+/** `budget=N`: the instructions one `g` may run in this block (kd's default when absent). */
+function budgetOf(where: string, meta: Map<string, string>): number | undefined {
+  const budget = meta.has('budget') ? Number(meta.get('budget')) : undefined;
+  if (budget !== undefined && (!Number.isInteger(budget) || budget < 1 || budget > 10_000_000)) throw new BlockError(where, `budget=${meta.get('budget')} should be a whole number of instructions up to 10000000.`);
+  return budget;
 }
 
 function run(where: string, s: Scenario, boot: BootKernel): Trace {
@@ -230,8 +239,7 @@ export default function remarkLiveBlocks(options: LiveBlocksOptions = {}) {
         const claimText = meta.get('claim');
         const claim = claimText ? readClaim(where, claimText) : undefined;
         const breakpoints = (meta.get('bp') ?? '').split(',').map((b) => b.trim()).filter(Boolean);
-        const budget = meta.has('budget') ? Number(meta.get('budget')) : undefined;
-        if (budget !== undefined && (!Number.isInteger(budget) || budget < 1 || budget > 10_000_000)) throw new BlockError(where, `budget=${meta.get('budget')} should be a whole number of instructions up to 10000000.`);
+        const budget = budgetOf(where, meta);
         const source = node.value ?? '';
         const result = runProgramWith({ id, options: opts, source, breakpoints, budget, claim }, await getBoot(), { routines: true });
         if (!result.ok) {
@@ -260,7 +268,8 @@ export default function remarkLiveBlocks(options: LiveBlocksOptions = {}) {
         const claim = claimText ? readClaim(where, claimText) : undefined;
         const commands = commandsOf(node.value ?? '');
         if (commands.length === 0) throw new BlockError(where, 'the block has no commands to run.');
-        const trace = run(where, { id, options: opts, commands, claim }, b);
+        const budget = budgetOf(where, meta);
+        const trace = run(where, { id, options: opts, commands, claim, ...(budget ? { budget } : {}) }, b);
         if (claim) check(where, trace, claim, 'windbg run');
         note([trace]);
         if (meta.has('live')) {
@@ -289,6 +298,7 @@ export default function remarkLiveBlocks(options: LiveBlocksOptions = {}) {
         const { symbol, rows } = listingRows(listing.transcript[0].output);
         if (rows.length === 0) throw new BlockError(where, `\`${commands[0]}\` printed no instructions:\n${listing.transcript[0].output}`);
         const runs: LabData['runs'] = [];
+        const budget = budgetOf(where, meta);
         for (const [key, text] of meta) {
           if (!key.startsWith('claim')) continue;
           const off = offsetOf(key.slice('claim'.length));
@@ -296,15 +306,15 @@ export default function remarkLiveBlocks(options: LiveBlocksOptions = {}) {
           const row = rows.find((r) => r.offset === off);
           if (!row) throw new BlockError(where, `"${key}": no instruction of the listing starts at +0x${off.toString(16)} (rows: ${rows.map((r) => '+0x' + r.offset.toString(16)).join(', ')}).`);
           const claim = readClaim(where, text);
-          const trace = run(where, { id: `${id}-bp${off.toString(16)}`, options: opts, commands: [`bp ${row.label}`, 'g'], claim }, b);
+          const trace = run(where, { id: `${id}-bp${off.toString(16)}`, options: opts, commands: [`bp ${row.label}`, 'g'], claim, ...(budget ? { budget } : {}) }, b);
           check(where, trace, claim, 'windbg lab');
           runs.push({ breakpoints: [row.label], claim: describeClaim(claim), trace });
         }
         note([listing, ...runs.map((r) => r.trace)]);
         const toggles = (meta.get('toggles') ?? '').split(',').map((t) => t.trim()).filter(Boolean);
-        for (const t of toggles) if (!['smep', 'smap', 'kvaShadow'].includes(t)) throw new BlockError(where, `toggles: "${t}" is not a mitigation (smep, smap, kvaShadow).`);
+        for (const t of toggles) if (!(MACHINE_OPTION_NAMES as readonly string[]).includes(t)) throw new BlockError(where, `toggles: "${t}" is not a machine option (${MACHINE_OPTION_NAMES.join(', ')}).`);
         const data: LabData = {
-          id, options: opts, version: EMULATOR_VERSION, listingCommand: commands[0], symbol, rows, runs,
+          id, options: opts, version: EMULATOR_VERSION, listingCommand: commands[0], symbol, rows, runs, ...(budget ? { budget } : {}),
           ...(toggles.length ? { toggles: toggles as LabData['toggles'] } : {}),
           assumed: ASSUMED_ROUTINES,
         };

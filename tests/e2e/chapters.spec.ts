@@ -23,8 +23,12 @@ function optionsOf(meta: Map<string, string>): ScenarioOptions {
   if (meta.has('smap')) o.smap = true;
   if (meta.has('nosmep')) o.smep = false;
   if (meta.has('kvaShadow') || meta.has('kva-shadow')) o.kvaShadow = true;
+  if (meta.has('dfReloadsGs') || meta.has('df-reloads-gs')) o.dfReloadsGs = true;
   return o;
 }
+
+/** The block's `budget=N` (instructions one `g` may run), as the build used it. */
+const budgetOf = (b: { meta: Map<string, string> }) => (b.meta.has('budget') ? { budget: Number(b.meta.get('budget')) } : {});
 
 /** The chapters and their computed blocks, read from the MDX sources the build used. */
 function chapters(): Chapter[] {
@@ -107,7 +111,7 @@ for (const ch of CHAPTERS) {
       for (const b of ch.blocks) {
         const text = norm((await page.locator(`[data-widget-id="${b.id}"]`).textContent()) ?? '');
         if (b.kind === 'run') {
-          const trace = runScenario({ id: b.id, options: b.options, commands: b.commands });
+          const trace = runScenario({ id: b.id, options: b.options, commands: b.commands, ...budgetOf(b) });
           for (const e of trace.transcript) {
             expect(text, `${b.id}: ${e.command}`).toContain(norm(e.command));
             if (e.output.trim()) expect(text, `${b.id}: output of ${e.command}`).toContain(norm(e.output));
@@ -120,7 +124,7 @@ for (const ch of CHAPTERS) {
             if (!key.startsWith('claim+')) continue;
             const offset = parseInt(key.slice('claim+'.length).replace(/^0x/, '').replace(/h$/, ''), 16);
             const row = rows.find((r) => r.offset === offset)!;
-            const trace = runScenario({ id: b.id, options: b.options, commands: [`bp ${row.label}`, 'g'] });
+            const trace = runScenario({ id: b.id, options: b.options, commands: [`bp ${row.label}`, 'g'], ...budgetOf(b) });
             const shown = norm(trace.transcript[1].output).split(' ').slice(0, 12).join(' ');
             expect(text, `${b.id}: run with bp ${row.label}`).toContain(shown);
           }
@@ -139,7 +143,8 @@ for (const ch of CHAPTERS) {
       for (const p of await page.locator('[data-predict]').all()) {
         const commands = JSON.parse((await p.getAttribute('data-commands'))!);
         const options = JSON.parse((await p.getAttribute('data-options'))!);
-        const trace = runScenario({ id: 'predict', options, commands });
+        const budget = Number((await p.getAttribute('data-budget')) ?? 0);
+        const trace = runScenario({ id: 'predict', options, commands, ...(budget ? { budget } : {}) });
         const answer = choiceOf(trace.outcome.kind);
         await expect(p).toHaveAttribute('data-answer', answer);
         await p.scrollIntoViewIfNeeded();

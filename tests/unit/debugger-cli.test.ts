@@ -17,8 +17,9 @@ function json(commands: string, options: object = {}, budget = 100_000) {
 describe('kd arguments', () => {
   it('parses the options and rejects bad input with one sentence', () => {
     expect(parseArgs(['--smap', '--no-smep', '--kva-shadow', '--budget', '500', '-c', 'r; q', '--json'])).toEqual({
-      json: true, help: false, smep: false, smap: true, kvaShadow: true, budget: 500, commands: 'r; q',
+      json: true, help: false, smep: false, smap: true, kvaShadow: true, dfReloadsGs: false, budget: 500, commands: 'r; q',
     });
+    expect(parseArgs(['--df-reloads-gs'])).toMatchObject({ dfReloadsGs: true });
     expect(parseArgs(['--budget', 'abc'])).toEqual({ error: "kd: --budget needs a positive whole number of instructions (got 'abc')" });
     expect(parseArgs(['--history', '0'])).toMatchObject({ history: 0 });
     expect(parseArgs(['--history', '-1'])).toEqual({ error: "kd: --history needs a whole number of steps, 0 to 100000000 (got '-1')" });
@@ -27,7 +28,7 @@ describe('kd arguments', () => {
     expect(parseArgs(['--frobnicate'])).toEqual({ error: "kd: unknown option '--frobnicate' (see kd --help)" });
   });
   it('--help names every option', () => {
-    for (const o of ['-c', '--json', '--smap', '--no-smep', '--kva-shadow', '--budget', '--history', '--help']) expect(USAGE).toContain(o);
+    for (const o of ['-c', '--json', '--smap', '--no-smep', '--kva-shadow', '--df-reloads-gs', '--budget', '--history', '--help']) expect(USAGE).toContain(o);
   });
 });
 
@@ -48,7 +49,11 @@ describe('kd -c and --json', () => {
     expect(report.events.some((e: { kind: string }) => e.kind === 'syscall')).toBe(true);
   });
   it('outcome bugcheck, budget, exited', () => {
-    expect(json('bp nt!KiSystemCall64; g').report.outcome).toMatchObject({ kind: 'bugcheck', code: '0x7f', args: ['0x0000000000000008', expect.any(String), expect.any(String), expect.any(String)] });
+    // With the GS-reloading #DF entry, bp nt!KiSystemCall64 ends in 0x7F/8; without it, kd hears
+    // of nothing and stops at its budget (see windows.test.ts for the chain).
+    const bug = json('bp nt!KiSystemCall64; g', { dfReloadsGs: true });
+    expect(bug.report.outcome).toMatchObject({ kind: 'bugcheck', code: '0x7f', args: ['0x0000000000000008', expect.any(String), expect.any(String), expect.any(String)] });
+    expect(json('bp nt!KiSystemCall64; g', {}, 50_000).report.outcome).toEqual({ kind: 'budget', instructions: 50_000 });
     expect(json('g', {}, 5000).report.outcome).toEqual({ kind: 'budget', instructions: 5000 });
     const exited = json('bp ntdll!NtClose; g; bc *; r rip=ntdll!NtTerminateProcess; r rcx=-1; r rdx=0x2a; g');
     expect(exited.report.outcome).toEqual({ kind: 'exited', status: 0x2a });

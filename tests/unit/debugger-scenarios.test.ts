@@ -131,7 +131,7 @@ describe('bp nt!KiSystemCall64+0x15; g', () => {
 });
 
 /** #DF on IST1 and KeBugCheckEx(0x7F, 8): the common end of both +0 outcomes. */
-function expectDoubleFaultBugCheck(s: KdSession, events: CpuEvent[], stop: unknown): void {
+function expectDoubleFault(s: KdSession, events: CpuEvent[]): void {
   const df = events.find((e) => e.kind === 'exception-delivered' && e.vector === 8);
   if (!df || df.kind !== 'exception-delivered') throw new Error('no #DF');
   expect(df.stack).toBe('ist1');
@@ -139,37 +139,58 @@ function expectDoubleFaultBugCheck(s: KdSession, events: CpuEvent[], stop: unkno
   const ist1 = q(s, tss + 0x24n);
   expect(df.rsp).toBeLessThan(ist1);
   expect(ist1 - df.rsp).toBeLessThan(0x100n);
-  expect(stop).toMatchObject({ kind: 'bugcheck', code: 0x7f });
-  expect((stop as { args: bigint[] }).args[0]).toBe(8n);
-  expect(s.exec('.bugcheck').output.split('\n')[0]).toBe('Bugcheck code 0000007F');
-  expect(s.exec('!analyze -v').output).toContain('Arg1: 0000000000000008, EXCEPTION_DOUBLE_FAULT');
-  expect(s.exec('k').output).toContain('nt!KeBugCheckEx');
+}
+
+/** How the run ends depends on the #DF entry: with dfReloadsGs, KiDoubleFaultAbort runs with the
+ *  KPCR in GS and bug checks through KiBugCheckDispatch -> KeBugCheckEx -> KeBugCheck2 ->
+ *  KiBugCheckDebugBreak -> DbgBreakPointWithStatus; without it (the default, as the public
+ *  KiDoubleFaultAbort code), GS is still the TEB, KeBugCheckEx faults, #DF again: kd hears
+ *  nothing and stops at its budget. */
+function expectEnd(s: KdSession, events: CpuEvent[], r: { output: string; stop?: unknown }, dfReloadsGs: boolean): void {
+  expectDoubleFault(s, events);
+  if (dfReloadsGs) {
+    expect(r.stop).toMatchObject({ kind: 'bugcheck', code: 0x7f });
+    expect((r.stop as { args: bigint[] }).args[0]).toBe(8n);
+    expect(s.exec('.bugcheck').output.split('\n')[0]).toBe('Bugcheck code 0000007F');
+    expect(s.exec('!analyze -v').output).toContain('Arg1: 0000000000000008, EXCEPTION_DOUBLE_FAULT');
+    const k = s.exec('k').output;
+    const chain = ['nt!DbgBreakPointWithStatus', 'nt!KiBugCheckDebugBreak', 'nt!KeBugCheck2', 'nt!KeBugCheckEx', 'nt!KiBugCheckDispatch', 'nt!KiDoubleFaultAbort'];
+    const at = chain.map((f) => k.indexOf(f));
+    expect(at.every((i) => i >= 0)).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+  } else {
+    expect(r.stop).toMatchObject({ kind: 'budget' });
+    expect(r.output).toContain('Instruction budget exhausted');
+    expect(events.filter((e) => e.kind === 'double-fault').length).toBeGreaterThan(1);
+    expect(events.some((e) => e.kind === 'triple-fault')).toBe(false);
+  }
 }
 
 describe('bp nt!KiSystemCall64; g', () => {
-  it('smap: delivering the #BP pushes onto the user stack, a supervisor write SMAP forbids: #PF, #PF, #DF', () => {
-    const { s, cpu } = open(OPTIONS.smap);
-    const entry = s.kernel.symbols.resolve('nt!KiSystemCall64')!;
-    s.exec('bp nt!KiSystemCall64');
-    const before = cpu.events.total;
-    const r = s.exec('g');
-    const events = cpu.events.since(before);
-    const iSys = events.findIndex((e) => e.kind === 'syscall');
-    const pf = events.slice(iSys).find((e) => e.kind === 'exception-raised' && e.vector === 14);
-    if (!pf || pf.kind !== 'exception-raised') throw new Error('no #PF');
-    // Raised at the int 3 itself, on a user-stack address, error code P|W with U/S clear
-    // (a supervisor-mode access: SDM Vol. 3A §4.7, §4.6.1 on implicit accesses and SMAP).
-    expect(pf.rip).toBe(entry);
-    expect(pf.cr2).toBeLessThan(layout.USER.stackBase);
-    expect((pf.errorCode ?? 0) & 0x7).toBe(0x3);
-    expect(events.some((e) => e.kind === 'exception-delivered' && e.vector === 3)).toBe(false);
-    expect(events.some((e) => e.kind === 'double-fault')).toBe(true);
-    expectDoubleFaultBugCheck(s, events, r.stop);
-  });
+  for (const dfReloadsGs of [false, true]) {
+    const machine = dfReloadsGs ? ' (dfReloadsGs)' : '';
+    it(`smap${machine}: delivering the #BP pushes onto the user stack, a supervisor write SMAP forbids: #PF, #PF, #DF`, () => {
+      const { s, cpu } = open({ ...OPTIONS.smap, dfReloadsGs }, 60_000);
+      const entry = s.kernel.symbols.resolve('nt!KiSystemCall64')!;
+      s.exec('bp nt!KiSystemCall64');
+      const before = cpu.events.total;
+      const r = s.exec('g');
+      const events = cpu.events.since(before);
+      const iSys = events.findIndex((e) => e.kind === 'syscall');
+      const pf = events.slice(iSys).find((e) => e.kind === 'exception-raised' && e.vector === 14);
+      if (!pf || pf.kind !== 'exception-raised') throw new Error('no #PF');
+      // Raised at the int 3 itself, on a user-stack address, error code P|W with U/S clear
+      // (a supervisor-mode access: SDM Vol. 3A §4.7, §4.6.1 on implicit accesses and SMAP).
+      expect(pf.rip).toBe(entry);
+      expect(pf.cr2).toBeLessThan(layout.USER.stackBase);
+      expect((pf.errorCode ?? 0) & 0x7).toBe(0x3);
+      expect(events.some((e) => e.kind === 'exception-delivered' && e.vector === 3)).toBe(false);
+      expect(events.some((e) => e.kind === 'double-fault')).toBe(true);
+      expectEnd(s, events, r, dfReloadsGs);
+    });
 
-  for (const name of ['default'] as const) {
-    it(`${name}: the int 3 runs at CPL0 on the user stack with the user GS, and the machine bug checks`, () => {
-      const { s, cpu } = open(OPTIONS[name]);
+    it(`default${machine}: the int 3 runs at CPL0 on the user stack with the user GS`, () => {
+      const { s, cpu } = open({ dfReloadsGs }, 60_000);
       const entry = s.kernel.symbols.resolve('nt!KiSystemCall64')!;
       s.exec('bp nt!KiSystemCall64');
       const before = cpu.events.total;
@@ -196,8 +217,8 @@ describe('bp nt!KiSystemCall64; g', () => {
       if (!pf || pf.kind !== 'exception-raised') throw new Error('no #PF');
       expect(pf.rip >> 63n).toBe(1n);
       expect(pf.cr2).toBeLessThan(0x10000n);
-      // A fault while delivering a #PF -> #DF, delivered on IST1; KiDoubleFaultAbort bug checks.
-      expectDoubleFaultBugCheck(s, events, r.stop);
+      // A fault while delivering a #PF -> #DF, delivered on IST1.
+      expectEnd(s, events, r, dfReloadsGs);
     });
   }
 });

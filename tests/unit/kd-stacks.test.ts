@@ -15,8 +15,10 @@ const SOURCES = {
   unknown: 'learn.microsoft.com "Syntax Rules"; unknown commands answer `^ Syntax error in \'...\'`, unknown extensions `No export ... found`',
 };
 
+/** A double fault that bug checks: the #DF entry reloads the GS base (machine option dfReloadsGs);
+ *  on the default machine the same breakpoint loops without a report (windows.test.ts). */
 function doubleFault() {
-  const s = new KdSession({ budget: 200_000 });
+  const s = new KdSession({ budget: 200_000, dfReloadsGs: true });
   s.exec('bp nt!KiSystemCall64');
   s.exec('g');
   return s;

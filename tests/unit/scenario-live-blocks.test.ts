@@ -29,7 +29,7 @@ describe('```windbg blocks computed at build time', () => {
     const err = await build('false-claim.mdx').then(() => null, (e: Error) => e);
     expect(err).not.toBeNull();
     const msg = err!.message;
-    expect(msg).toContain(path.join('content', 'fixtures', 'false-claim.mdx') + ':10');
+    expect(msg).toContain(path.join('content', 'fixtures', 'false-claim.mdx') + ':11');
     expect(msg).toContain('```windbg run block 1');
     expect(msg).toContain('the claim "break at nt!KiSystemCall64" does not hold');
     expect(msg).toMatch(/actual outcome: bugcheck 0x7f 0x8 /);

@@ -9,12 +9,19 @@ import { assumedIn } from '../../components/EventChain.tsx';
 import { ROUTINE_PROVENANCE, countByStatus } from '../../emulator/src/windows/provenance/index.ts';
 
 describe('routines a trace entered', () => {
-  it('lists the routines of `bp nt!KiSystemCall64; g`, first entry first, ending in the bug check', () => {
-    const t = runScenarioWith({ id: 'r', commands: ['bp nt!KiSystemCall64', 'g'] }, bootModeledWindows, { routines: true });
+  it('lists the routines of `bp nt!KiSystemCall64; g` with dfReloadsGs, first entry first, ending in the bug check', () => {
+    const t = runScenarioWith({ id: 'r', options: { dfReloadsGs: true }, commands: ['bp nt!KiSystemCall64', 'g'] }, bootModeledWindows, { routines: true });
     expect(t.outcome.kind).toBe('bugcheck');
     expect(t.routines?.slice(0, 3)).toEqual(['ntdll!NtQuerySystemTime', 'nt!KiSystemCall64', 'nt!KiBreakpointTrap']);
     expect(t.routines).toContain('nt!KiDispatchException');
-    expect(t.routines?.[t.routines.length - 1]).toBe('nt!DbgBreakPointWithStatus');
+    expect(t.routines?.slice(-5)).toEqual(['nt!KiBugCheckDispatch', 'nt!KeBugCheckEx', 'nt!KeBugCheck2', 'nt!KiBugCheckDebugBreak', 'nt!DbgBreakPointWithStatus']);
+  });
+  it('on the default machine the same run enters KeBugCheckEx but never KeBugCheck2 (kd hears nothing)', () => {
+    const t = runScenarioWith({ id: 'r0', commands: ['bp nt!KiSystemCall64', 'g'], budget: 150_000 }, bootModeledWindows, { routines: true });
+    expect(t.outcome.kind).toBe('budget');
+    expect(t.routines).toEqual(expect.arrayContaining(['nt!KiDoubleFaultAbort', 'nt!KiBugCheckDispatch', 'nt!KeBugCheckEx']));
+    expect(t.routines).not.toContain('nt!KeBugCheck2');
+    expect(t.routines).not.toContain('nt!DbgBreakPointWithStatus');
   });
   it('is only recorded when asked, and does not change the transcript', () => {
     const s = { id: 'r2', commands: ['bp nt!NtClose', 'g', 'k'] };
@@ -41,7 +48,8 @@ describe('what a badge and a causal chain say about assumed code', () => {
     });
   });
   it('a causal chain marks the steps that ran assumed code, and not the summary of elided ones', () => {
-    const t = runScenarioWith({ id: 'm', commands: ['bp nt!KiSystemCall64', 'g'] }, bootModeledWindows);
+    // The chapter's budget: the default machine loops through #DF until it runs out.
+    const t = runScenarioWith({ id: 'm', commands: ['bp nt!KiSystemCall64', 'g'], budget: 150_000 }, bootModeledWindows);
     const marked = t.events.filter((e) => assumedIn(e, ASSUMED_ROUTINES).length > 0);
     expect(marked.length).toBeGreaterThan(0);
     expect(assumedIn(marked[0], ASSUMED_ROUTINES)).toContainEqual(['nt!KiDispatchException', 'no exception tables']);

@@ -1,7 +1,8 @@
 // Scenarios on the modeled kernel: the chapter's two headline breakpoints, claims that hold and
-// claims that do not, and the claim language. Expected outcomes come from the book's sources
-// (a breakpoint on the first byte of KiSystemCall64 ends in UNEXPECTED_KERNEL_MODE_TRAP with
-// argument 8, EXCEPTION_DOUBLE_FAULT; one at +15h is hit), not from our own output.
+// claims that do not, and the claim language. A breakpoint at +15h is hit (the book's sources);
+// one on the first byte never reaches kd on the default machine (the #DF handler keeps the user
+// GS and faults again, see windows.test.ts), and ends in UNEXPECTED_KERNEL_MODE_TRAP with argument
+// 8 when the #DF entry reloads the GS base (machine option dfReloadsGs).
 import { describe, expect, it } from 'vitest';
 import {
   checkClaim, describeClaim, normalizeSymbol, parseClaim, runScenario, ClaimSyntaxError,
@@ -15,9 +16,11 @@ const at15: Scenario = {
 };
 const at0: Scenario = {
   id: 'bp-syscall-entry-0',
+  options: { dfReloadsGs: true },
   commands: ['bp nt!KiSystemCall64', 'kd> g'],
   claim: { outcome: 'bugcheck', code: 0x7f, args: [8] },
 };
+const at0Default: Scenario = { id: 'bp-syscall-entry-0-default', commands: ['bp nt!KiSystemCall64', 'g'], claim: { outcome: 'budget' }, budget: 100_000 };
 
 describe('headline scenarios', () => {
   const t15 = runScenario(at15);
@@ -38,7 +41,14 @@ describe('headline scenarios', () => {
     expect(last.state.kernelGsBase.startsWith('ffff')).toBe(false);
   });
 
-  it('a breakpoint at KiSystemCall64+0 ends in bug check 7F with argument 8 (double fault)', () => {
+  it('a breakpoint at KiSystemCall64+0 runs to the budget on the default machine: kd hears nothing', () => {
+    const t = runScenario(at0Default);
+    expect(t.outcome.kind).toBe('budget');
+    expect(checkClaim(t, at0Default.claim!).ok).toBe(true);
+    expect(t.events.some((e) => e.kind === 'exception-delivered' && e.vector === 8)).toBe(true);
+  });
+
+  it('with dfReloadsGs, a breakpoint at KiSystemCall64+0 ends in bug check 7F with argument 8 (double fault)', () => {
     expect(t0.outcome.kind).toBe('bugcheck');
     expect(t0.outcome.code).toBe(0x7f);
     expect(checkClaim(t0, at0.claim!).ok).toBe(true);

@@ -61,11 +61,15 @@ describe('boot', () => {
     expect(hex).toBe('4c8bd1' + 'b82c000000' + 'f604250803fe7f01' + '7503' + '0f05' + 'c3' + 'cd2e' + 'c3');
   });
 
-  it('the KVA-shadow entry matches the published listing through +2Dh', () => {
+  it('the KVA-shadow entry has the published listing\'s instructions through +2Dh, with 17134\'s offsets', () => {
     const k = bootWindows({ kvaShadow: true });
     const hex = toHex(k.cpu.readVirtual(sym(k, 'nt!KiSystemCall64Shadow'), 0x2f)!);
-    expect(hex).toBe('0f01f8' + '654889242510900000' + '65488b2425009000' + '00' + '650fba242518900000' + '01' +
-      '7203' + '0f22dc' + '65488b2425089000' + '00' + '6a2b');
+    // The published listing (a 2004-or-later kernel) reads gs:[9000h..9018h]; 17134 keeps the four
+    // fields at KPRCB+6E80h.. (Vergilius 10.0.17134.1), so the disp32 of each gs: operand differs.
+    const gs = (f: string) => toHex(new Uint8Array(new Uint32Array([0x180 + fieldOff('_KPRCB', f)]).buffer));
+    expect(gs('KernelDirectoryTableBase')).toBe('00700000');
+    expect(hex).toBe('0f01f8' + '6548892425' + gs('UserRspShadow') + '65488b2425' + gs('KernelDirectoryTableBase') +
+      '650fba2425' + gs('ShadowFlags') + '01' + '7203' + '0f22dc' + '65488b2425' + gs('RspBaseShadow') + '6a2b');
   });
 
   it('MSRs, control registers and selectors are Windows\' values', () => {
@@ -113,7 +117,7 @@ describe('boot', () => {
     expect(k.cpu.translate(sym(k, 'nt!KiSystemCall64Shadow'))).not.toBeNull();
     expect(k.cpu.translate(sym(k, 'nt!KiSystemCall64'))).toBeNull();
     expect(k.cpu.translate(k.kpcr)).toBeNull();
-    expect(k.cpu.translate(k.kpcr + 0x9000n)).not.toBeNull();
+    expect(k.cpu.translate(k.kpcr + BigInt(0x180 + fieldOff('_KPRCB', 'KernelDirectoryTableBase')))).not.toBeNull();
     expect(k.cpu.translate(0x7ffe0000n)?.user).toBe(true);
   });
 });
@@ -247,37 +251,83 @@ describe('bp nt!KiSystemCall64+0x15 (after the kernel stack is loaded)', () => {
 });
 
 describe('bp nt!KiSystemCall64+0 (before swapgs and the stack switch)', () => {
+  /** The common first steps: no swapgs before the first exception, the #BP frame on the user
+   *  stack (or refused by SMAP), a #DF delivered on IST1. */
+  function firstSteps(k: Kernel, o: WindowsOptions, user: ReturnType<typeof watchFirstSyscall>) {
+    const ev = chain(k);
+    const iSys = ev.findIndex((e) => e.kind === 'syscall');
+    const after = ev.slice(iSys + 1).filter((e) => e.kind !== 'cpl-change');
+    // No swapgs ran before the first exception: the int3 replaced it.
+    const firstExc = after.findIndex((e) => e.kind.startsWith('exception'));
+    expect(after.slice(0, firstExc).some((e) => e.kind === 'swapgs')).toBe(false);
+    const frameTop = user[0].rsp & ~0xfn;                        // SDM §6.14.2: RSP aligned to 16
+    if (o.smap) {
+      // The #BP frame's first push (SS) hits the user stack: SMAP refuses it (#PF P=1 W=1).
+      expect(after[0]).toMatchObject({ kind: 'exception-raised', vector: 14, errorCode: 3, cr2: frameTop - 8n });
+    } else {
+      // #BP delivered at CPL0 with no stack switch: the 40-byte frame sits just below the user RSP.
+      expect(after[0]).toMatchObject({ kind: 'exception-delivered', vector: 3, fromCpl: 0, toCpl: 0, stack: 'none', rsp: frameTop - 40n });
+    }
+    const df = ev.find((e) => e.kind === 'exception-delivered' && e.vector === 8);
+    expect(df).toMatchObject({ stack: 'ist1' });
+    if (o.kvaShadow) {
+      // The shadow stub sent the "kernel-mode" trap to KiBreakpointTrap, which the user page
+      // tables do not map: instruction-fetch #PF (I/D = 1, P = 0).
+      expect(ev.some((e) => e.kind === 'exception-raised' && e.vector === 14 && e.errorCode === 0x10 && e.cr2 === sym(k, 'nt!KiBreakpointTrap'))).toBe(true);
+    }
+    return { ev, df: df as Extract<typeof ev[number], { kind: 'exception-delivered' }> };
+  }
+
   for (const [label, o] of OPTIONS) {
-    it(`ends in bug check 7F (double fault), computed (${label})`, () => {
+    it(`hangs without a report: KiDoubleFaultAbort keeps the user GS, KeBugCheckEx faults, #DF again (${label})`, () => {
       const k = bootWindows(o);
       const user = watchFirstSyscall(k);
       k.cpu.writeVirtual(k.cpu.readMsr(LSTAR), [0xcc]);
-      const stop = k.resume({ budget: 200_000 }) as Extract<KernelStop, { kind: 'bugcheck' }>;
-      expect(stop.kind).toBe('bugcheck');
-      expect(stop.code).toBe(0x7f);
-      expect(stop.args[0]).toBe(8n);                               // EXCEPTION_DOUBLE_FAULT
-      const ev = chain(k);
-      const iSys = ev.findIndex((e) => e.kind === 'syscall');
-      const after = ev.slice(iSys + 1).filter((e) => e.kind !== 'cpl-change');
-      // No swapgs ran before the first exception: the int3 replaced it.
-      const firstExc = after.findIndex((e) => e.kind.startsWith('exception'));
-      expect(after.slice(0, firstExc).some((e) => e.kind === 'swapgs')).toBe(false);
-      const frameTop = user[0].rsp & ~0xfn;                        // SDM §6.14.2: RSP aligned to 16
+      // Run in slices until the first #DF, while the event log still holds the whole chain.
+      for (let i = 0; i < 100 && !k.cpu.events.events.some((e) => e.kind === 'double-fault'); i++) {
+        expect(k.resume({ budget: 2_000 }).kind).toBe('budget');
+      }
+      expect(k.resume({ budget: 2_000 }).kind).toBe('budget');
+      const { ev } = firstSteps(k, o, user);
+      const iDf = ev.findIndex((e) => e.kind === 'exception-delivered' && e.vector === 8);
+      const pf = ev.slice(iDf + 1).find((e) => e.kind === 'exception-raised') as Extract<typeof ev[number], { kind: 'exception-raised' }>;
+      const within = (a: string, b: string) => pf.rip >= sym(k, a) && pf.rip < sym(k, b);
       if (o.smap) {
-        // The #BP frame's first push (SS) hits the user stack: SMAP refuses it (#PF P=1 W=1).
-        expect(after[0]).toMatchObject({ kind: 'exception-raised', vector: 14, errorCode: 3, cr2: frameTop - 8n });
+        // With SMAP the handler's own `ldmxcsr gs:[180h]` (the TEB, a user page) is refused.
+        expect(pf).toMatchObject({ vector: 14, cr2: user[0].teb + 0x180n + BigInt(fieldOff('_KPRCB', 'MxCsr')) });
+        expect(within('nt!KiDoubleFaultAbort', 'nt!KiExceptionDispatch')).toBe(true);
       } else {
-        // #BP delivered at CPL0 with no stack switch: the 40-byte frame sits just below the user RSP.
-        expect(after[0]).toMatchObject({ kind: 'exception-delivered', vector: 3, fromCpl: 0, toCpl: 0, stack: 'none', rsp: frameTop - 40n });
+        // KeBugCheckEx reads gs:[20h] (the TEB's NT_TIB.Version, not KPCR.CurrentPrcb) and
+        // stores the control registers through it: a kernel #PF.
+        const teb20 = q(k, user[0].teb + 0x20n);
+        const save = BigInt(fieldOff('_KPRCB', 'ProcessorState') + fieldOff('_KSPECIAL_REGISTERS', 'Cr0'));
+        expect(pf).toMatchObject({ vector: 14, cr2: teb20 + save });
+        expect(within('nt!KeBugCheckEx', 'nt!KeBugCheck2')).toBe(true);
       }
-      const df = ev.find((e) => e.kind === 'exception-delivered' && e.vector === 8);
-      expect(df).toMatchObject({ stack: 'ist1' });
-      expect(ev.some((e) => e.kind === 'double-fault')).toBe(true);
-      if (o.kvaShadow) {
-        // The shadow stub sent the "kernel-mode" trap to KiBreakpointTrap, which the user page
-        // tables do not map: instruction-fetch #PF (I/D = 1, P = 0).
-        expect(ev.some((e) => e.kind === 'exception-raised' && e.vector === 14 && e.errorCode === 0x10 && e.cr2 === sym(k, 'nt!KiBreakpointTrap'))).toBe(true);
-      }
+      // The page faults nest on the IST1 stack until one cannot be delivered: #DF, and again;
+      // kd never hears of it (the run ends at its budget).
+      const seen = k.cpu.events.total;
+      expect(k.resume({ budget: 300_000 }).kind).toBe('budget');
+      const later = k.cpu.events.since(seen);
+      expect(later.filter((e) => e.kind === 'double-fault').length).toBeGreaterThan(2);
+      expect(later.some((e) => e.kind === 'triple-fault')).toBe(false);
+      expect(k.cpu.readMsr(GS_BASE)).toBe(user[0].teb);            // GS never became the KPCR
+    });
+
+    it(`with dfReloadsGs, bug check 7F (8, trap frame, interrupted RSP, RIP) (${label})`, () => {
+      const k = bootWindows({ ...o, dfReloadsGs: true });
+      const user = watchFirstSyscall(k);
+      k.cpu.writeVirtual(k.cpu.readMsr(LSTAR), [0xcc]);
+      const stop = k.resume({ budget: 300_000 }) as Extract<KernelStop, { kind: 'bugcheck' }>;
+      expect(stop.kind).toBe('bugcheck');
+      const { df } = firstSteps(k, o, user);
+      // The handler's frame: the CPU's error code sits in the frame's ErrorCode slot.
+      const frame = df.rsp - BigInt(fieldOff('_KTRAP_FRAME', 'ErrorCode'));
+      const at = (f: string) => q(k, frame + BigInt(fieldOff('_KTRAP_FRAME', f)));
+      expect(stop.code).toBe(0x7f);
+      expect(stop.args).toEqual([8n, frame, at('Rsp'), at('Rip')]);
+      expect(at('SegCs') & 0xffffn).toBe(0x10n);                           // the #DF interrupted kernel code
+      expect(k.cpu.readMsr(GS_BASE)).toBe(k.kpcr);
     });
   }
 });

@@ -26,6 +26,9 @@ Options:
   --smap          turn SMAP on (CR4.SMAP; off by default in the modeled build)
   --no-smep       turn SMEP off (CR4.SMEP; on by default)
   --kva-shadow    boot with KVA shadowing (LSTAR = nt!KiSystemCall64Shadow, user/kernel CR3)
+  --df-reloads-gs the #DF entry reloads the GS base with the KPCR before KiDoubleFaultAbort, as
+                  later builds' KiDoubleFaultAbortShadow does (not public for 17134; off by
+                  default: public KiDoubleFaultAbort code decides swapgs from the saved CS only)
   --budget <N>    instructions one 'g' may run before kd stops it (default 2000000)
   --history <N>   steps of history kept for time travel (t- p- g- !tt; default 1000000,
                   about 40 bytes each; 0 turns time travel off and runs about 3x faster)
@@ -43,6 +46,7 @@ Examples:
   npx kd --kva-shadow -c "bp nt!KiSystemCall64Shadow; g; .bugcheck; q" --json
   npx kd --bpmap nt!KiSystemCall64
   npx kd -c "bp nt!KiSystemCall64+0x15; g; g; ba w8 @$pcr+10; g-; t-"   # time travel
+  npx kd --df-reloads-gs -c "bp nt!KiSystemCall64; g; .bugcheck; k; q"
 `;
 
 export interface CliOptions extends KernelOptions {
@@ -57,7 +61,7 @@ export interface CliOptions extends KernelOptions {
 
 /** Parses the command line; returns an error sentence for bad input. */
 export function parseArgs(argv: string[]): CliOptions | { error: string } {
-  const o: CliOptions = { json: false, help: false, smep: true, smap: false, kvaShadow: false };
+  const o: CliOptions = { json: false, help: false, smep: true, smap: false, kvaShadow: false, dfReloadsGs: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     switch (a) {
@@ -66,6 +70,7 @@ export function parseArgs(argv: string[]): CliOptions | { error: string } {
       case '--smap': o.smap = true; break;
       case '--no-smep': o.smep = false; break;
       case '--kva-shadow': o.kvaShadow = true; break;
+      case '--df-reloads-gs': o.dfReloadsGs = true; break;
       case '-c':
         if (i + 1 >= argv.length) return { error: 'kd: -c needs a command string, e.g. -c "r; q"' };
         o.commands = argv[++i];
@@ -101,7 +106,7 @@ export function parseArgs(argv: string[]): CliOptions | { error: string } {
 
 
 function sessionOptions(o: CliOptions, boot: (k: KernelOptions) => KernelView): KdSessionOptions {
-  return { smep: o.smep, smap: o.smap, kvaShadow: o.kvaShadow, budget: o.budget, boot, history: o.history ?? DEFAULT_HISTORY };
+  return { smep: o.smep, smap: o.smap, kvaShadow: o.kvaShadow, dfReloadsGs: o.dfReloadsGs, budget: o.budget, boot, history: o.history ?? DEFAULT_HISTORY };
 }
 
 const bigintsAsHex = (_k: string, v: unknown) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v);

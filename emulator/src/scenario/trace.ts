@@ -108,9 +108,14 @@ const CHAIN_KINDS = new Set([
   'swapgs', 'syscall', 'sysret', 'iretq', 'halt',
 ]);
 /** A trace keeps the start of the story (the last `syscall` and what followed it) and its end
- *  (what finally stopped the machine); a repeated middle is summarised by one `elided` entry. */
+ *  (what finally stopped the machine); a repeated middle is summarised by `elided` entries. A
+ *  double fault inside the middle is kept with the events around it (the fault that could not be
+ *  delivered, the #DF, and what its handler ran into), for the first two of them: a run that
+ *  loops through #DF without a report would otherwise hide its turning point. */
 export const EVENTS_HEAD = 16;
 export const EVENTS_TAIL = 24;
+const PIVOT_BEFORE = 2;
+const PIVOT_AFTER = 5;
 
 function compact(e: Record<string, unknown>): CompactEvent {
   const out: Record<string, string | number | null> = {};
@@ -130,9 +135,25 @@ export function compactEvents(events: readonly object[] | undefined): CompactEve
   if (start < 0) start = Math.max(0, chain.length - EVENTS_HEAD - EVENTS_TAIL);
   const story = chain.slice(start);
   if (story.length <= EVENTS_HEAD + EVENTS_TAIL) return story.map(compact);
-  const head = story.slice(0, EVENTS_HEAD).map(compact);
-  const tail = story.slice(-EVENTS_TAIL).map(compact);
-  const skipped = story.length - EVENTS_HEAD - EVENTS_TAIL;
-  const elided = { kind: 'elided', count: skipped, icount: head[head.length - 1].icount, rip: head[head.length - 1].rip, sdm: '' } as CompactEvent;
-  return [...head, elided, ...tail];
+  const keep = new Set<number>();
+  for (let i = 0; i < EVENTS_HEAD; i++) keep.add(i);
+  for (let i = story.length - EVENTS_TAIL; i < story.length; i++) keep.add(i);
+  let pivots = 0;
+  for (let i = EVENTS_HEAD; i < story.length - EVENTS_TAIL && pivots < 2; i++) {
+    if (story[i].kind !== 'double-fault') continue;
+    pivots++;
+    for (let j = i - PIVOT_BEFORE; j <= i + PIVOT_AFTER; j++) if (j >= 0 && j < story.length) keep.add(j);
+  }
+  const out: CompactEvent[] = [];
+  let skipped = 0;
+  for (let i = 0; i < story.length; i++) {
+    if (!keep.has(i)) { skipped++; continue; }
+    if (skipped) {
+      const last = out[out.length - 1];
+      out.push({ kind: 'elided', count: skipped, icount: last.icount, rip: last.rip, sdm: '' } as CompactEvent);
+      skipped = 0;
+    }
+    out.push(compact(story[i]));
+  }
+  return out;
 }

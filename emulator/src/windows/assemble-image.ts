@@ -59,7 +59,8 @@ export function assembleKernelImage(): KernelImage {
   pieces.push({ at: USER.imageText, bytes: app.bytes });
 
   const data = NT_DATA;
-  const kvaData = { transitionStackTop: PCR.transitionStackTop, KiKvaShadowKernelCr3: data.KiKvaShadowKernelCr3 };
+  const kvaData = { transitionStackTop: PCR.transitionStackTop, KiKvaShadowKernelCr3: data.KiKvaShadowKernelCr3,
+    KiDoubleFaultReloadsGs: data.KiDoubleFaultReloadsGs, KiDoubleFaultPcr: data.KiDoubleFaultPcr };
   let kva = new Map<string, bigint>();
   let self: KernelSelfAddresses = SELF_PLACEHOLDER;
   let text = asm(ntoskrnlText(data, self), NT.text, new Map([['KiKernelSysretExit', NT.kvascode], ['KiKernelIretExit', NT.kvascode]]), 'nt .text');

@@ -29,16 +29,23 @@ export interface WindowsOptions {
   smap?: boolean;
   /** KVA shadow: user and kernel page tables, LSTAR = KiSystemCall64Shadow, *Shadow IDT entries. */
   kvaShadow?: boolean;
+  /** The #DF entry reloads IA32_GS_BASE with the KPCR before KiDoubleFaultAbort runs, as later
+   *  builds' KiDoubleFaultAbortShadow does (whether 17134's does is not public). Off by default:
+   *  the public KiDoubleFaultAbort disassemblies decide swapgs from the saved CS only. */
+  dfReloadsGs?: boolean;
 }
 
-export interface ResolvedOptions { smep: boolean; smap: boolean; kvaShadow: boolean; }
+export interface ResolvedOptions { smep: boolean; smap: boolean; kvaShadow: boolean; dfReloadsGs: boolean; }
 
 export interface BootImage {
   machine: Machine;
   options: ResolvedOptions;
   /** Every label of every assembled piece, by module. */
   labels: { nt: Map<string, bigint>; ntdll: Map<string, bigint>; app: Map<string, bigint> };
-  data: KernelDataAddresses & { KiServiceTable: bigint; KiKvaShadowKernelCr3: bigint; KiBugCheckData: bigint };
+  data: KernelDataAddresses & {
+    KiServiceTable: bigint; KiKvaShadowKernelCr3: bigint; KiBugCheckData: bigint;
+    KiDoubleFaultReloadsGs: bigint; KiDoubleFaultPcr: bigint;
+  };
   kernelCr3: bigint;
   userCr3: bigint;
 }
@@ -71,14 +78,16 @@ export const SELECTORS = {
 
 /** IDT vectors the model fills: handler name, gate DPL, IST index (published `!idt` dumps and
  *  ReactOS' KiInterruptInitTable; #DB takes IST4 only with KVA shadow, as in those dumps). */
-export function idtTable(kvaShadow: boolean): Array<{ vector: number; handler: string; dpl: number; ist: number }> {
+export function idtTable(kvaShadow: boolean, dfReloadsGs = false): Array<{ vector: number; handler: string; dpl: number; ist: number }> {
   const s = kvaShadow ? 'Shadow' : '';
+  // With dfReloadsGs the #DF gate names the shadow entry, whose GS reload the option stands for.
+  const df = kvaShadow || dfReloadsGs ? 'Shadow' : '';
   return [
     { vector: 0x00, handler: `KiDivideErrorFault${s}`, dpl: 0, ist: 0 },
     { vector: 0x01, handler: `KiDebugTrapOrFault${s}`, dpl: 0, ist: kvaShadow ? 4 : 0 },
     { vector: 0x03, handler: `KiBreakpointTrap${s}`, dpl: 3, ist: 0 },
     { vector: 0x06, handler: `KiInvalidOpcodeFault${s}`, dpl: 0, ist: 0 },
-    { vector: 0x08, handler: `KiDoubleFaultAbort${s}`, dpl: 0, ist: 1 },
+    { vector: 0x08, handler: `KiDoubleFaultAbort${df}`, dpl: 0, ist: 1 },
     { vector: 0x0d, handler: `KiGeneralProtectionFault${s}`, dpl: 0, ist: 0 },
     { vector: 0x0e, handler: `KiPageFault${s}`, dpl: 0, ist: 0 },
     { vector: 0x2e, handler: `KiSystemService${s}`, dpl: 3, ist: 0 },
@@ -247,6 +256,8 @@ export function boot(opts: WindowsOptions = {}, image: KernelImage = prebuiltIma
   mem.pokeQ(data.MmUserProbeAddress, 0x7fffffff0000n);
   mem.pokeQ(data.KeUserExceptionDispatcher, ntdll.get('KiUserExceptionDispatcher')!);
   mem.pokeQ(data.KiKvaShadowKernelCr3, kernelCr3);
+  mem.pokeB(data.KiDoubleFaultReloadsGs, options.dfReloadsGs ? 1 : 0);
+  mem.pokeQ(data.KiDoubleFaultPcr, PCR.kpcr);
   // KiServiceTable: one 32-bit entry per service, (routine - table) << 4 | stack-argument count
   // (Windows 10 x64 format, decoded by the dispatcher's movsxd / sar 4 / add).
   const limit = Math.max(...Object.values(SERVICE_NUMBERS)) + 1;
@@ -274,11 +285,12 @@ export function boot(opts: WindowsOptions = {}, image: KernelImage = prebuiltIma
   const tssLimit = 0x67n;
   mem.pokeQ(PCR.gdt + 0x40n, tssLimit | ((PCR.tss & 0xffffffn) << 16n) | (0x89n << 40n) | (((PCR.tss >> 24n) & 0xffn) << 56n));
   mem.pokeQ(PCR.gdt + 0x48n, (PCR.tss >> 32n) & 0xffffffffn);
-  const rspBase = THREAD.stackBase;
+  const stateSaveArea = THREAD.stackBase - THREAD.stateSaveAreaSize;
+  const rspBase = stateSaveArea - THREAD.initialStackGap;                           // KTHREAD.InitialStack
   mem.pokeQ(PCR.tss + 4n, options.kvaShadow ? PCR.transitionStackTop : rspBase);   // RSP0
   for (let i = 1; i < PCR.istTops.length; i++) mem.pokeQ(PCR.tss + 0x24n + BigInt(i - 1) * 8n, PCR.istTops[i]);
   mem.pokeW(PCR.tss + 0x66n, 0x68);                                                 // no I/O map
-  for (const g of idtTable(options.kvaShadow)) {
+  for (const g of idtTable(options.kvaShadow, options.dfReloadsGs)) {
     const h = nt.get(g.handler);
     if (h === undefined) throw new Error(`boot: IDT handler ${g.handler} missing`);
     const lo = (h & 0xffffn) | (BigInt(SELECTORS.KGDT64_R0_CODE) << 16n) | (BigInt(g.ist) << 32n) |
@@ -309,6 +321,7 @@ export function boot(opts: WindowsOptions = {}, image: KernelImage = prebuiltIma
   mem.pokeQ(th + BigInt(off('_KTHREAD.InitialStack')), rspBase);
   mem.pokeQ(th + BigInt(off('_KTHREAD.StackLimit')), THREAD.stackBase - BigInt(THREAD.stackPages) * PAGE);
   mem.pokeQ(th + BigInt(off('_KTHREAD.StackBase')), THREAD.stackBase);
+  mem.pokeQ(th + BigInt(off('_KTHREAD.StateSaveArea')), stateSaveArea);
   mem.pokeQ(th + BigInt(off('_KTHREAD.Teb')), USER.teb);
   mem.pokeQ(th + BigInt(off('_KTHREAD.Process')), THREAD.eprocess);
   mem.pokeB(th + BigInt(off('_KTHREAD.PreviousMode')), 1);           // UserMode

@@ -1,7 +1,11 @@
 // The one Windows build this kernel models, and where each fact about it comes from.
 //
 // Modeled build: Windows 10 version 1803 (April 2018 Update, "Redstone 4"), build 17134, x64,
-// kernel ntkrnlmp.exe, 10.0.17134.1.amd64fre.rs4_release.180410-1804.
+// kernel ntkrnlmp.exe. The copied bytes come from a serviced 17134 kernel: the crash dump's
+// !analyze output gives OSBUILD_TIMESTAMP 2018-09-19 19:40:30 (a September 2018 update), while its
+// build-lab string reads 10.0.17134.1.amd64fre.rs4_release.180410-1804, as every serviced 17134
+// kernel's does (public dumps of December 2018 kernels show the same string). Its revision number
+// (10.0.17134.x) is not printed. Structure layouts follow Vergilius' 10.0.17134.1.
 //
 // Why this build: it is the one for which a public crash-dump write-up prints both the bytes of
 // nt!KiSystemCall64 from its first instruction through the speculation-control code (+0x00..+0x7B)
@@ -12,10 +16,21 @@
 // Facts and their sources (all public):
 // - KiSystemCall64 +0x00..+0x7B bytes: the 17134 listing above. The first 0x50 bytes are also
 //   identical in Windows 7 and other Windows 10 listings.
-// - KiSystemCall64Shadow +0x00..+0x68: a 2023 WinDbg listing of a KVA-shadow kernel whose build is
-//   not stated ("From Userland to Kernel: Deep Dive into SYSCALLs using WinDbg and Binary
-//   Patching"), cross-checked with a second listing. Approximation: we use it for 17134, whose own
-//   shadow entry was not available; its gs:[9000h] area is the same in every listing found.
+// - KiSystemCall64Shadow +0x00..+0x68: the shape of a 2023 WinDbg listing of a KVA-shadow kernel
+//   whose build is not stated ("From Userland to Kernel: Deep Dive into SYSCALLs using WinDbg and
+//   Binary Patching"; a 2004-or-later kernel, gs:[9000h]), cross-checked with a second listing,
+//   with 17134's offsets: its KVA-shadow fields are at KPRCB+0x6E80 = gs:[7000h..7018h]
+//   (Vergilius 10.0.17134.1 _KPRCB). Reconstructed: no public 17134 listing of it was found.
+// - KiDoubleFaultAbort: public disassembly and decompilations of Windows 10/11 kernels (builds not
+//   named; IDA dumps "XREFs of KiDoubleFaultAbort"): swapgs only when the saved CS is user mode,
+//   then KiBugCheckDispatch(7Fh, 8, trap frame, TrapFrame.Rsp, TrapFrame.Rip). The bug-check path
+//   KiBugCheckDispatch -> KeBugCheckEx -> KeBugCheck2 -> KiBugCheckDebugBreak ->
+//   DbgBreakPointWithStatus is the one public kd stacks of 0x7F/8 crashes show (GitHub issues
+//   asamy/ksm #19, Windows 7 x64; dokan-dev/dokany #944, Windows 10). Windows 10 0x7F/8 dumps give
+//   Arg2 = a trap frame on the #DF stack and Arg3 = a kernel-stack address, the interrupted RSP
+//   (sandboxie-plus/Sandboxie #141; can1357/ByePg #9, build 18362).
+// - KiDoubleFaultAbortShadow reloading IA32_GS_BASE: a public decompilation of a Windows 11 kernel
+//   (KPRCB shadow fields at +0x9E80). Offered as the machine option dfReloadsGs, off by default.
 // - _KPCR top (0x000..0x180): PDB-derived headers of several Windows 10 x64 builds (identical in
 //   all of them, including 15063) and ReactOS' ndk.
 // - Every structure layout `dt` prints (_KPRCB, _KTHREAD, _KPROCESS, _EPROCESS, _KTRAP_FRAME,
@@ -31,7 +46,8 @@
 
 export const BUILD = {
   product: 'Windows 10 Kernel Version 17134 MP (1 procs) Free x64',
-  version: '10.0.17134.1',
+  /** A serviced 17134 kernel built 2018-09-19; its revision number is not stated by the source. */
+  version: '10.0.17134',
   buildNumber: 17134,
   buildLab: '17134.1.amd64fre.rs4_release.180410-1804',
   release: 'Windows 10 version 1803',

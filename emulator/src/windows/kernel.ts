@@ -140,7 +140,9 @@ export class Kernel {
     this.machine = new ContextView(this);
     this.history = new KernelHistory(this);
     const dataInNt: Record<string, bigint> = {};
-    for (const [k, v] of Object.entries(image.data)) if (k !== 'SharedUserDataKernel') dataInNt[k] = v;
+    // Model-only slots (the dfReloadsGs switch and its KPCR copy) are not symbols of nt.
+    const hidden = new Set(['SharedUserDataKernel', 'KiDoubleFaultReloadsGs', 'KiDoubleFaultPcr']);
+    for (const [k, v] of Object.entries(image.data)) if (!hidden.has(k)) dataInNt[k] = v;
     this.symbols = new Symbols(image.labels.nt, dataInNt, image.labels.ntdll, image.labels.app);
     const nt = image.labels.nt;
     this.cpu.addHook(nt.get('KdpReport')!, () => ({ stop: true, reason: 'nt!KdpReport: exception reported to the kernel debugger' }));

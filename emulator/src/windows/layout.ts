@@ -19,12 +19,13 @@ export const NT = {
   size: 0x40000n,
 } as const;
 
-/** Per-processor block for processor 0. The KPCR spans 10 pages; its page at +9000h holds the
- *  KPRCB's KVA-shadow fields (gs:[9000h]..) and is the only KPCR page the user page tables map. */
+/** Per-processor block for processor 0. The KPCR spans 8 pages (the 17134 KPRCB ends at 7E80h +
+ *  its request mailbox, KPCR+8000h); its page at +7000h holds the KPRCB's KVA-shadow fields
+ *  (gs:[7000h]..) and is the only KPCR page the user page tables map. */
 export const PCR = {
   kpcr: 0xfffff80319e00000n,
-  kpcrSize: 0xa000n,
-  shadowPage: 0xfffff80319e09000n,
+  kpcrSize: 0x8000n,
+  shadowPage: 0xfffff80319e07000n,
   gdt: 0xfffff80319e0b000n,        // GDT at +0, TSS at +100h (same page)
   tss: 0xfffff80319e0b100n,
   idt: 0xfffff80319e0c000n,
@@ -49,6 +50,14 @@ export const THREAD = {
   // Kernel stack: 6 pages (KERNEL_STACK_SIZE 6000h on x64) with a guard page below.
   stackBase: 0xffffbc88eeb0b000n,
   stackPages: 6,
+  // The thread's XSAVE area (KTHREAD.StateSaveArea) fills the top of its kernel stack, and the
+  // stack proper (KTHREAD.InitialStack = KPRCB.RspBase) starts 30h below it. Sizes: legacy FXSAVE
+  // image 200h + XSAVE header 40h + AVX state 100h = 340h (SDM Vol. 1 §13.4 "XSAVE Area"); the
+  // total, 370h below the page-aligned top, is what a public crash dump of build 17134 shows:
+  // gs:[1A8h] = ffffbc88`eeb10c90, 370h below the page boundary where the stack's base lies (the
+  // 30h between InitialStack and the XSAVE area is the remainder; its contents are not modeled).
+  stateSaveAreaSize: 0x340n,
+  initialStackGap: 0x30n,
 } as const;
 
 export const SHARED_DATA = {
@@ -90,4 +99,7 @@ export const NT_DATA = {
   SharedUserDataKernel: SHARED_DATA.kernel,
   KiServiceTable: NT.data + PAGE,
   KiKvaShadowKernelCr3: NT.kvascode + PAGE,
+  // model switch and KPCR copy for the dfReloadsGs option (see kernel/kvascode.ts)
+  KiDoubleFaultReloadsGs: NT.kvascode + PAGE + 0x008n,
+  KiDoubleFaultPcr: NT.kvascode + PAGE + 0x010n,
 } as const;

@@ -17,6 +17,9 @@ export const MACHINE_OPTIONS = [
   { name: 'smep', default: true, label: 'SMEP', detail: 'CR4 bit 20: the kernel cannot execute user pages' },
   { name: 'smap', default: false, label: 'SMAP', detail: 'CR4 bit 21: the kernel cannot touch user pages unless RFLAGS.AC is set' },
   { name: 'kvaShadow', default: false, label: 'KVA shadow', detail: 'separate user and kernel page tables; LSTAR points at KiSystemCall64Shadow' },
+  // Not a mitigation: a model of a handler whose 17134 form is not public. Off by default, as the
+  // public KiDoubleFaultAbort disassemblies decide swapgs from the saved CS only.
+  { name: 'dfReloadsGs', default: false, label: '#DF reloads GS', detail: 'assumption, not 17134 evidence: the double-fault entry loads the KPCR into the GS base first, as later builds\' shadow #DF handler does' },
 ] as const satisfies readonly MachineOption[];
 
 export type MachineOptionName = (typeof MACHINE_OPTIONS)[number]['name'];

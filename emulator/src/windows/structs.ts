@@ -103,9 +103,9 @@ export const KPCR: StructDef = {
 // _KPRCB: the fields the model uses, from the Vergilius 17134 layout (the 17134 KiSystemCall64 reads
 // CurrentThread, RspBase and TrappedSecurityDomain at these offsets). BpbState is a USHORT on
 // 17134 (a UCHAR from 1809 on); KeExceptionDispatchCount is at 5BB0h (2D34h is
-// MmMappedWriteIoCount). The four KVA-shadow fields: 17134 has them at 6E80h..6E98h
-// (gs:[7000h..7018h]); the model still places them at 8E80h, where the later-build listing of
-// KiSystemCall64Shadow reads them (gs:[9000h]); provenance/structs.ts records the mismatch.
+// MmMappedWriteIoCount). The four KVA-shadow fields are at 6E80h..6E98h on 17134 (also 17763 and
+// 18362), i.e. gs:[7000h..7018h]; published listings of KiSystemCall64Shadow from 2004 and later
+// builds read them at gs:[9000h..] (KPRCB+8E80h).
 export const KPRCB: StructDef = {
   name: '_KPRCB', size: 0x7ec0, complete: false, layoutFields: 303,
   fields: [
@@ -127,13 +127,14 @@ export const KPRCB: StructDef = {
     f(0x038, 'PriorityState', 'Ptr64 Char'),
     f(0x0f0, 'TrappedSecurityDomain', 'Uint8B'),
     f(0x0f8, 'BpbState', 'Uint2B'),
+    f(0x0fa, 'BpbSpecCtrlValue', 'UChar'),
     f(0x100, 'ProcessorState', '_KPROCESSOR_STATE', 0x5c0),
     f(0x2d38, 'KeSystemCalls', 'Uint4B'),
     f(0x5bb0, 'KeExceptionDispatchCount', 'Uint4B'),
-    f(0x8e80, 'KernelDirectoryTableBase', 'Uint8B'),
-    f(0x8e88, 'RspBaseShadow', 'Uint8B'),
-    f(0x8e90, 'UserRspShadow', 'Uint8B'),
-    f(0x8e98, 'ShadowFlags', 'Uint4B'),
+    f(0x6e80, 'KernelDirectoryTableBase', 'Uint8B'),
+    f(0x6e88, 'RspBaseShadow', 'Uint8B'),
+    f(0x6e90, 'UserRspShadow', 'Uint8B'),
+    f(0x6e98, 'ShadowFlags', 'Uint4B'),
   ],
 };
 
@@ -172,6 +173,7 @@ export const KTHREAD: StructDef = {
     f(0x028, 'InitialStack', 'Ptr64 Void'),
     f(0x030, 'StackLimit', 'Ptr64 Void'),
     f(0x038, 'StackBase', 'Ptr64 Void'),
+    f(0x060, 'StateSaveArea', 'Ptr64 _XSAVE_FORMAT'),
     f(0x080, 'SystemCallNumber', 'Uint4B'),
     f(0x088, 'FirstArgument', 'Ptr64 Void'),
     f(0x090, 'TrapFrame', 'Ptr64 _KTRAP_FRAME'),

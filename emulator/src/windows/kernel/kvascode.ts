@@ -18,12 +18,17 @@ export interface KvaAddresses {
   transitionStackTop: bigint;
   /** A qword in the KVASCODE data page holding the kernel CR3, for the #DF stub. */
   KiKvaShadowKernelCr3: bigint;
+  /** Byte in the same page: 1 when the machine option dfReloadsGs is on (model switch). */
+  KiDoubleFaultReloadsGs: bigint;
+  /** Qword in the same page: processor 0's KPCR, the value the option writes to IA32_GS_BASE. */
+  KiDoubleFaultPcr: bigint;
 }
 
-const GS_KERNEL_CR3 = 0x180 + off('_KPRCB.KernelDirectoryTableBase'); // gs:[9000h]
-const GS_RSP_BASE_SHADOW = 0x180 + off('_KPRCB.RspBaseShadow');       // gs:[9008h]
-const GS_USER_RSP_SHADOW = 0x180 + off('_KPRCB.UserRspShadow');       // gs:[9010h]
-const GS_SHADOW_FLAGS = 0x180 + off('_KPRCB.ShadowFlags');            // gs:[9018h]
+// The KVA-shadow fields of the 17134 KPRCB (Vergilius 10.0.17134.1: KPRCB+6E80h..6E98h).
+const GS_KERNEL_CR3 = 0x180 + off('_KPRCB.KernelDirectoryTableBase'); // gs:[7000h]
+const GS_RSP_BASE_SHADOW = 0x180 + off('_KPRCB.RspBaseShadow');       // gs:[7008h]
+const GS_USER_RSP_SHADOW = 0x180 + off('_KPRCB.UserRspShadow');       // gs:[7010h]
+const GS_SHADOW_FLAGS = 0x180 + off('_KPRCB.ShadowFlags');            // gs:[7018h]
 
 /** A user-or-kernel entry stub for one IDT vector. */
 function trapShadow(name: string, target: string, errorCode: boolean): string {
@@ -77,7 +82,10 @@ KiSystemCall64ShadowCr3Done:
   mov     qword ptr [rbp+0C8h],rdi
   mov     qword ptr [rbp+0D0h],rsi
   ; (the published listing goes on with KeSmapEnabled / stac and speculation-control work; the
-  ; model does the SMAP part in KiSystemServiceUser)
+  ; model saves RAX, RCX, RDX as KiSystemCall64 does and does the SMAP part in KiSystemServiceUser)
+  mov     qword ptr [rbp-50h],rax
+  mov     qword ptr [rbp-48h],rcx
+  mov     qword ptr [rbp-40h],rdx
   jmp     KiSystemServiceUser
 
 ; ===================== trap entry stubs =====================
@@ -92,11 +100,29 @@ ${trapShadow('KiSystemServiceShadow', 'KiSystemService', false)}
 ; #DF arrives on its IST stack from any state, including "kernel CS with the user CR3" (the window
 ; at the top of KiSystemCall64Shadow, or a shadow stub's kernel-origin path). It cannot take the
 ; kernel CR3 from GS (which GS?), so it reads a copy kept in this section's data page (model).
+; Machine option dfReloadsGs (off by default): later builds' KiDoubleFaultAbortShadow also writes
+; IA32_GS_BASE with its processor's KPCR before joining KiDoubleFaultAbort (public decompilation
+; of a Windows 11 kernel; whether 17134's does is not public). With the option, boot points the
+; #DF gate here with or without KVA shadow, and the model reads the KPCR from the data page.
 KiDoubleFaultAbortShadow:
   push    rax
   mov     rax,${hex(a.KiKvaShadowKernelCr3)}
   mov     rax,qword ptr [rax]
   mov     cr3,rax
+  mov     rax,${hex(a.KiDoubleFaultReloadsGs)}
+  test    byte ptr [rax],1
+  je      KiDoubleFaultAbortShadowGsDone
+  push    rcx
+  push    rdx
+  mov     rax,${hex(a.KiDoubleFaultPcr)}
+  mov     rax,qword ptr [rax]
+  mov     rdx,rax
+  shr     rdx,20h
+  mov     ecx,0C0000101h
+  wrmsr
+  pop     rdx
+  pop     rcx
+KiDoubleFaultAbortShadowGsDone:
   pop     rax
   jmp     KiDoubleFaultAbort
 

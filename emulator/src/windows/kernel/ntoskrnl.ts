@@ -129,8 +129,6 @@ interface TrapSpec {
   errorCode: boolean;
   /** Body after the frame is built and GS is settled; RBP = frame + 80h. */
   body: string;
-  /** IST handlers cannot trust the saved CS alone (see KiDoubleFaultAbort). */
-  paranoidGs?: boolean;
 }
 
 /** Entry shared by every trap handler: the frame-building sequence of Windows 10's handlers
@@ -139,17 +137,6 @@ interface TrapSpec {
  *  swapgs only when the trap came from user mode and KVA shadow did not already swap). */
 function trapHandler(t: TrapSpec, d: KernelDataAddresses): string {
   const n = t.name;
-  const paranoid = t.paranoidGs ? `
-  ; An IST handler can arrive between SYSCALL and SWAPGS (CS says kernel, GS is still the user's):
-  ; ask the MSR. A kernel GS base is a kernel address, bit 63 set (model: Windows does this for
-  ; NMI; we give #DF the same rule).
-  mov     ecx,0C0000101h
-  rdmsr
-  test    edx,edx
-  js      ${n}GsReady
-  swapgs
-  jmp     ${n}GsReady` : `
-  jmp     ${n}GsReady`;
   return `
 ${n}:
   ${t.errorCode ? '; the CPU pushed an error code into the ErrorCode slot' : 'sub     rsp,8'}
@@ -165,7 +152,8 @@ ${saveRegisters()}
   jne     ${n}GsReady
   swapgs
   jmp     ${n}GsReady
-${n}FromKernel:${paranoid}
+${n}FromKernel:
+  ; kernel origin: GS is taken as it is (the saved CS is the only test Windows makes)
 ${n}GsReady:
   cld
   stmxcsr dword ptr ${tf('MxCsr')}
@@ -255,17 +243,20 @@ KiPageFaultRaiseNotExec:
   call    KiExceptionDispatch`,
     },
     {
-      name: 'KiDoubleFaultAbort', vector: 8, errorCode: true, paranoidGs: true,
-      // UNEXPECTED_KERNEL_MODE_TRAP(8 = EXCEPTION_DOUBLE_FAULT, trap frame, 0, RIP).
-      // Microsoft documents only Arg1; Arg2..Arg4 are this model's choice.
+      // Reconstructed from a public disassembly of KiDoubleFaultAbort (Windows 10 x64, build not
+      // named; the same shape in four later builds' decompilations): swapgs only when the saved
+      // CS is user mode, the kernel-origin path uses GS as it is; then
+      // KiBugCheckDispatch(7Fh, 8, rsp = trap frame, TrapFrame.Rsp, TrapFrame.Rip).
+      // UNEXPECTED_KERNEL_MODE_TRAP(8 = EXCEPTION_DOUBLE_FAULT, trap frame, interrupted RSP, RIP).
+      // Left out: the speculation-control (IBRS/RSB) work of both paths.
+      name: 'KiDoubleFaultAbort', vector: 8, errorCode: true,
       body: `
-  mov     ecx,${hex(BUGCHECK.UNEXPECTED_KERNEL_MODE_TRAP)}
+  mov     r10,qword ptr ${tf('Rip')}
+  mov     r9,qword ptr ${tf('Rsp')}
+  mov     r8,rsp
   mov     edx,8
-  lea     r8,[rbp-80h]
-  xor     r9d,r9d
-  mov     rax,qword ptr ${tf('Rip')}
-  mov     qword ptr [rsp+20h],rax
-  call    KeBugCheckEx`,
+  mov     ecx,${hex(BUGCHECK.UNEXPECTED_KERNEL_MODE_TRAP)}
+  call    KiBugCheckDispatch`,
     },
   ];
 
@@ -289,7 +280,6 @@ KiSystemCall64:
   mov     qword ptr [rbp+0C0h],rbx
   mov     qword ptr [rbp+0C8h],rdi
   mov     qword ptr [rbp+0D0h],rsi
-KiSystemServiceUser:
   mov     qword ptr [rbp-50h],rax
   mov     qword ptr [rbp-48h],rcx
   mov     qword ptr [rbp-40h],rdx
@@ -297,8 +287,27 @@ KiSystemServiceUser:
   mov     rcx,qword ptr [rcx+${hex(TH_PROCESS)}]
   mov     rcx,qword ptr [rcx+${hex(off('_EPROCESS.SecurityDomain'))}]
   mov     qword ptr gs:[${hex(0x180 + off('_KPRCB.TrappedSecurityDomain'))}],rcx
-  ; --- end of the copied bytes; 17134 continues with speculation-control (IBRS) code that the
-  ; model has no use for. From here on: shaped after Windows 10 listings, shortened.
+  ; --- end of the copied bytes (+7Bh). 17134 goes on with speculation-control code that no
+  ; public listing shows, and only then reaches the KiSystemServiceUser label.
+  ; model (assumption): that block reduced to its first decision, in the shape of later builds'
+  ; trap entries (lfence; IBRS present? write IA32_SPEC_CTRL, MSR 48h; else lfence), with the
+  ; 17134 KPRCB fields (Vergilius 10.0.17134.1: BpbState bit 0 BpbIbrsPresent at +F8h,
+  ; BpbSpecCtrlValue at +FAh). The modeled processor has no IBRS: BpbState is 0.
+  lfence
+  test    byte ptr gs:[${hex(0x180 + off('_KPRCB.BpbState'))}],1
+  je      KiSystemCall64NoIbrs
+  mov     ecx,48h
+  movzx   eax,byte ptr gs:[${hex(0x180 + off('_KPRCB.BpbSpecCtrlValue'))}]
+  xor     edx,edx
+  wrmsr
+  mov     rax,qword ptr ${tf('Rax')}
+  jmp     KiSystemServiceUser
+KiSystemCall64NoIbrs:
+  lfence
+; From here on: shaped after Windows 10 listings of KiSystemServiceUser (mov byte ptr [rbp-55h],2
+; / mov rbx,gs:[188h] / stmxcsr / ldmxcsr ...), shortened. Entered with the trap frame built and
+; RAX, RCX, RDX saved in it (KiSystemService and KiSystemCall64Shadow jump here).
+KiSystemServiceUser:
   mov     byte ptr ${tf('ExceptionActive')},2
   mov     rbx,qword ptr gs:[${hex(GS_CURRENT_THREAD)}]
   stmxcsr dword ptr ${tf('MxCsr')}
@@ -378,6 +387,9 @@ KiSystemService:
   mov     qword ptr [rbp+0C8h],rdi
   mov     qword ptr [rbp+0D0h],rsi
   mov     rcx,r10
+  mov     qword ptr ${tf('Rax')},rax
+  mov     qword ptr ${tf('Rcx')},rcx
+  mov     qword ptr ${tf('Rdx')},rdx
   test    byte ptr ${tf('SegCs')},1
   je      KiSystemServiceUser
   mov     rbx,${hex(d.KiKvaShadow)}
@@ -552,10 +564,21 @@ ${restoreRegisters()}
   mov     rbp,qword ptr [rbp+0D8h]
   iretq
 
+; ===================== nt!KiBugCheckDispatch =====================
+; In: ecx code, edx/r8/r9/r10 the four arguments (how the trap handlers call it in public
+; disassemblies of Windows 10). Shortened: Windows first saves the nonvolatile registers into a
+; KEXCEPTION_FRAME in the 138h bytes it reserves; the model only passes r10 as the fifth argument.
+KiBugCheckDispatch:
+  sub     rsp,138h
+  mov     qword ptr [rsp+20h],r10
+  call    KeBugCheckEx
+  nop
+
 ; ===================== nt!KeBugCheckEx =====================
-; In: ecx code, rdx/r8/r9/[rsp+28h] arguments. Like the x64 KeBugCheckEx: homes its arguments,
-; disables interrupts, saves the control registers into the KPRCB found through GS
-; (gs:[20h] = KPCR.CurrentPrcb), then records the code in KiBugCheckData and breaks in.
+; In: ecx code, rdx/r8/r9/[rsp+28h] arguments. Like the x64 KeBugCheckEx (Windows Research
+; Kernel, procstat.asm): homes its arguments, disables interrupts and, before anything else,
+; saves the processor state into the KPRCB it finds through GS (gs:[20h] = KPCR.CurrentPrcb);
+; shortened to the control registers. Then KeBugCheck2 with the same five values.
 KeBugCheckEx:
   mov     qword ptr [rsp+8],rcx
   mov     qword ptr [rsp+10h],rdx
@@ -566,22 +589,41 @@ KeBugCheckEx:
   cli
   mov     rax,qword ptr gs:[20h]
 ${saveControlRegisters('rax', 'rcx')}
-  mov     rax,${hex(d.KiBugCheckData)}
   mov     rcx,qword ptr [rsp+40h]
+  mov     rdx,qword ptr [rsp+48h]
+  mov     r8,qword ptr [rsp+50h]
+  mov     r9,qword ptr [rsp+58h]
+  mov     rax,qword ptr [rsp+60h]
+  mov     qword ptr [rsp+20h],rax
+  call    KeBugCheck2
+  nop
+
+; ===================== nt!KeBugCheck2 =====================
+; model: Windows' KeBugCheck2 is thousands of instructions (freezing the other processors,
+; callbacks, the crash dump, the blue screen). Shortened to the two steps kd sees: it records
+; the code and arguments in KiBugCheckData, then breaks into the debugger through
+; KiBugCheckDebugBreak(DBG_STATUS_BUGCHECK_FIRST = 3), the order of public stacks of a bug
+; check under kd (DbgBreakPointWithStatus <- KiBugCheckDebugBreak <- KeBugCheck2 <- KeBugCheckEx).
+KeBugCheck2:
+  sub     rsp,28h
+  mov     rax,${hex(d.KiBugCheckData)}
   mov     qword ptr [rax],rcx
-  mov     rcx,qword ptr [rsp+48h]
-  mov     qword ptr [rax+8],rcx
+  mov     qword ptr [rax+8],rdx
+  mov     qword ptr [rax+10h],r8
+  mov     qword ptr [rax+18h],r9
   mov     rcx,qword ptr [rsp+50h]
-  mov     qword ptr [rax+10h],rcx
-  mov     rcx,qword ptr [rsp+58h]
-  mov     qword ptr [rax+18h],rcx
-  mov     rcx,qword ptr [rsp+60h]
   mov     qword ptr [rax+20h],rcx
   mov     ecx,3
-  call    DbgBreakPointWithStatus
+  call    KiBugCheckDebugBreak
 KeBugCheckHalt:
   hlt
   jmp     KeBugCheckHalt
+
+KiBugCheckDebugBreak:
+  sub     rsp,28h
+  call    DbgBreakPointWithStatus
+  add     rsp,28h
+  ret
 
 ; The kernel debugger is told of the crash here (kd stops on this int 3 and prints the bug check).
 DbgBreakPointWithStatus:

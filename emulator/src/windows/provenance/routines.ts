@@ -31,15 +31,15 @@ const trap = (): Rec => ({
 const ROUTINES: Record<string, Rec> = {
   'nt!KiSystemCall64': {
     build: B, sources: ['auscitte-17134'],
-    note: 'Every byte up to KiSystemServiceUser is copied from the 17134 listing (swapgs, user RSP to gs:[10h], RSP from gs:[1A8h], the hardware-frame pushes, sub rsp,158h, lea rbp,[rsp+80h], RBX/RDI/RSI saved).',
+    note: 'Bytes +00h..+7Bh are copied from the 17134 listing (swapgs, user RSP to gs:[10h], RSP from gs:[1A8h], the hardware-frame pushes, sub rsp,158h, lea rbp,[rsp+80h], RBX/RDI/RSI and RAX/RCX/RDX saved, EPROCESS.SecurityDomain into KPRCB.TrappedSecurityDomain). From +7Ch to KiSystemServiceUser the 17134 kernel runs speculation-control code no public listing shows; the model puts an assumed stand-in there.',
+    parts: [
+      { from: 0, to: 0x7c, status: 'exact', build: B, sources: ['auscitte-17134'], note: 'Bytes of KiSystemCall64+00h..+7Bh in the 17134 listing.' },
+      { from: 0x7c, to: Number.MAX_SAFE_INTEGER, status: 'assumption', build: LATER, sources: ['kidoublefaultabort-dumps', 'vergilius-17134'], note: 'Assumed stand-in for the speculation-control block: lfence, then IA32_SPEC_CTRL (MSR 48h) written from KPRCB.BpbSpecCtrlValue when KPRCB.BpbState says IBRS is present, else lfence; the shape of later builds\' trap entries, with the 17134 KPRCB fields. The modeled processor has no IBRS, so the write is skipped.' },
+    ],
   },
   'nt!KiSystemServiceUser': {
-    build: B, sources: ['auscitte-17134', 'win10-syscall-listings'],
-    note: 'Its first 2Ch bytes continue the copied 17134 bytes (to KiSystemCall64+7Bh: RAX/RCX/RDX into the frame, EPROCESS.SecurityDomain into KPRCB.TrappedSecurityDomain). The rest follows Windows 10 listings, shortened: no speculation-control (IBRS) code, no user-mode debug or APC checks. In the 17134 listing the symbol sits after the speculation-control block, not at KiSystemCall64+50h.',
-    parts: [
-      { from: 0, to: 0x2c, status: 'exact', build: B, sources: ['auscitte-17134'], note: 'Bytes of KiSystemCall64+50h..+7Bh in the 17134 listing.' },
-      { from: 0x2c, to: Number.MAX_SAFE_INTEGER, status: 'reconstructed', build: 'Windows 10 x64', sources: ['win10-syscall-listings'], note: 'Shaped after Windows 10 listings, shortened.' },
-    ],
+    build: 'Windows 10 x64', sources: ['win10-syscall-listings'],
+    note: 'Starts, as in the Windows 10 listings, with mov byte ptr [rbp-55h],2 / mov rbx,gs:[188h] / stmxcsr / ldmxcsr, after the trap frame is complete (KiSystemCall64, KiSystemService and KiSystemCall64Shadow save RAX/RCX/RDX before reaching it). Shortened: no user-mode debug or APC checks. Its place (after the speculation-control stand-in, KiSystemCall64+A5h) is the model\'s; in 17134 too it lies after that block, not at KiSystemCall64+50h.',
   },
   'nt!KiSystemServiceStart': {
     build: 'Windows 10 x64', sources: ['win10-syscall-listings'],
@@ -55,7 +55,7 @@ const ROUTINES: Record<string, Rec> = {
   },
   'nt!KiSystemService': {
     build: 'WRK and Windows 10 x64', sources: ['wrk-trap-asm'],
-    note: 'The int 2Eh path builds the rest of the frame and joins KiSystemServiceUser, as KiSystemService does in the WRK; taken only when KUSER_SHARED_DATA.SystemCall says so.',
+    note: 'The int 2Eh path builds the rest of the frame (RBX/RDI/RSI, then RAX/RCX/RDX) and joins KiSystemServiceUser, as KiSystemService does in the WRK; taken only when KUSER_SHARED_DATA.SystemCall says so.',
   },
   'nt!KiDivideErrorFault': trap(),
   'nt!KiDebugTrapOrFault': trap(),
@@ -70,8 +70,8 @@ const ROUTINES: Record<string, Rec> = {
     note: 'The frame building is Windows 10\'s; what follows is assumed: there is no memory manager, every page is resident, a kernel-mode reference to a not-present system address bug-checks at once (50h) and any other fault becomes STATUS_ACCESS_VIOLATION. Windows asks MmAccessFault, which may resolve the fault.',
   },
   'nt!KiDoubleFaultAbort': {
-    build: 'none', sources: ['ms-bugcheck-7f'],
-    note: 'Assumed: on the kernel-origin path the handler reads IA32_GS_BASE and swaps GS when it holds a user address. Public disassemblies of KiDoubleFaultAbort (a later build) and the WRK swap only when the saved CS is user mode. Bug check 7Fh with Arg1 = 8 is documented; the model passes (8, trap frame, 0, RIP) and calls KeBugCheckEx directly, where Windows 10 passes (8, trap frame, interrupted RSP, RIP) through KiBugCheckDispatch.',
+    build: LATER, sources: ['kidoublefaultabort-dumps', 'win10-trap-listings', 'ms-bugcheck-7f', 'dumps-7f-8'],
+    note: 'As the public disassembly and decompilations of KiDoubleFaultAbort show: the frame is built like every trap handler\'s, GS is swapped only when the saved CS is user mode (on the kernel-origin path GS is used as it is), then KiBugCheckDispatch(7Fh, 8, trap frame, TrapFrame.Rsp, TrapFrame.Rip): mov r10,[rbp+0E8h] / mov r9,[rbp+100h] / mov r8,rsp / mov edx,8 / mov ecx,7Fh. Left out: the speculation-control work of both paths. No 17134 disassembly was found; the five found (later builds) agree.',
   },
   'nt!KiExceptionDispatch': {
     build: 'WRK', sources: ['wrk-trap-asm'],
@@ -93,13 +93,25 @@ const ROUTINES: Record<string, Rec> = {
     build: 'WRK', sources: ['wrk-trap-asm'],
     note: 'Restores the volatile registers from the (possibly debugger-edited) frame and returns with iretq, swapping GS when returning to user mode, as KiExceptionExit / RESTORE_TRAP_STATE in WRK trap.asm.',
   },
+  'nt!KiBugCheckDispatch': {
+    build: 'Windows 7 and 10 x64', sources: ['kidoublefaultabort-dumps', 'bugcheck-stacks'],
+    note: 'Takes the code in ECX and the four arguments in EDX, R8, R9, R10 (how the trap handlers call it) and calls KeBugCheckEx with R10 as the fifth; it is the frame between the handler and KeBugCheckEx in public kd stacks. Shortened: Windows also saves the non-volatile registers in a KEXCEPTION_FRAME in the 138h bytes it reserves.',
+  },
   'nt!KeBugCheckEx': {
-    build: 'Windows 10 x64', sources: ['ms-bugcheck-codes'],
-    note: 'Homes its arguments, disables interrupts, saves the control registers into the KPRCB and stores the code and arguments in KiBugCheckData, then breaks into the debugger. Left out: KeBugCheck2 (processor freeze, dump writing, the blue screen).',
+    build: 'WRK; Windows 10 x64', sources: ['wrk-procstat-asm', 'bugcheck-stacks', 'ms-bugcheck-codes'],
+    note: 'Homes its arguments, disables interrupts and, before anything else, saves processor state into the KPRCB it finds through gs:[20h] (KPCR.CurrentPrcb), as KeBugCheckEx in WRK procstat.asm does (there a full context; here CR0, CR2, CR3, CR4), then calls KeBugCheck2 with the same values, the order of public kd stacks.',
+  },
+  'nt!KeBugCheck2': {
+    build: 'none', sources: ['bugcheck-stacks'],
+    note: 'Assumed: Windows\' KeBugCheck2 (freezing the other processors, callbacks, the crash dump, the blue screen) is far too large to model. The model keeps the two steps kd sees: it records the code and arguments in KiBugCheckData, then calls KiBugCheckDebugBreak(DBG_STATUS_BUGCHECK_FIRST = 3), as public stacks show it doing before anything is written to the screen.',
+  },
+  'nt!KiBugCheckDebugBreak': {
+    build: 'Windows 7 and 10 x64', sources: ['bugcheck-stacks'],
+    note: 'Calls DbgBreakPointWithStatus with its status argument: the frame between KeBugCheck2 and DbgBreakPointWithStatus in public kd stacks of bug checks. The model\'s body is that one call.',
   },
   'nt!DbgBreakPointWithStatus': {
-    build: 'Windows 10 x64', sources: ['dbgbreak-listings'],
-    note: 'int 3 / ret, the bytes public listings show (their builds are not named). kd stops here and prints the bug check. Windows reaches it from KeBugCheck2 through KiBugCheckDebugBreak; the model calls it from KeBugCheckEx.',
+    build: 'Windows 10 x64', sources: ['dbgbreak-listings', 'bugcheck-stacks'],
+    note: 'int 3 / ret, the bytes public listings show (their builds are not named). kd stops here and prints the bug check. Reached from KeBugCheck2 through KiBugCheckDebugBreak, as in Windows.',
   },
   'nt!KiIdleLoop': {
     build: 'none', sources: [],
@@ -127,7 +139,7 @@ const ROUTINES: Record<string, Rec> = {
   },
   'nt!KiSystemCall64Shadow': {
     build: LATER, sources: ['deepdive-2023'],
-    note: 'Instruction for instruction the published KVA-shadow entry (+00h..+68h) of a later kernel, whose build the author does not name; it reads the per-processor shadow fields at gs:[9000h]. On 17134 those fields are at gs:[7000h] (Vergilius 17134 _KPRCB), and no listing of the 17134 entry was available. The speculation-control and SMAP parts of the published listing are left out.',
+    note: 'Instruction for instruction the published KVA-shadow entry (+00h..+68h) of a later kernel, whose build the author does not name, with the 17134 offsets of the per-processor shadow fields: gs:[7000h..7018h] (Vergilius 17134 _KPRCB) where the listing reads gs:[9000h..]. No listing of the 17134 entry was available. The speculation-control and SMAP parts of the published listing are left out; RAX/RCX/RDX are saved before the jump to KiSystemServiceUser.',
   },
   'nt!KiDivideErrorFaultShadow': shadowStub('KiDivideErrorFault'),
   'nt!KiDebugTrapOrFaultShadow': shadowStub('KiDebugTrapOrFault'),
@@ -137,8 +149,8 @@ const ROUTINES: Record<string, Rec> = {
   'nt!KiPageFaultShadow': shadowStub('KiPageFault'),
   'nt!KiSystemServiceShadow': shadowStub('KiSystemService'),
   'nt!KiDoubleFaultAbortShadow': {
-    build: 'none', sources: [],
-    note: 'Assumed: the #DF stub loads the kernel CR3 from a copy in the KVASCODE data page (it cannot trust GS), then joins KiDoubleFaultAbort. How 17134\'s shadow #DF entry finds the kernel CR3 is not public.',
+    build: 'none', sources: ['kidoublefaultabortshadow-decompilation'],
+    note: 'Assumed: the #DF stub loads the kernel CR3 from a copy in the KVASCODE data page (it cannot trust GS), then joins KiDoubleFaultAbort. How 17134\'s shadow #DF entry finds the kernel CR3 is not public. With the machine option dfReloadsGs (off by default) it first writes the KPCR\'s address into IA32_GS_BASE, as a public decompilation of a Windows 11 KiDoubleFaultAbortShadow shows that entry doing; the model keeps that address in its data page, and the option routes the #DF gate here with or without KVA shadow.',
   },
   'nt!KiKernelSysretExit': {
     build: 'none', sources: [],

@@ -39,6 +39,28 @@ export const SOURCES: Record<string, Source> = {
     name: 'Public WinDbg listings of nt!DbgBreakPointWithStatus (cc int 3 / c3 ret, called from nt!KiBugCheckDebugBreak) in bug-check sessions',
     build: 'Windows 10 x64, builds not named',
   },
+  'kidoublefaultabort-dumps': {
+    name: 'Public IDA disassembly ("XREFs of KiDoubleFaultAbort @ 0x140160900": test [rbp+0F0h],1 / swapgs on the user path / mov r10,[rbp+0E8h] / mov r9,[rbp+100h] / mov r8,rsp / mov edx,8 / mov ecx,7Fh / call KiBugCheckDispatch) and four Hex-Rays decompilations of nt!KiDoubleFaultAbort from other kernels',
+    build: 'Windows 10 and 11 x64 kernels; builds not named (all later than 17134: they read other EPROCESS and KPRCB offsets)',
+  },
+  'kidoublefaultabortshadow-decompilation': {
+    name: 'Public Hex-Rays decompilation of nt!KiDoubleFaultAbortShadow (rdmsr/wrmsr of IA32_GS_BASE, kernel CR3 from KPRCB.KernelDirectoryTableBase, then KiDoubleFaultAbort)',
+    build: 'a Windows 11 x64 kernel (shadow fields at gs:[A018h]); build not named',
+  },
+  'bugcheck-stacks': {
+    name: 'Public kd stacks of double-fault bug checks: GitHub asamy/ksm issue #19 (DbgBreakPointWithStatus <- KiBugCheckDebugBreak+0x12 <- KeBugCheck2+0x71e <- KeBugCheckEx+0x104 <- KiBugCheckDispatch+0x69 <- KiDoubleFaultAbort+0xb2) and dokan-dev/dokany issue #944 (KeBugCheckEx <- KiBugCheckDispatch+0x69 <- KiDoubleFaultAbort+0x2c3)',
+    url: 'https://github.com/asamy/ksm/issues/19',
+    build: 'Windows 7 x64 (ksm #19); Windows 10 x64 (dokany #944)',
+  },
+  'dumps-7f-8': {
+    name: 'Public !analyze output of 0x7F/8 on Windows 10: sandboxie-plus/Sandboxie issue #141 and can1357/ByePg issue #9 (Arg2 a trap-frame address, Arg3 a kernel-stack address)',
+    url: 'https://github.com/sandboxie-plus/Sandboxie/issues/141',
+    build: 'Windows 10 x64 (ByePg #9: 18362)',
+  },
+  'wrk-procstat-asm': {
+    name: 'Windows Research Kernel 1.2, base/ntos/ke/amd64/procstat.asm (KeBugCheckEx saves the context into the PRCB before calling KeBugCheck2)',
+    build: 'Windows Server 2003 SP1 x64 (the WRK)',
+  },
   'j00ru-syscalls': {
     name: "Mateusz Jurczyk (j00ru), Windows X86-64 System Call Table, column Windows 10 1803",
     url: 'https://j00ru.vexillium.org/syscalls/nt/64/',

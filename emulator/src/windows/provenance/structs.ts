@@ -2,7 +2,7 @@
 // field by field against the Vergilius 17134 layout in tests/unit/windows-structs-17134.test.ts;
 // a field listed under `fields` differs from its structure's record, and says how.
 
-import type { Provenance, StructProvenance } from './types.ts';
+import type { StructProvenance } from './types.ts';
 
 const B = '10.0.17134.1';
 
@@ -10,25 +10,12 @@ const vergilius = (name: string, note: string): Omit<StructProvenance, 'fields'>
   name, status: 'exact', build: B, sources: ['vergilius-17134'], note,
 });
 
-const kvaField = (name: string, real: number): Provenance => ({
-  status: 'assumption', build: 'later Windows 10 x64', sources: ['deepdive-2023', 'vergilius-17134'],
-  note: `Placed at KPRCB+${(real + 0x2000).toString(16).toUpperCase()}h (gs:[${(real + 0x2180).toString(16).toUpperCase()}h]), where the later-build KiSystemCall64Shadow listing reads it. On 17134 ${name} is at KPRCB+${real.toString(16).toUpperCase()}h (gs:[${(real + 0x180).toString(16).toUpperCase()}h]), Vergilius 17134.`,
-});
-
 const STRUCTS: StructProvenance[] = [
   vergilius('_NT_TIB', 'Every field, offsets and types as in the 17134 layout (also winnt.h).'),
   vergilius('_KPCR', 'Every field; 0x000..0x180 is the same in every Windows 10 x64 layout.'),
-  {
-    ...vergilius('_KPRCB', 'The fields the model uses, at their 17134 offsets with their 17134 types (BpbState is a USHORT on 17134, a UCHAR only from 1809; KeExceptionDispatchCount is at 5BB0h). The 17134 KiSystemCall64 listing reads CurrentThread (gs:[188h]), RspBase (gs:[1A8h]) and TrappedSecurityDomain (gs:[270h]) at these offsets.'),
-    fields: {
-      KernelDirectoryTableBase: kvaField('KernelDirectoryTableBase', 0x6e80),
-      RspBaseShadow: kvaField('RspBaseShadow', 0x6e88),
-      UserRspShadow: kvaField('UserRspShadow', 0x6e90),
-      ShadowFlags: kvaField('ShadowFlags', 0x6e98),
-    },
-  },
+  vergilius('_KPRCB', 'The fields the model uses, at their 17134 offsets with their 17134 types (BpbState is a USHORT on 17134, a UCHAR only from 1809; KeExceptionDispatchCount is at 5BB0h; the KVA-shadow fields KernelDirectoryTableBase, RspBaseShadow, UserRspShadow and ShadowFlags at 6E80h..6E98h, i.e. gs:[7000h..7018h], where later builds have them at 8E80h, gs:[9000h]). The 17134 KiSystemCall64 listing reads CurrentThread (gs:[188h]), RspBase (gs:[1A8h]) and TrappedSecurityDomain (gs:[270h]) at these offsets.'),
   vergilius('_KSPECIAL_REGISTERS', 'The control-register, debug-register and MSR fields KdTrap and KeBugCheckEx store, at their 17134 offsets inside KPRCB.ProcessorState.'),
-  vergilius('_KTHREAD', 'The fields the system-call path uses (80h, 88h, 90h, F0h and 220h are also what Windows 10 KiSystemCall64 listings read).'),
+  vergilius('_KTHREAD', 'The fields the system-call path uses (80h, 88h, 90h, F0h and 220h are also what Windows 10 KiSystemCall64 listings read), and StateSaveArea (60h), the XSAVE area above InitialStack.'),
   vergilius('_KPROCESS', 'Header, DirectoryTableBase and the KVA-shadow UserDirectoryTableBase at their 17134 offsets.'),
   vergilius('_EPROCESS', 'Pcb, UniqueProcessId, ExitStatus (624h) and SecurityDomain (838h, the slot the 17134 KiSystemCall64 reads) at their 17134 offsets.'),
   vergilius('_KTRAP_FRAME', 'Every field, including the FaultIndicator / NmiMsrIbrs union at 2Ah.'),
