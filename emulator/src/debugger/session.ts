@@ -16,6 +16,7 @@ import { ExprError, evaluatePrefix, type ExprContext } from './expr.ts';
 import * as fmt from './format.ts';
 import { RegisterAccess } from './registers.ts';
 import { splitCommands } from './split.ts';
+import { pseudoRegister } from './pseudo.ts';
 import { walkStack } from './stack.ts';
 import { recordMark, type Mark } from './time-travel.ts';
 import { chooseBranch, isJ } from './conditional.ts';
@@ -97,6 +98,8 @@ export class KdSession {
   /** Where a bare `u` / `d*` continues. */
   nextUnassemble: bigint | null = null;
   nextDump: { address: bigint; command: string } | null = null;
+  /** `$exp`: the value of the last expression `?` evaluated. */
+  lastExpression = 0n;
   private readonly log: string[] = [];
   private contextOverride: ContextOverride | null = null;
   private lastStop: StopInfo | null = null;
@@ -116,7 +119,7 @@ export class KdSession {
     if (!options.kernel && !options.boot) this.options = { ...options, boot: bootKernel };
     this.kernel = options.kernel ?? this.options.boot!(options);
     this.enableHistory();
-    this.registers = new RegisterAccess(() => this.view, (name) => this.pseudoRegister(name));
+    this.registers = new RegisterAccess(() => this.view, (name) => pseudoRegister(this, name));
   }
 
   private enableHistory(): void {
@@ -280,31 +283,6 @@ export class KdSession {
   evalPrefix(text: string): { value: bigint; rest: string; used: number } {
     const r = evaluatePrefix(text, this.exprContext);
     return { value: r.value, rest: text.slice(r.end), used: r.end };
-  }
-
-  private pseudoRegister(name: string): bigint | undefined {
-    const pcr = this.kpcr();
-    const field = (s: string, f: string) => this.kernel.structs[s]?.fields.find((x) => x.name === f)?.offset;
-    if (name === '$pcr') return pcr;
-    if (name === '$prcb') {
-      const o = field('_KPCR', 'Prcb');
-      return o === undefined ? undefined : pcr + BigInt(o);
-    }
-    if (name === '$thread') {
-      const p = field('_KPCR', 'Prcb');
-      const t = field('_KPRCB', 'CurrentThread');
-      return p === undefined || t === undefined ? undefined : this.readQword(pcr + BigInt(p + t)) ?? 0n;
-    }
-    if (name === '$teb' || name === '$proc') {
-      const thread = this.pseudoRegister('$thread');
-      const o = field('_KTHREAD', name === '$teb' ? 'Teb' : 'Process');
-      return thread === undefined || o === undefined ? undefined : this.readQword(thread + BigInt(o)) ?? 0n;
-    }
-    if (name === '$ra') {
-      const frames = this.walk(2);
-      return frames[0]?.retAddr;
-    }
-    return undefined;
   }
 
   /** Processor 0's KPCR: from the kernel, else whichever of GS base / KERNEL_GS_BASE is a
