@@ -57,6 +57,7 @@ function decodeCommands(v: string): string[] | null {
 
 function KdWidget({ trace }: { trace: Trace }) {
   const [entries, setEntries] = useState<Array<{ command: string; output: string }>>([]);
+  const [screenCleared, setScreenCleared] = useState(false);
   const [typed, setTyped] = useState<string[]>([]);
   const [input, setInput] = useState('');
   const [historyAt, setHistoryAt] = useState<number | null>(null);
@@ -96,7 +97,8 @@ function KdWidget({ trace }: { trace: Trace }) {
 
   const runLines = (lines: string[], record: boolean) => emulatorAction(setBusy, setNotice, async () => {
     const s = await ensure();
-    const out: Array<{ command: string; output: string }> = [];
+    let out: Array<{ command: string; output: string }> = [];
+    let cleared = false;
     let last = '';
     for (const line of lines) {
       breakRequested.current = false;
@@ -112,10 +114,16 @@ function KdWidget({ trace }: { trace: Trace }) {
       } finally {
         setRunning(false);
       }
+      // `.cls` clears the console: what was shown before this line goes away.
+      if (r.cleared) {
+        cleared = true;
+        out = [];
+      }
       out.push({ command: line, output: r.output });
       last = r.stop ? r.output.split('\n').find((l) => l.trim() !== '') ?? '' : 'Done.';
     }
-    setEntries((e) => [...e, ...out]);
+    if (cleared) setScreenCleared(true);
+    setEntries((e) => (cleared ? out : [...e, ...out]));
     setAnnounce(last);
     if (record) {
       const all = [...typed, ...lines].slice(-MAX_COMMANDS);
@@ -162,7 +170,7 @@ function KdWidget({ trace }: { trace: Trace }) {
   return (
     <section ref={root} class="live-widget kd-session" aria-labelledby={titleId} data-live-widget data-widget-id={trace.id}>
       <h3 id={titleId} class="visually-hidden">kd session {trace.id}: {trace.transcript.map((t) => t.command).join('; ').slice(0, 80)}</h3>
-      <TranscriptView trace={trace} />
+      {!screenCleared && <TranscriptView trace={trace} />}
       {entries.length > 0 && (
         <pre class="kd-transcript kd-live" aria-label="Your commands and kd's answers" tabIndex={0}>
           <code>

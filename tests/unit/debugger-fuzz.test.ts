@@ -12,7 +12,12 @@ const NAMES = [
   'bp', 'bu', 'bl', 'bc', 'bd', 'be', 'g', 't', 'p', 'gu', 'r', 'u', 'ub', 'db', 'dw', 'dd', 'dq', 'dp', 'dps',
   'eb', 'ew', 'ed', 'eq', 'rdmsr', 'wrmsr', 'k', 'kb', '!pcr', '!idt', 'dt', '?', 'x', 'ln', 'lm',
   '.bugcheck', '!analyze', '!analyze -v', '.help', 'bp0', 'bu12', 'hello', '.nosuch', '!nosuch', '', 'q',
+  'kv', 'kc', 'kn', 'kL', 'kP', '.trap', '.cxr', '??', '.echo', '.printf', '.formats', '.if', '.for', '.while', '.block',
+  '.break', '.continue', '.cls', '.help kv', '.frame', '!locks',
 ];
+// The scripting grammar: conditions and C++ expressions, and programs whose bodies are other lines.
+const CONDS = ['1', '0', '@rax', '@$t0 < 3', '@$t0 == 2', 'poi(0)', '(1', '@@c++(@$pcr->Prcb.RspBase)', '@@masm(nt)', 'nt!Nope', ''];
+const CPP = ['@$pcr->Prcb.RspBase', '@$thread->Teb', '10+5', '(1 == 1) && 0', '@rax', '*@$pcr', '@$pcr->', '((1)', '@@masm(poi(@rsp))', '&@$pcr->Prcb', '@$proc->Nope', '1/0'];
 const ATOMS = [
   'nt!KiSystemCall64', 'nt!KiSystemCall64+0x15', 'nt!NoSuchSym', 'KiSystemCall64', 'nt', '@rax', '@rip', '@$ip',
   '@$pcr', '@$prcb', '@$thread', '@$t0', '@foo', 'rax', 'rsp+28', 'zf', 'poi(@rsp)', 'poi(0)', 'dwo(1000)', 'by(nt)',
@@ -32,6 +37,21 @@ const arbLine = fc.oneof(
     fc.constantFrom(' ', '  ', '\t', ',', ' , ', ''),
   ).map(([name, args, sep]) => [name, ...args].join(sep)) },
   { weight: 1, arbitrary: fc.string({ maxLength: 40 }) },
+  { weight: 2, arbitrary: fc.tuple(
+    fc.constantFrom('.if', '.for', '.while', '.block', '??', '.printf'),
+    fc.constantFrom(...CONDS), fc.constantFrom(...CPP), fc.constantFrom(...NAMES), fc.constantFrom(...ATOMS),
+    fc.integer({ min: 0, max: 5 }), fc.constantFrom('', '}', '{', ';', ' .else { .echo e }', ' .elsif (0) { k }', ' .else'),
+  ).map(([kind, cond, cpp, name, atom, n, tail]) => {
+    const body = `${name} ${atom}`;
+    switch (kind) {
+      case '.if': return `.if (${cond}) { ${body}; .echo x }${tail}`;
+      case '.for': return `.for (r $t0=0; @$t0<${n}; r $t0=@$t0+1) { ${body} }${tail}`;
+      case '.while': return `r $t0=0; .while (@$t0 < ${n}) { r $t0=@$t0+1; ${body}; .if (${cond}) { .break } }${tail}`;
+      case '.block': return `.block { ${body}; ${body} }${tail}`;
+      case '??': return `?? ${cpp}${tail}`;
+      default: return `.printf "%p %x %d %y %ma %mu %s\\n", ${atom}, ${atom}, 1${tail}`;
+    }
+  }) },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 20 }) },
 );
 
@@ -65,9 +85,10 @@ function fuzz(kernel: KernelView, resumes: Array<{ budget: number }>, budget: nu
       expect(typeof r.output).toBe('string');
       expect(r.output).not.toMatch(/Internal debugger error|\n\s+at .*\.ts:\d+/);
       // Each `g` stays within its budget; `t`/`p` counts resume at most 0x1000 times, each
-      // within the single-step allowance.
+      // within the single-step allowance; a loop stops after 0x100 target events (plus the
+      // round that crossed the limit).
       const ran = resumes.slice(before).reduce((a, x) => a + x.budget, 0);
-      expect(ran).toBeLessThanOrEqual(0x1000 * 100_000 + budget);
+      expect(ran).toBeLessThanOrEqual((0x1000 + 0x100) * (100_000 + budget));
     }),
     { numRuns: runs, seed },
   );

@@ -17,10 +17,12 @@ export const USAGE = `Usage: kd [options]
 
 A kd-style kernel debugger attached to the book's modeled Windows x64 kernel (build 17134),
 running on the book's x86-64 emulator. Commands and output follow WinDbg/kd for an x64 kernel
-target; type .help at the prompt for the list.
+target; type .help at the prompt for the list, .help <command> for one. Commands WinDbg
+has and this kd does not answer as WinDbg does, plus a line saying they are not modeled.
 
 Options:
-  -c "<cmds>"     run the commands (separated by ';'), print the transcript, exit
+  -c "<cmds>"     run the commands (separated by ';'; braces and parentheses keep theirs,
+                  as in .for (...; ...; ...) { ...; ... }), print the transcript, exit
   --json          with -c: print { transcript, outcome, registers, stops, events } as JSON;
                   outcome.kind is break | bugcheck | triple-fault | exited | budget
   --smap          turn SMAP on (CR4.SMAP; off by default in the modeled build)

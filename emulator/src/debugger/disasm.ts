@@ -62,15 +62,9 @@ const GPR = ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi', 'r8', 'r9',
 export function memoryAnnotation(m: MachineView, ins: Instruction): string {
   const op = ins.operands.find((o) => o.kind === 'mem');
   if (!op || op.kind !== 'mem' || op.size === 0 || op.size > 16) return '';
-  let ea = op.disp;
-  if (op.base === 'rip') ea += ins.address + BigInt(ins.length);
-  else if (op.base !== null) ea += m.getReg(GPR[op.base]);
-  if (op.index !== null) ea += m.getReg(GPR[op.index]) * BigInt(op.scale);
-  if (op.addrSize === 4) ea &= 0xffffffffn;
+  const ea = memoryOperandAddress(m, ins)!;
   const seg = SEG_NAMES[op.seg];
   const flat = seg === 'fs' || seg === 'gs';
-  if (flat) ea += m.getSeg(seg).base;
-  ea &= MASK64;
   const bytes = m.readVirtual(ea, op.size);
   let value = '?'.repeat(op.size * 2);
   if (bytes) {
@@ -80,4 +74,19 @@ export function memoryAnnotation(m: MachineView, ins: Instruction): string {
   }
   const where = flat ? `${seg}:` : `${seg}:${hexN(m.getSeg(seg).selector, 4)}:`;
   return ` ${where}${addr64(ea)}=${value}`;
+}
+
+/** The linear address of an instruction's memory operand (`$ea`), or undefined without one. */
+export function memoryOperandAddress(m: MachineView, ins: Instruction): bigint | undefined {
+  const op = ins.operands.find((o) => o.kind === 'mem');
+  if (!op || op.kind !== 'mem') return undefined;
+  let ea = op.disp;
+  if (op.base === 'rip') ea += ins.address + BigInt(ins.length);
+  else if (op.base !== null) ea += m.getReg(GPR[op.base]);
+  if (op.index !== null) ea += m.getReg(GPR[op.index]) * BigInt(op.scale);
+  if (op.addrSize === 4) ea &= 0xffffffffn;
+  const seg = SEG_NAMES[op.seg];
+  if (seg === 'fs' || seg === 'gs') ea += m.getSeg(seg).base;
+  ea &= MASK64;
+  return ea;
 }

@@ -15,3 +15,12 @@ export class CaretError extends Error {
 }
 
 export class PlainError extends Error {}
+
+/** `.break` / `.continue` inside a `.for` / `.while` body: unwinds to the loop (never printed). */
+export class LoopSignal extends Error {
+  readonly kind: 'break' | 'continue';
+  constructor(kind: 'break' | 'continue') {
+    super(`.${kind} outside a loop`);
+    this.kind = kind;
+  }
+}

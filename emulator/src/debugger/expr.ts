@@ -24,6 +24,8 @@ export interface ExprContext {
   symbol(name: string): bigint | undefined;
   /** `n` bytes of guest virtual memory, or null when any of them is unreadable. */
   read(address: bigint, n: number): Uint8Array | null;
+  /** `@@c++(...)` / `@@(...)`: the value of a C++ expression (see cpp-expr.ts), when available. */
+  cpp?(text: string): bigint;
 }
 
 export type ExprErrorKind =
@@ -58,6 +60,7 @@ type Tok =
   | { t: 'word'; text: string; pos: number }
   | { t: 'reg'; name: string; pos: number }
   | { t: 'op'; op: string; pos: number }
+  | { t: 'sub'; evaluator: 'c++' | 'masm'; inner: string; pos: number }
   | { t: 'end'; pos: number };
 
 const WORD_OPERATORS = new Set(['mod', 'and', 'xor', 'or', 'not', 'hi', 'low']);
@@ -111,6 +114,18 @@ function tokenize(text: string): Tok[] {
   while (i < text.length) {
     const c = text[i];
     if (c === ' ' || c === '\t') { i++; continue; }
+    const sub = /^@@(c\+\+|masm)?\(/i.exec(text.slice(i));
+    if (sub) {
+      // `@@c++(...)`, `@@(...)` (C++) and `@@masm(...)`: a sub-expression in the other evaluator.
+      let depth = 1;
+      let j = i + sub[0].length;
+      while (j < text.length && depth > 0) { if (text[j] === '(') depth++; else if (text[j] === ')') depth--; j++; }
+      if (depth !== 0) throw new ExprError('missing', text, text.length);
+      const evaluator = (sub[1] ?? 'c++').toLowerCase() === 'masm' ? 'masm' : 'c++';
+      toks.push({ t: 'sub', evaluator, inner: text.slice(i + sub[0].length, j - 1), pos: i });
+      i = j;
+      continue;
+    }
     if (c === '@') {
       let j = i + 1;
       while (j < text.length && /[A-Za-z0-9_$]/.test(text[j])) j++;
@@ -227,6 +242,12 @@ export function evaluatePrefix(text: string, ctx: ExprContext): EvalResult {
         return v;
       }
       return missing(tok);
+    }
+    if (tok.t === 'sub') {
+      k++;
+      if (tok.evaluator === 'masm') return evaluate(tok.inner, ctx);
+      if (!ctx.cpp) throw new ExprError('syntax', text, tok.pos);
+      return ctx.cpp(tok.inner) & MASK64;
     }
     if (tok.t === 'reg') {
       k++;

@@ -4,7 +4,7 @@
 // pseudo-registers `$ip`, `$csp`, `$ra`, `$pcr`, `$prcb`, `$thread`, `$proc`, `$teb` and `$t0`..`$t19`.
 
 import { FLAG_MNEMONICS, hexN } from './format.ts';
-import type { MachineView } from './target.ts';
+import type { DescriptorTables, MachineView } from './target.ts';
 
 const GPR64 = ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'];
 const GPR32 = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi', 'r8d', 'r9d', 'r10d', 'r11d', 'r12d', 'r13d', 'r14d', 'r15d'];
@@ -35,6 +35,14 @@ function slice(name: string): Slice | undefined {
 
 const MASK = (bits: number) => (1n << BigInt(bits)) - 1n;
 
+/** The descriptor-table registers kd shows in kernel mode (`r gdtr`, "Register Syntax"): GDTR and
+ *  IDTR base (`gdtr`, `idtr`) and limit (`gdtl`, `idtl`), the TR and LDTR selectors. */
+const TABLE_REGS: Record<string, (t: DescriptorTables) => bigint> = {
+  gdtr: (t) => t.gdtr.base, gdtl: (t) => BigInt(t.gdtr.limit), idtr: (t) => t.idtr.base, idtl: (t) => BigInt(t.idtr.limit),
+  tr: (t) => BigInt(t.tr.selector), ldtr: (t) => BigInt(t.ldtr.selector),
+};
+const TABLE_DIGITS: Record<string, number> = { gdtr: 16, idtr: 16, gdtl: 4, idtl: 4, tr: 4, ldtr: 4 };
+
 export type PseudoResolver = (name: string) => bigint | undefined;
 
 /** Register access for kd over the machine's current state. */
@@ -57,6 +65,11 @@ export class RegisterAccess {
     if (SEGS.includes(name)) return BigInt(m.getSeg(name).selector);
     const cr = /^cr([02348])$/.exec(name);
     if (cr) return m.getCr(Number(cr[1]));
+    const table = TABLE_REGS[name];
+    if (table) {
+      const t = m.tables?.();
+      return t ? table(t) : undefined;
+    }
     if (/^\$t(1?[0-9])$/.test(name) && Number(name.slice(2)) < 20) return this.temps.get(name) ?? 0n;
     if (name === '$ip') return m.getReg('rip');
     if (name === '$csp') return m.getReg('rsp');
@@ -92,6 +105,7 @@ export class RegisterAccess {
     let digits = 16;
     if (s) digits = s.bits === 1 || s.bits === 2 ? 1 : s.bits / 4;
     else if (SEGS.includes(name)) digits = 4;
+    else if (TABLE_DIGITS[name]) digits = TABLE_DIGITS[name];
     return `${name}=${hexN(v, digits)}`;
   }
 }

@@ -6,16 +6,17 @@
 
 import { BreakpointTable } from './breakpoints.ts';
 import './commands/core.ts';
-import { findCommand } from './commands/registry.ts';
+import { cppEvaluator, findCommand } from './commands/registry.ts';
 import { loadFullCommandSet } from '#kd-command-set';
 import { unmodeledNote } from './commands/unmodeled.ts';
 import { ContextOverride } from './context.ts';
 import { disassembleAt, memoryAnnotation } from './disasm.ts';
-import { CaretError, PlainError } from './errors.ts';
+import { CaretError, LoopSignal, PlainError } from './errors.ts';
 import { ExprError, evaluatePrefix, type ExprContext } from './expr.ts';
 import * as fmt from './format.ts';
 import { RegisterAccess } from './registers.ts';
 import { splitCommands } from './split.ts';
+import { pseudoRegister } from './pseudo.ts';
 import { walkStack } from './stack.ts';
 import { recordMark, type Mark } from './time-travel.ts';
 import { chooseBranch, isJ } from './conditional.ts';
@@ -66,6 +67,8 @@ export interface ExecResult {
   output: string;
   prompt: string;
   stop?: StopInfo;
+  /** The line ran `.cls`: a console clears its screen before showing this output. */
+  cleared?: boolean;
 }
 
 export interface KdSessionOptions extends KernelOptions {
@@ -97,6 +100,12 @@ export class KdSession {
   /** Where a bare `u` / `d*` continues. */
   nextUnassemble: bigint | null = null;
   nextDump: { address: bigint; command: string } | null = null;
+  /** How many `.for` / `.while` bodies are running (where `.break` / `.continue` apply). */
+  loopDepth = 0;
+  /** Set by `.cls`: a console clears what it shows before this line's output. */
+  clearRequested = false;
+  /** `$exp`: the value of the last expression `?` evaluated. */
+  lastExpression = 0n;
   private readonly log: string[] = [];
   private contextOverride: ContextOverride | null = null;
   private lastStop: StopInfo | null = null;
@@ -116,7 +125,7 @@ export class KdSession {
     if (!options.kernel && !options.boot) this.options = { ...options, boot: bootKernel };
     this.kernel = options.kernel ?? this.options.boot!(options);
     this.enableHistory();
-    this.registers = new RegisterAccess(() => this.view, (name) => this.pseudoRegister(name));
+    this.registers = new RegisterAccess(() => this.view, (name) => pseudoRegister(this, name));
   }
 
   private enableHistory(): void {
@@ -177,11 +186,12 @@ export class KdSession {
   private *execSteps(line: string): Generator<void, ExecResult, void> {
     if (this.ended) return { output: '', prompt: '' };
     const before = this.events.length;
+    this.clearRequested = false;
     const output = yield* this.runLine(line, PROMPT.length);
     const stop = this.events.length > before ? this.events[this.events.length - 1] : undefined;
     this.log.push(PROMPT + line);
     if (output !== '') this.log.push(output);
-    return { output, prompt: this.ended ? '' : PROMPT, stop };
+    return { output, prompt: this.ended ? '' : PROMPT, stop, ...(this.clearRequested ? { cleared: true } : {}) };
   }
 
   /** Runs the commands of a line (`;`-separated; braces and parentheses keep theirs), as typed at
@@ -261,6 +271,8 @@ export class KdSession {
       const result = found.command.handler(this, found.args, { text: cmdText, argsOffset: found.argsOffset, name: found.name, column: column + lead });
       return typeof result === 'string' ? result : yield* result;
     } catch (e) {
+      if (e instanceof LoopSignal && this.loopDepth > 0) throw e;
+      if (e instanceof LoopSignal) return `${e.message} is ignored.`;
       if (e instanceof CaretError) return fmt.caretError(column + lead + e.column, e.kind, cmdText);
       if (e instanceof ExprError || e instanceof PlainError) return e.message;
       // A defect in the debugger itself: say so in one line rather than a stack trace.
@@ -274,37 +286,18 @@ export class KdSession {
     register: (name) => this.registers.get(name),
     symbol: (name) => this.kernel.symbols.resolve(name),
     read: (a, n) => this.machine.readVirtual(a, n),
+    // The C++ evaluator comes with the full command set (@@c++ is not a lab's business).
+    cpp: (text) => {
+      const cpp = cppEvaluator();
+      if (!cpp) throw new ExprError('syntax', text, 0);
+      return cpp(this, text);
+    },
   };
 
   /** Evaluates the expression at the start of `text`; returns the value and the rest. */
   evalPrefix(text: string): { value: bigint; rest: string; used: number } {
     const r = evaluatePrefix(text, this.exprContext);
     return { value: r.value, rest: text.slice(r.end), used: r.end };
-  }
-
-  private pseudoRegister(name: string): bigint | undefined {
-    const pcr = this.kpcr();
-    const field = (s: string, f: string) => this.kernel.structs[s]?.fields.find((x) => x.name === f)?.offset;
-    if (name === '$pcr') return pcr;
-    if (name === '$prcb') {
-      const o = field('_KPCR', 'Prcb');
-      return o === undefined ? undefined : pcr + BigInt(o);
-    }
-    if (name === '$thread') {
-      const p = field('_KPCR', 'Prcb');
-      const t = field('_KPRCB', 'CurrentThread');
-      return p === undefined || t === undefined ? undefined : this.readQword(pcr + BigInt(p + t)) ?? 0n;
-    }
-    if (name === '$teb' || name === '$proc') {
-      const thread = this.pseudoRegister('$thread');
-      const o = field('_KTHREAD', name === '$teb' ? 'Teb' : 'Process');
-      return thread === undefined || o === undefined ? undefined : this.readQword(thread + BigInt(o)) ?? 0n;
-    }
-    if (name === '$ra') {
-      const frames = this.walk(2);
-      return frames[0]?.retAddr;
-    }
-    return undefined;
   }
 
   /** Processor 0's KPCR: from the kernel, else whichever of GS base / KERNEL_GS_BASE is a

@@ -3,11 +3,12 @@
 import { CaretError } from '../errors.ts';
 import * as fmt from '../format.ts';
 import type { KdSession } from '../session.ts';
+import { dumpDwordsAscii, dumpString } from '../format/memory.ts';
 import { MASK64, MAX_ELEMENTS, parseRange, toBytes } from './args.ts';
 import { family, type CommandContext } from './command.ts';
 
-type DumpKind = 'db' | 'dw' | 'dd' | 'dq' | 'dp' | 'dps';
-const DUMP_UNIT: Record<DumpKind, 1 | 2 | 4 | 8> = { db: 1, dw: 2, dd: 4, dq: 8, dp: 8, dps: 8 };
+type DumpKind = 'db' | 'dw' | 'dd' | 'dc' | 'dq' | 'dp' | 'dps';
+const DUMP_UNIT: Record<DumpKind, 1 | 2 | 4 | 8> = { db: 1, dw: 2, dd: 4, dc: 4, dq: 8, dp: 8, dps: 8 };
 
 function dump(kind: DumpKind) {
   return (s: KdSession, args: string, ctx: CommandContext): string => {
@@ -18,8 +19,20 @@ function dump(kind: DumpKind) {
     s.nextDump = { address: (start + BigInt(r.count * unit)) & MASK64, command: kind };
     if (r.count === 0) return '';
     if (kind === 'db') return fmt.dumpBytes(start, r.count, read);
+    if (kind === 'dc') return dumpDwordsAscii(start, r.count, read);
     if (kind === 'dps') return fmt.dumpPointersWithSymbols(start, r.count, read, (v) => s.symbolize(v));
     return fmt.dumpUnits(start, r.count, unit as 2 | 4 | 8, read);
+  };
+}
+
+/** da / du: the string at an address (to its NUL; `L` caps the characters, default 0x100). */
+function dumpText(wide: boolean) {
+  return (s: KdSession, args: string, ctx: CommandContext): string => {
+    const r = parseRange(s, args, ctx, 0x100, wide ? 2 : 1, MAX_ELEMENTS);
+    const start = r.start ?? s.nextDump?.address ?? s.machine.getReg('rip');
+    const out = dumpString(start, r.count, wide, (a, n) => s.machine.readVirtual(a, n));
+    s.nextDump = { address: out.next, command: wide ? 'du' : 'da' };
+    return out.text;
   };
 }
 
@@ -48,6 +61,9 @@ export const MEMORY_COMMANDS = family('memory', [
   { name: 'db', syntax: 'db [Address] [L Count | End]', help: 'display bytes and ASCII', handler: dump('db') },
   { name: 'dw', syntax: 'dw [Address] [L Count | End]', help: 'display words', handler: dump('dw') },
   { name: 'dd', syntax: 'dd [Address] [L Count | End]', help: 'display dwords', handler: dump('dd') },
+  { name: 'dc', syntax: 'dc [Address] [L Count | End]', help: 'display dwords and their bytes as ASCII', handler: dump('dc') },
+  { name: 'da', syntax: 'da [Address] [L Count]', help: 'display an ASCII string', handler: dumpText(false) },
+  { name: 'du', syntax: 'du [Address] [L Count]', help: 'display a UTF-16 string', handler: dumpText(true) },
   { name: 'dq', syntax: 'dq [Address] [L Count | End]', help: 'display qwords', handler: dump('dq') },
   { name: 'dp', syntax: 'dp [Address] [L Count | End]', help: 'display pointers (qwords on x64)', handler: dump('dp') },
   { name: 'dps', syntax: 'dps [Address] [L Count | End]', help: 'display pointers with their symbols', handler: dump('dps') },

@@ -1,9 +1,20 @@
 // The commands kd knows now. Families register themselves here: the small core (breakpoints and
 // execution, what the breakpoint lab and stepper run) at once, the rest when index.ts is loaded.
 
+import type { KdSession } from '../session.ts';
 import type { Command } from './command.ts';
 
 const table: Command[] = [];
+let cpp: ((s: KdSession, text: string) => bigint) | undefined;
+
+/** The C++ evaluator behind `@@c++()`, registered with the types family. */
+export function registerCppEvaluator(f: (s: KdSession, text: string) => bigint): void {
+  cpp = f;
+}
+
+export function cppEvaluator(): ((s: KdSession, text: string) => bigint) | undefined {
+  return cpp;
+}
 const byName = new Map<string, Command>();
 
 /** Adds a family's commands (a name registered twice keeps its first definition). */
@@ -28,7 +39,7 @@ export function findCommand(text: string): { command: Command; name: string; arg
     if (!command) return undefined;
     return { command, name: idForm[0].toLowerCase(), args: text.slice(idForm[0].length), argsOffset: idForm[0].length };
   }
-  const m = /^(\?|[.!]?[A-Za-z_]+)(-?)/.exec(text);
+  const m = /^(\?\?|\?|[.!]?[A-Za-z_]+)(-?)/.exec(text);
   if (!m) return undefined;
   // `t-`, `p-`, `g-`: the reverse commands are names of their own.
   const reverse = m[2] ? byName.get(`${m[1].toLowerCase()}-`) : undefined;

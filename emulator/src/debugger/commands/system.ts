@@ -5,6 +5,7 @@ import * as fmt from '../format.ts';
 import type { KdSession } from '../session.ts';
 import { oneValue, readLE, structOffset } from './args.ts';
 import { family, type CommandContext } from './command.ts';
+import { displaySelectors } from './selectors.ts';
 import { bpmapCommand } from '../bpmap.ts';
 
 function pcrCommand(s: KdSession): string {
@@ -96,6 +97,8 @@ function listModules(s: KdSession, args: string): string {
 }
 
 export const SYSTEM_COMMANDS = family('system', [
+  { name: 'dg', syntax: 'dg FirstSelector [LastSelector]', help: 'GDT descriptors: base, limit, type, DPL, size, granularity, present, long', handler: displaySelectors },
+  { name: '.reload', syntax: '.reload', help: 'accepted: the modeled modules\' symbols are always loaded', handler: () => 'Loading Kernel Symbols\nLoading User Symbols' },
   { name: '!pcr', syntax: '!pcr', help: 'processor control region of processor 0', handler: (s) => pcrCommand(s) },
   { name: '!idt', syntax: '!idt [Vector]', help: 'interrupt descriptor table: handlers and IST stacks', handler: idtCommand },
   { name: 'x', syntax: 'x Module!Pattern', help: 'examine symbols (wildcards * and ?)', handler: examine },

@@ -3,8 +3,25 @@
 import { CaretError } from '../errors.ts';
 import * as fmt from '../format.ts';
 import type { KdSession } from '../session.ts';
+import type { StructFieldView } from '../target.ts';
 import { MASK64, oneValue, readLE } from './args.ts';
 import { family, type CommandContext } from './command.ts';
+import { evaluateCppCommand } from './evaluate-cpp.ts';
+
+/** dt's lines for fields, with their values when an address is given. */
+export function fieldViews(s: KdSession, shown: readonly StructFieldView[], address?: bigint): fmt.FieldView[] {
+  return shown.map((f) => {
+    const view: fmt.FieldView = { offset: f.offset, name: f.name, type: f.type };
+    if (address !== undefined) {
+      const bytes = s.machine.readVirtual((address + BigInt(f.offset)) & MASK64, Math.min(f.size, 8));
+      if (f.kind === 'struct' || f.kind === 'array') view.value = f.type;
+      else if (!bytes) view.value = '??';
+      else if (f.kind === 'int' && f.size === 8) view.value = `0x${fmt.addr64(readLE(bytes))}`;
+      else view.value = fmt.fieldValue(f.type, bytes) ?? `0x${readLE(bytes).toString(16)}`;
+    }
+    return view;
+  });
+}
 
 function displayType(s: KdSession, args: string, ctx: CommandContext): string {
   const m = /^\s*(\S+)\s*(.*)$/.exec(args);
@@ -25,21 +42,12 @@ function displayType(s: KdSession, args: string, ctx: CommandContext): string {
   let address: bigint | undefined;
   if (rest !== '') address = oneValue(s, rest, ctx);
   const shown = fieldWords.length === 0 ? def.fields : def.fields.filter((f) => fieldWords.some((w) => f.name.startsWith(w)));
-  const fields = shown.map((f) => {
-    const view: fmt.FieldView = { offset: f.offset, name: f.name, type: f.type };
-    if (address !== undefined) {
-      const bytes = s.machine.readVirtual((address + BigInt(f.offset)) & MASK64, Math.min(f.size, 8));
-      if (f.kind === 'struct' || f.kind === 'array') view.value = f.type;
-      else if (!bytes) view.value = '??';
-      else if (f.kind === 'int' && f.size === 8) view.value = `0x${fmt.addr64(readLE(bytes))}`;
-      else view.value = fmt.fieldValue(f.type, bytes) ?? `0x${readLE(bytes).toString(16)}`;
-    }
-    return view;
-  });
+  const fields = fieldViews(s, shown, address);
   const omitted = fieldWords.length === 0 && def.layoutFields !== undefined ? def.layoutFields - def.fields.length : 0;
   return [...header, fmt.structLines(fields), ...(omitted > 0 ? [fmt.partialStructNote(def.name, omitted, def.layoutFields!)] : [])].join('\n');
 }
 
 export const TYPE_COMMANDS = family('types', [
+  { name: '??', syntax: '?? Expression', help: 'evaluate a C++ expression over registers and typed fields (?? @$pcr->Prcb.RspBase)', handler: (s, a) => evaluateCppCommand(s, a) },
   { name: 'dt', syntax: 'dt [nt!]Type [Field ...] [Address]', help: 'display a type (_KPCR _KPRCB _KTHREAD _KTRAP_FRAME _TEB ...), with values at Address', handler: displayType },
 ]);
