@@ -1,8 +1,8 @@
 // ```windbg map fn=nt!KiSystemCall64 [L=<n>] [options] [vary=smep,smap] [lab=<lab id>] [id=name]
 //    [claim+15h="break 0 at nt!KiSystemCall64+0x15"] [claim+3@smap="bugcheck 0x7f"]
 // ```
-// A breakpoint map (kd's `!bpmap`): every instruction from `fn` to its first call, jump or return
-// (or `L` instructions), each run as `bp <row>`, `g` on a freshly booted machine: the block's
+// A breakpoint map (kd's `!bpmap`): every instruction from `fn` to its first call or return, or a
+// jump out of the routine (or `L` instructions), each run as `bp <row>`, `g` on a freshly booted machine: the block's
 // machine (its options) and that machine with each option of `vary` flipped (default: every option
 // the boot offers). `claim+<offset>` claims a cell of the first column, `claim+<offset>@<option>`
 // one of the column that flips that option; each claim is run again as a plain scenario, checked,

@@ -1,5 +1,5 @@
-// The breakpoint map: for every instruction of a straight run of code (by default from a function's
-// first instruction to its first call, jump or return), what `bp <instruction>` then `g` does on a
+// The breakpoint map: for every instruction of a run of code (by default from a function's first
+// instruction to its first call or return, or a jump out of the code ahead), what `bp <instruction>` then `g` does on a
 // freshly booted machine, under the machine's options and each option flipped. kd prints it as
 // `!bpmap`, an extension command of this book (WinDbg has none of that name); the book's chapters
 // show it as a margin beside the disassembly. Every cell is a kd run; nothing here decides an
@@ -84,7 +84,8 @@ export interface BreakpointMap {
 export interface MapRequest {
   /** Where the rows start (a kd expression: `nt!KiSystemCall64`). */
   start: string;
-  /** Rows to take; by default up to and including the first call, jump or return. */
+  /** Rows to take; by default up to and including the first call or return, or a jump that does
+   *  not land further on in the same routine. */
   count?: number;
   /** The machine of the first column; the other columns flip one option each. */
   base?: KernelOptions;
@@ -95,8 +96,19 @@ export interface MapRequest {
   boot?: BootKernel;
 }
 
-/** Straight-line code ends at a control transfer that does not fall through. */
-const ENDS_PATH = new Set(['call', 'jmp', 'ret', 'iret', 'sysret']);
+/** The path ends at a call (the entry's call of the service), a return, or a jump that leaves the
+ *  code ahead of it (the shadow entry's jump back into the common path). A direct jump to a
+ *  little further on is a branch over code of the same routine (which a conditional branch before
+ *  it may reach), so the listing goes on past it. */
+const ENDS_PATH = new Set(['call', 'ret', 'iret', 'sysret']);
+const SAME_ROUTINE = 0x1000n;
+
+function endsPath(ins: { op: string; operands: ReadonlyArray<{ kind: string; target?: bigint }> }, at: bigint, start: bigint): boolean {
+  if (ENDS_PATH.has(ins.op)) return true;
+  if (ins.op !== 'jmp') return false;
+  const t = ins.operands[0];
+  return !(t?.kind === 'rel' && t.target !== undefined && t.target > at && t.target - start < SAME_ROUTINE);
+}
 
 function machineOf(options: KernelOptions): MapMachine {
   const resolved = resolveMachineOptions(options);
@@ -137,7 +149,7 @@ export function mapListing(session: KdSession, start: bigint, count?: number): A
       offset, address: hex16(a), label: offset === 0 ? name : `${name}+0x${offset.toString(16)}`,
       ...(i > 0 && here && here.address === a ? { symbol: here.name } : {}), line: d.line,
     });
-    if (count === undefined && ENDS_PATH.has(d.ins.op)) break;
+    if (count === undefined && endsPath(d.ins, a, start)) break;
     a += BigInt(d.length);
   }
   return rows;

@@ -36,8 +36,8 @@ Options:
                   about 40 bytes each; 0 turns time travel off and runs about 3x faster)
   --bpmap "<Address> [L<N>]"
                   print the breakpoint map (this book's extension, not WinDbg's; same as the
-                  command !bpmap): for each instruction from Address to its first call, jump or
-                  return (or N instructions), what 'bp' there then 'g' does on a freshly booted
+                  command !bpmap): for each instruction from Address to its first call or
+                  return, or a jump out of the routine (or N instructions), what 'bp' there then 'g' does on a freshly booted
                   machine with these options and with each option flipped; with --json, as JSON
   -h, --help      show this help
 
