@@ -29,10 +29,15 @@ function nextTask(): Promise<void> {
   });
 }
 
-export default function KdSession(props: { trace: string }) {
+/** Told after kd has run each line (typed, restored from a link, or run through `control`). */
+export type CommandHook = (session: Session, line: string) => void;
+/** Filled in by the session: lets a wrapping widget (an exercise) run lines as if typed. */
+export type SessionControl = { run?: (lines: string[]) => void };
+
+export default function KdSession(props: { trace: string; onCommand?: CommandHook; control?: SessionControl }) {
   const parsed = parseProp<Trace>(props.trace, 'kd session');
   if (!parsed.ok) return <p class="widget-error" role="alert">{parsed.message}</p>;
-  return <KdWidget trace={parsed.value} />;
+  return <KdWidget trace={parsed.value} onCommand={props.onCommand} control={props.control} />;
 }
 
 /** Typed commands travel in the hash as base64url of UTF-8 lines joined by newlines. */
@@ -55,7 +60,7 @@ function decodeCommands(v: string): string[] | null {
   }
 }
 
-function KdWidget({ trace }: { trace: Trace }) {
+function KdWidget({ trace, onCommand, control }: { trace: Trace; onCommand?: CommandHook; control?: SessionControl }) {
   const [entries, setEntries] = useState<Array<{ command: string; output: string }>>([]);
   const [screenCleared, setScreenCleared] = useState(false);
   const [typed, setTyped] = useState<string[]>([]);
@@ -120,6 +125,7 @@ function KdWidget({ trace }: { trace: Trace }) {
         out = [];
       }
       out.push({ command: line, output: r.output });
+      onCommand?.(s, line);
       last = r.stop ? r.output.split('\n').find((l) => l.trim() !== '') ?? '' : 'Done.';
     }
     if (cleared) setScreenCleared(true);
@@ -146,6 +152,8 @@ function KdWidget({ trace }: { trace: Trace }) {
     },
   });
 
+  if (control) control.run = (lines) => { if (live && !busy) void runLines(lines, true); };
+
   const submit = (e: Event) => {
     e.preventDefault();
     const line = input.slice(0, MAX_LINE);
@@ -170,7 +178,7 @@ function KdWidget({ trace }: { trace: Trace }) {
   return (
     <section ref={root} class="live-widget kd-session" aria-labelledby={titleId} data-live-widget data-widget-id={trace.id}>
       <h3 id={titleId} class="visually-hidden">kd session {trace.id}: {trace.transcript.map((t) => t.command).join('; ').slice(0, 80)}</h3>
-      {!screenCleared && <TranscriptView trace={trace} />}
+      {!screenCleared && trace.transcript.length > 0 && <TranscriptView trace={trace} />}
       {entries.length > 0 && (
         <pre class="kd-transcript kd-live" aria-label="Your commands and kd's answers" tabIndex={0}>
           <code>

@@ -11,7 +11,10 @@ const PDF_CSS = `
   body { font-size: 10.5pt; }
   button, input, select, textarea, .widget-controls, .kd-prompt-form, .widget-hint, .widget-note,
   .widget-status, .lab-machine, .copy-button, .heading-anchor, .predict-choice input,
-  .predict-reveal > summary, .predict-verdict, .run-editor textarea, .skip-link { display: none !important; }
+  .predict-reveal > summary, .predict-verdict, .run-editor textarea, .skip-link, .exercise-status,
+  .exercise-reset, .exercise-hints > summary, .exercise-solution > summary { display: none !important; }
+  .exercise-hints::before { content: 'Hints'; font-weight: 700; }
+  .exercise-solution::before { content: 'Solution'; font-weight: 700; }
   .predict-reveal .predict-result::before { content: 'Answer: '; font-weight: 700; }
   .pdf-title-page { break-after: page; text-align: center; padding-top: 30vh; }
   .pdf-title-page h1 { font-size: 26pt; margin-bottom: 1rem; }
