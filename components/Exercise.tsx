@@ -8,7 +8,7 @@ import type { Exercise as ExerciseDef } from '../emulator/src/scenario/exercise.
 import type { Trace } from '../emulator/src/scenario/trace.ts';
 import KdSession, { type CommandHook, type SessionControl } from './KdSession.tsx';
 import { parseProp } from './lib/widget-data.ts';
-import { loadEmulator } from './lib/load.ts';
+import { loadExerciseCheck } from './lib/load.ts';
 import { markSolved, readProgress, PROGRESS_EVENT } from './lib/progress.ts';
 import './widgets.css';
 import './exercise.css';
@@ -27,7 +27,7 @@ function ExerciseWidget({ data }: { data: ExerciseProp }) {
   const [solved, setSolved] = useState(false);
   const [unmet, setUnmet] = useState<string[] | null>(null);
   const [announce, setAnnounce] = useState('');
-  const tracker = useRef<InstanceType<Awaited<ReturnType<typeof loadEmulator>>['ExerciseTracker']> | null>(null);
+  const tracker = useRef<InstanceType<Awaited<ReturnType<typeof loadExerciseCheck>>['ExerciseTracker']> | null>(null);
   const control = useRef<SessionControl>({});
 
   useEffect(() => {
@@ -44,8 +44,8 @@ function ExerciseWidget({ data }: { data: ExerciseProp }) {
 
   // kd has run a line: the emulator checks the goal on the machine as it is now.
   const onCommand: CommandHook = (session, line) => {
-    void loadEmulator().then((emu) => {
-      tracker.current ??= new emu.ExerciseTracker(exercise);
+    void loadExerciseCheck().then((check) => {
+      tracker.current ??= new check.ExerciseTracker(exercise);
       const v = tracker.current.afterCommand(session, line);
       setUnmet(v.unmet);
       if (v.solved) {
@@ -75,7 +75,9 @@ function ExerciseWidget({ data }: { data: ExerciseProp }) {
       <KdSession trace={JSON.stringify(trace)} onCommand={onCommand} control={control.current} />
       <details class="exercise-solution">
         <summary>Solution</summary>
-        <pre class="kd-transcript exercise-solution-lines" tabIndex={0}><code>{exercise.solution.map((l) => `0: kd> ${l}`).join('\n')}</code></pre>
+        <ol class="exercise-solution-lines" aria-label="kd commands of the solution">
+          {exercise.solution.map((l, i) => <li key={i}><code>{l}</code></li>)}
+        </ol>
         <button type="button" class="widget-button" disabled={!live} onClick={() => control.current.run?.(exercise.solution)}>
           Run the solution in the session above
         </button>

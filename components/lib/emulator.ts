@@ -12,5 +12,3 @@ import { bootModeledWindows as boot } from '../../emulator/src/scenario/index.ts
 export const labBoot = recyclingBoot(boot);
 // Code blocks run unedited from the bytes the build assembled (no assembler needed).
 export { runProgramCodeWith, codeFromHex } from '../../emulator/src/scenario/program-code.ts';
-// Exercises: the check kd evaluates after every command.
-export { ExerciseTracker } from '../../emulator/src/scenario/exercise.ts';

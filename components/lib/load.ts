@@ -14,3 +14,11 @@ export function loadProgramRunner(): Promise<ProgramRunner> {
   if (!runner) runner = import('./program-runner.ts');
   return runner;
 }
+
+// The exercise check (Exercise only), loaded with the first command of an exercise's session.
+export type ExerciseCheck = typeof import('./exercise-check.ts');
+let exerciseCheck: Promise<ExerciseCheck> | null = null;
+export function loadExerciseCheck(): Promise<ExerciseCheck> {
+  if (!exerciseCheck) exerciseCheck = import('./exercise-check.ts');
+  return exerciseCheck;
+}

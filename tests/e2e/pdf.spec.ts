@@ -43,7 +43,7 @@ test('the PDF holds every chapter and every computed outcome, and no controls', 
     const title = (await page.locator('article h1').textContent())!.trim();
     for (const p of pages.slice(1, 2)) expect(p).toContain(title);
     const computed = await page.locator(
-      'article .kd-transcript, article .event-chain li, article .predict-sentence, article .stepper-precomputed li, article .lab-run figcaption, article .exercise-title, article .exercise-hints li',
+      'article .kd-transcript, article .event-chain li, article .predict-sentence, article .stepper-precomputed li, article .lab-run figcaption, article .exercise-title, article .exercise-hints li, article .exercise-solution-lines li',
     ).allTextContents();
     expect(computed.length, c.slug).toBeGreaterThan(0);
     for (const item of computed) {
