@@ -78,7 +78,7 @@ test('a widget runs under /book/, and its permalink restores there', async ({ pa
   await lab.getByRole('button', { name: /^Go/ }).click();
   // The outcome the same run reaches in Node, not a string typed here.
   const expected = transcriptText(runScenario({ id: 'syscall-entry-lab', commands: ['bp nt!KiSystemCall64+0x15', 'g'] }));
-  await expect(lab.locator('.lab-result .kd-transcript')).toHaveText(expected);
+  await expect(lab.locator('.lab-result .kd-transcript')).toHaveText(expected, { timeout: 20_000 });
   const link = new URL(page.url());
   expect(link.pathname).toBe(`${BASE}chapters/handling-syscalls/`);
   expect(link.hash).toContain('w=syscall-entry-lab&bp=15&go=1');
@@ -86,7 +86,8 @@ test('a widget runs under /book/, and its permalink restores there', async ({ pa
   await again.goto(link.pathname + link.hash);
   const restored = again.locator('[data-widget-id="syscall-entry-lab"]');
   await restored.scrollIntoViewIfNeeded();
-  await expect(restored.locator('.lab-result .kd-transcript')).toHaveText(expected);
+  // The restore loads the emulator and boots before it runs.
+  await expect(restored.locator('.lab-result .kd-transcript')).toHaveText(expected, { timeout: 20_000 });
   expect(errors).toEqual([]);
 });
 
