@@ -13,6 +13,9 @@ const PDF_CSS = `
   .widget-status, .lab-machine, .copy-button, .heading-anchor, .predict-choice input,
   .predict-reveal > summary, .predict-verdict, .run-editor textarea, .skip-link, .exercise-status,
   .exercise-reset, .exercise-hints > summary, .exercise-solution > summary { display: none !important; }
+  .exercise .kd-session { display: none !important; }
+  .exercise { border-left: 3px solid #999; padding-left: 0.8rem; margin: 1rem 0; }
+  .exercise-number { display: block; font-size: 0.8em; color: #555; }
   .exercise-hints::before { content: 'Hints'; font-weight: 700; }
   .exercise-solution::before { content: 'Solution'; font-weight: 700; }
   .predict-reveal .predict-result::before { content: 'Answer: '; font-weight: 700; }
