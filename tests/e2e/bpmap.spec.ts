@@ -51,7 +51,6 @@ function agrees(cellText: string, o: { kind: string; code?: number }): boolean {
 
 test.describe('without JavaScript', () => {
   test.use({ javaScriptEnabled: false });
-  test.setTimeout(120_000);
   test('both maps are in the page: rows, a mark and a word per cell, a legend, and the cells agree with kd', async ({ page }) => {
     await page.goto(CHAPTER);
     for (const id of MAPS) {
