@@ -472,7 +472,7 @@ export class Machine {
   readForWrite(la: number, size: number): number {
     const off = la - Math.floor(la / PAGE_SIZE) * PAGE_SIZE;
     if (off + size > PAGE_SIZE) return this.readSplit(la, size, false, ACC_WRITE);
-    const p = this.page(la, ACC_WRITE, false);
+    const p = this.page(la, ACC_WRITE, false, size);
     const dv = p.dv;
     switch (size) {
       case 1: this.rhi = 0; return p.data[off];
