@@ -5,10 +5,11 @@ import * as fmt from '../format.ts';
 import type { KdSession } from '../session.ts';
 import { MASK64, MAX_INSTRUCTIONS, parseRange } from './args.ts';
 import { family, type CommandContext } from './command.ts';
+import { unassembleFunction } from './unassemble-function.ts';
 
 function unassemble(s: KdSession, args: string, ctx: CommandContext): string {
   const r = parseRange(s, args, ctx, 8, 1, MAX_INSTRUCTIONS);
-  let address = r.start ?? s.nextUnassemble ?? s.machine.getReg('rip');
+  let address = r.start ?? s.nextUnassemble ?? s.view.getReg('rip');
   const lines: string[] = [];
   const first = s.kernel.symbols.nearest(address);
   if (first) lines.push(`${fmt.symbolWithOffset(first.name, address - first.address)}:`);
@@ -34,38 +35,49 @@ function unassemble(s: KdSession, args: string, ctx: CommandContext): string {
 
 /**
  * `ub`: disassemble the instructions before an address. x86 code cannot be decoded backwards: start
- * at the nearest symbol before the address when there is one, else (like kd) try start points
- * further and further back until decoding forward lands exactly on the address, and show the last
- * instructions.
+ * at the nearest symbol before the address (and the symbols before it), else try start points
+ * further and further back, and show the last instructions.
  */
 function unassembleBackwards(s: KdSession, args: string, ctx: CommandContext): string {
   const r = parseRange(s, args, ctx, 8, 1, MAX_INSTRUCTIONS);
   if (r.end !== undefined) throw new CaretError('Syntax error', ctx.text.length - 1);
-  const end = r.start ?? s.machine.getReg('rip');
+  const end = r.start ?? s.view.getReg('rip');
   const want = r.count;
-  let best: bigint[] = [];
-  // A symbol at or before the address is a known instruction boundary: decode forward from it.
-  const sym = s.kernel.symbols.nearest((end - 1n) & MASK64);
-  if (sym && end - sym.address <= 0x10000n) {
-    let a = sym.address;
-    while (a < end) {
-      const d = s.disassemble(a);
-      if (!d.readable) break;
-      best.push(a);
-      a = (a + BigInt(d.length)) & MASK64;
-    }
-  }
-  // Otherwise (or when that is too short), try start points further and further back.
-  for (let back = 1; back <= want * 15 && best.length < want; back++) {
+  // Decodes forward from a known instruction boundary; the addresses before `to`, and whether
+  // decoding landed exactly on it.
+  const decode = (from: bigint, to: bigint): { seq: bigint[]; landed: boolean } => {
     const seq: bigint[] = [];
-    let a = (end - BigInt(back)) & MASK64;
-    while (a < end) {
+    let a = from;
+    while (a < to) {
       const d = s.disassemble(a);
-      if (!d.readable || !d.ins) break;
+      if (!d.readable || !d.ins) return { seq, landed: false };
       seq.push(a);
       a = (a + BigInt(d.length)) & MASK64;
     }
-    if (a === end && seq.length > best.length) best = seq;
+    return { seq, landed: a === to };
+  };
+  let best: bigint[] = [];
+  // A symbol is a known instruction boundary: decode forward from it, and when that gives too few
+  // instructions, from the symbol before it (only if its code lands exactly on this one), so the
+  // listing never starts in the middle of an instruction.
+  let sym = s.kernel.symbols.nearest((end - 1n) & MASK64);
+  if (sym && end - sym.address <= 0x10000n) {
+    best = decode(sym.address, end).seq;
+    while (best.length < want) {
+      const prev = s.kernel.symbols.nearest((sym.address - 1n) & MASK64);
+      if (!prev || sym.address - prev.address > 0x10000n) break;
+      const part = decode(prev.address, sym.address);
+      if (!part.landed) break;
+      best = [...part.seq, ...best];
+      sym = prev;
+    }
+  } else {
+    // No symbol: like kd, try start points further and further back until decoding forward lands
+    // exactly on the address.
+    for (let back = 1; back <= want * 15 && best.length < want; back++) {
+      const d = decode((end - BigInt(back)) & MASK64, end);
+      if (d.landed && d.seq.length > best.length) best = d.seq;
+    }
   }
   const lines: string[] = [];
   for (const [i, a] of best.slice(-want).entries()) {
@@ -79,5 +91,6 @@ function unassembleBackwards(s: KdSession, args: string, ctx: CommandContext): s
 
 export const DISASSEMBLY_COMMANDS = family('disassembly', [
   { name: 'u', syntax: 'u [Address] [L Count | End]', help: 'unassemble (8 instructions; a bare u continues)', handler: unassemble },
+  { name: 'uf', syntax: 'uf Address', help: 'unassemble a function: its blocks in address order, following its branches', handler: unassembleFunction },
   { name: 'ub', syntax: 'ub [Address] [L Count]', help: 'unassemble the instructions before an address', handler: unassembleBackwards },
 ]);

@@ -1,0 +1,47 @@
+// kd transcripts of the disassembly family on the modeled kernel: ub never starts inside an
+// instruction, uf lists a function's blocks, and the current line's effective-address annotation
+// carries the selector as kernel kd prints it.
+import { describe, expect, it } from 'vitest';
+import { KdSession } from '../../emulator/src/debugger/session.ts';
+import '../../emulator/src/debugger/commands/index.ts';
+import { addr64, hexN } from '../../emulator/src/debugger/format.ts';
+
+const SRC = {
+  uf: 'learn.microsoft.com "uf (Unassemble Function)"; block layout as in the public Q&A "What do the columns represent for ... uf nt!KiSwapContext" (a blank line, then `module!function+0xoffset:` before each block)',
+  annotation: 'public kd transcripts: `mov qword ptr [rsp+10h],rbx ss:0018:fffff500`a54bbef8=fffff8028bbd7885`, `mov eax,dword ptr [rcx] ds:002b:ffffdf0f`97f5c740=00002000`',
+};
+
+const s = new KdSession({ budget: 200_000 });
+const base = s.kernel.symbols.resolve('nt!KiSystemCall64')!;
+
+describe('disassembly', () => {
+  it('ub nt!KiSystemCall64+0x15 lists only instructions decoded from the symbol (none from the bytes before it)', () => {
+    const out = s.exec('ub nt!KiSystemCall64+0x15').output.split('\n');
+    expect(out[0]).toBe('nt!KiSystemCall64:');
+    expect(out.slice(1).map((l) => l.slice(0, 17))).toEqual([0n, 3n, 0xcn].map((o) => addr64(base + o)));
+  });
+  it(`uf: blocks in address order, each branch target labelled (${SRC.uf.slice(0, 40)}…)`, () => {
+    const out = s.exec('uf nt!KiSystemCall64').output.split('\n');
+    expect(out[0]).toBe('nt!KiSystemCall64:');
+    // Every `jcc target` inside the listing has a label line right before the target's line.
+    for (const l of out) {
+      const m = /\s(j[a-z]+)\s+(\S+) \(([0-9a-f`]+)\)$/.exec(l);
+      if (!m || m[1] === 'jmp') continue;
+      const i = out.findIndex((x) => x.startsWith(`${m[3]} `));
+      if (i > 0) expect(out[i - 1]).toBe(`${m[2]}:`);
+    }
+    expect(out.filter((l) => l === '').length).toBeGreaterThan(0);
+  });
+  it(`the current line's annotation: ss:0018: / ds:002b: with the selector, gs: linear (${SRC.annotation.slice(0, 30)}…)`, () => {
+    const k = new KdSession({ budget: 200_000 });
+    k.exec('bp nt!KiSystemCall64+0x15');
+    k.exec('g');
+    const line = k.exec('t').output.split('\n').pop()!; // push qword ptr gs:[10h]
+    const gs = k.machine.getSeg('gs').base;
+    expect(line.endsWith(` gs:${addr64(gs + 0x10n)}=${hexN(k.readQword(gs + 0x10n)!, 16)}`)).toBe(true);
+    // Walk on to an rbp-based store: the stack segment's selector appears.
+    const out = k.exec('t 0n12').output;
+    const ssLine = out.split('\n').find((l) => / ss:0018:[0-9a-f`]+=/.test(l));
+    expect(ssLine).toBeDefined();
+  });
+});
