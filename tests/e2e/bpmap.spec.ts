@@ -129,6 +129,8 @@ test('in print the whole map is on paper: no scrolling box, every cell with its 
 
 for (const theme of ['light', 'dark'] as const) {
   test(`axe finds nothing in the maps, before and after a run (${theme}); screenshots at 1280 px`, async ({ page }) => {
+    // axe's contrast rule over a few hundred coloured cells is slow on a loaded machine.
+    test.setTimeout(600_000);
     const errors = watchErrors(page);
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.emulateMedia({ colorScheme: theme });
