@@ -6,8 +6,8 @@
 
 import { KdSession } from '../debugger/session.ts';
 import type { Claim } from './claims.ts';
-import { traceSession, type BootKernel } from './run.ts';
-import type { ScenarioOptions, Trace } from './trace.ts';
+import { symbolizeEvents, traceSession, type BootKernel } from './run.ts';
+import { compactEvents, hex64, type CompactEvent, type ScenarioOptions, type Trace } from './trace.ts';
 
 export interface Program {
   id: string;
@@ -29,8 +29,26 @@ export interface AsmProblem {
   text: string;
 }
 
+/** A fault the processor raised on one of the reader's instructions. */
+export interface ProgramFault {
+  /** `#UD`, `#GP`, `#DE`, `#PF`... */
+  name: string;
+  vector: number;
+  /** Address of the faulting instruction (16 hex digits) and kd's disassembly of it. */
+  rip: string;
+  instruction: string;
+  detail: string;
+  /** What the processor did from the fault on, up to the next system call (the causal chain). */
+  chain: CompactEvent[];
+}
+
 export type ProgramResult =
-  | { ok: true; trace: Trace; entry: string; size: number; /** the code, as hex */ code: string }
+  | {
+    ok: true; trace: Trace; entry: string; size: number; /** the code, as hex */ code: string;
+    /** Where the reader's code ends (16 hex digits): the first of the `int 3` bytes after it. */
+    end: string;
+    fault?: ProgramFault;
+  }
   | { ok: false; error: AsmProblem };
 
 /** Turns the program into bytes at `entry` (symbols resolved by kd's table), or says why not. */
@@ -70,8 +88,33 @@ export function runProgramCodeWith(p: Program, boot: BootKernel, code: ProgramCo
   // The program's code page is what the reader's code may fill (the rest of the image is data).
   const room = Number(PAGE - (entry & (PAGE - 1n)));
   if (bytes.length > room) return { ok: false, error: programProblem(p.source, 1, 1, `the program assembles to ${bytes.length} bytes; ${room} fit in the program's code page`) };
-  if (!kernel.machine.writeVirtual(entry, bytes)) return { ok: false, error: programProblem(p.source, 1, 1, 'the program page is not writable from the debugger') };
+  // Only the reader's code runs: the rest of the code page becomes `int 3` bytes (SDM Vol. 2A,
+  // "INT n/INTO/INT3/INT1"), so code that runs past its last instruction, or jumps beyond it
+  // within the page, stops in kd ("Break instruction exception") instead of running the bytes
+  // the page held before.
+  const fill = new Uint8Array(room).fill(0xcc);
+  fill.set(bytes);
+  if (!kernel.machine.writeVirtual(entry, fill)) return { ok: false, error: programProblem(p.source, 1, 1, 'the program page is not writable from the debugger') };
   const commands = [...(p.breakpoints ?? []).map((b) => `bp ${b}`), 'g', 'r'];
   const trace = traceSession({ id: p.id, options: p.options, commands, claim: p.claim }, session);
-  return { ok: true, trace, entry: entry.toString(16).padStart(16, '0'), size: bytes.length, code: codeHex(bytes) };
+  const end = entry + BigInt(bytes.length);
+  const fault = faultIn(session, entry, end);
+  return { ok: true, trace, entry: hex64(entry), size: bytes.length, code: codeHex(bytes), end: hex64(end), ...(fault ? { fault } : {}) };
+}
+
+/** The first exception the processor raised on one of the reader's instructions, with what it did
+ *  next (delivery to the kernel's handler and on) up to the following `syscall`. */
+function faultIn(session: KdSession, start: bigint, end: bigint): ProgramFault | undefined {
+  const events = (session.machine.events?.events ?? []) as unknown as Array<Record<string, unknown>>;
+  const i = events.findIndex((e) => e.kind === 'exception-raised' && typeof e.rip === 'bigint' && e.rip >= start && e.rip < end && e.vector !== 3);
+  if (i < 0) return undefined;
+  const e = events[i];
+  let j = events.findIndex((x, k) => k > i && x.kind === 'syscall');
+  if (j < 0) j = events.length;
+  const rip = e.rip as bigint;
+  return {
+    name: String(e.name), vector: Number(e.vector), rip: hex64(rip),
+    instruction: session.disassemble(rip).line, detail: String(e.detail ?? ''),
+    chain: symbolizeEvents(compactEvents(events.slice(i, Math.min(j, i + 24))), session),
+  };
 }
