@@ -16,6 +16,7 @@ import { nextTask } from './lib/next-task.ts';
 import { TranscriptView, outcomeSentence } from './Transcript.tsx';
 import { WidgetStatus } from './WidgetStatus.tsx';
 import { CopyLink } from './CopyLink.tsx';
+import { idle } from './lib/idle.ts';
 import './widgets.css';
 
 /** Clicks a lab keeps (and a link carries); Clear starts over. */
@@ -27,10 +28,6 @@ export default function BreakpointLab(props: { lab: string }) {
   return <Lab data={parsed.value} />;
 }
 
-const idle = (f: () => void): void => {
-  if (typeof requestIdleCallback === 'function') requestIdleCallback(f, { timeout: 2000 });
-  else setTimeout(f, 200);
-};
 
 /** In idle time: loads the emulator, boots one machine with the lab's options (labBoot keeps it,
  *  so the first Go restores its snapshot instead of booting), then makes one unseen run with a
@@ -38,6 +35,9 @@ const idle = (f: () => void): void => {
  *  first Go. The run's trace is dropped; the next run starts from the boot snapshot again. Skipped
  *  once the reader has pressed Go (a run in progress owns the recycled machine). A failure here
  *  is reported by Go itself. */
+/** The warm-up run in progress, if any: a reader's Go waits for it before reusing the machine. */
+let warming: Promise<void> = Promise.resolve();
+
 function preboot(data: LabData, started: { current: boolean }): void {
   idle(() => {
     loadEmulator().then((emu) => idle(() => {
@@ -45,7 +45,10 @@ function preboot(data: LabData, started: { current: boolean }): void {
       emu.labBoot(data.options);
       const first = data.rows[0];
       idle(() => {
-        if (!started.current) emu.runScenarioWith({ id: data.id, options: data.options, commands: first ? [`bp ${first.label}`, 'g'] : ['g'] }, emu.labBoot);
+        if (started.current) return;
+        // Sliced like a reader's run; a Go pressed meanwhile waits for it (the machine is shared).
+        warming = emu.traceSessionAsync({ id: data.id, options: data.options, commands: first ? [`bp ${first.label}`, 'g'] : ['g'] },
+          emu.openSession({ options: data.options }, emu.labBoot), { yield: nextTask }).then(() => undefined, () => undefined);
       });
     }), () => undefined);
   });
@@ -139,6 +142,7 @@ function Lab({ data }: { data: LabData }) {
     setAnnounce('Running\u2026');
     await emulatorAction(setBusy, setNotice, async () => {
       const emu = await loadEmulator();
+      await warming;
       // Marks for the page benchmark: boot + kd commands + run, once the emulator is loaded.
       performance.mark('bp-lab-run-start');
       // Exactly the echoed list, then `g`, sliced so that a run to the budget never blocks the page.

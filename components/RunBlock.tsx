@@ -16,6 +16,7 @@ import { emulatorAction } from './lib/emulator-action.ts';
 import { TranscriptView, outcomeSentence } from './Transcript.tsx';
 import { WidgetStatus } from './WidgetStatus.tsx';
 import { CopyLink } from './CopyLink.tsx';
+import { nextTask } from './lib/next-task.ts';
 import './widgets.css';
 
 /** The editor's size, and what a link holds in full. */
@@ -75,7 +76,9 @@ function Runner({ data }: { data: ProgramData }) {
       const stored = text === data.source ? data.code : undefined;
       const [emu, asm] = await Promise.all([loadEmulator(), stored === undefined ? loadProgramRunner() : null]);
       performance.mark('run-block-run-start');
-      const r = asm ? asm.runProgramWith(program, emu.bootModeledWindows) : emu.runProgramCodeWith(program, emu.bootModeledWindows, emu.codeFromHex(text, stored!));
+      // Sliced: a program that loops to its budget never blocks the page for long.
+      const code = asm ? asm.assembledCode(text) : emu.codeFromHex(text, stored!);
+      const r = await emu.runProgramCodeAsync(program, emu.bootModeledWindows, code, { yield: nextTask });
       performance.measure('run-block-run', 'run-block-run-start');
       if (r.ok) {
         const next = { trace: r.trace, end: r.end, fault: r.fault };

@@ -2,7 +2,7 @@
 // time (F11), over calls (F10), and back (exactly: the CPU's undo journal). Registers with
 // changes marked, CPL, RSP tagged user or kernel, GS base beside IA32_KERNEL_GS_BASE, and the
 // stack with each page's U/S bit. Without JavaScript, the steps the build computed are listed.
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { StepView } from '../emulator/src/scenario/cpu-stepper.ts';
 import { STATE_REGISTERS } from '../emulator/src/scenario/trace.ts';
 import { parseProp, type StepperData } from './lib/widget-data.ts';
@@ -12,6 +12,7 @@ import { usePermalinkRestore } from './lib/permalink-restore.ts';
 import { emulatorAction } from './lib/emulator-action.ts';
 import { WidgetStatus } from './WidgetStatus.tsx';
 import { CopyLink } from './CopyLink.tsx';
+import { preload } from './lib/idle.ts';
 import './widgets.css';
 
 type Live = ReturnType<Emulator['CpuStepper']['start']>;
@@ -78,6 +79,17 @@ function StepperWidget({ data }: { data: StepperData }) {
     machine.current = emu.CpuStepper.start(emu.bootModeledWindows, data.options, data.from);
     return machine.current;
   };
+
+  // Once hydrated (in view), load the emulator and stop the machine at `from` while the browser is
+  // idle, so the first step is a step. A failure here is reported by the first step itself.
+  useEffect(() => preload(loadEmulator, (emu) => {
+    if (machine.current) return;
+    try {
+      machine.current = emu.CpuStepper.start(emu.bootModeledWindows, data.options, data.from);
+    } catch {
+      /* reported on the first step */
+    }
+  }), []);
 
   const apply = (s: Live, op: string): string | null => (op === 'o' ? s.stepOver() : s.step());
 

@@ -12,4 +12,4 @@ import { bootModeledWindows as boot } from '../../emulator/src/scenario/index.ts
 /** The lab's runs are synchronous: each may reuse the booted kernel (restored to its boot state). */
 export const labBoot = recyclingBoot(boot);
 // Code blocks run unedited from the bytes the build assembled (no assembler needed).
-export { runProgramCodeWith, codeFromHex } from '../../emulator/src/scenario/program-code.ts';
+export { runProgramCodeWith, runProgramCodeAsync, codeFromHex } from '../../emulator/src/scenario/program-code.ts';

@@ -241,7 +241,7 @@ test.describe('permalinks', () => {
     const third = await context.newPage();
     await third.goto(`${HANDLER}#w=${LAB}&bp=15&go=1&v=${await page.evaluate(() => new URLSearchParams(location.hash.slice(1)).get('v'))}`);
     const lab = third.locator(`[data-widget-id="${LAB}"]`);
-    await expect(lab.locator('.lab-result')).toContainText('Breakpoint 0 hit');
+    await expect(lab.locator('.lab-result')).toContainText('Breakpoint 0 hit', { timeout: 20_000 });
     await expect(lab).toBeInViewport();
   });
   test('non-ASCII code round-trips through a code block\'s link', async ({ page, context }) => {

@@ -42,6 +42,8 @@ test('the heaviest chapter stays under its JavaScript ceilings; the assembler lo
   await page.waitForLoadState('networkidle');
   expect(await js.total()).toBeLessThanOrEqual(CEILING.beforeInteraction);
 
+  // The lab is a prediction's demo: the reader reveals it first.
+  await page.locator('[data-predict="bp0"] .predict-reveal > summary').click();
   const lab = page.locator('[data-widget-id="syscall-entry-lab"]');
   await lab.scrollIntoViewIfNeeded();
   await lab.getByRole('button', { name: 'Set breakpoint at nt!KiSystemCall64+0x15', exact: true }).click();

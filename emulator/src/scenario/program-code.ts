@@ -4,9 +4,10 @@
 // program's first instruction; the bytes are written over the program, and kd runs them (`bp`
 // lines first if asked, then `g`, then `r`).
 
-import { KdSession } from '../debugger/session.ts';
+import { KdSession, type ExecAsyncOptions } from '../debugger/session.ts';
+import { traceSessionAsync } from './run-async.ts';
 import type { Claim } from './claims.ts';
-import { symbolizeEvents, traceSession, type BootKernel } from './run.ts';
+import { symbolizeEvents, traceSession, type BootKernel, type Scenario } from './run.ts';
 import { compactEvents, hex64, type CompactEvent, type ScenarioOptions, type Trace } from './trace.ts';
 
 export interface Program {
@@ -78,28 +79,47 @@ export function codeFromHex(source: string, hex: string): ProgramCode {
   };
 }
 
-export function runProgramCodeWith(p: Program, boot: BootKernel, code: ProgramCode): ProgramResult {
-  if (p.source.length > MAX_SOURCE) return { ok: false, error: programProblem(p.source, 1, 1, `the program is longer than ${MAX_SOURCE} characters`) };
+interface Prepared { session: KdSession; entry: bigint; bytes: Uint8Array; scenario: Scenario }
+
+/** Boots, writes the reader's bytes (and the `int 3` fill) over the program: the run to make. */
+function prepare(p: Program, boot: BootKernel, code: ProgramCode): Prepared | { error: AsmProblem } {
+  if (p.source.length > MAX_SOURCE) return { error: programProblem(p.source, 1, 1, `the program is longer than ${MAX_SOURCE} characters`) };
   const kernel = boot(p.options ?? {});
   const session = new KdSession({ kernel, budget: p.budget ?? PROGRAM_BUDGET });
   const entry = kernel.machine.getReg('rip');
   const bytes = code(entry, (name) => kernel.symbols.resolve(name));
-  if (!(bytes instanceof Uint8Array)) return { ok: false, error: bytes };
+  if (!(bytes instanceof Uint8Array)) return { error: bytes };
   // The program's code page is what the reader's code may fill (the rest of the image is data).
   const room = Number(PAGE - (entry & (PAGE - 1n)));
-  if (bytes.length > room) return { ok: false, error: programProblem(p.source, 1, 1, `the program assembles to ${bytes.length} bytes; ${room} fit in the program's code page`) };
+  if (bytes.length > room) return { error: programProblem(p.source, 1, 1, `the program assembles to ${bytes.length} bytes; ${room} fit in the program's code page`) };
   // Only the reader's code runs: the rest of the code page becomes `int 3` bytes (SDM Vol. 2A,
   // "INT n/INTO/INT3/INT1"), so code that runs past its last instruction, or jumps beyond it
   // within the page, stops in kd ("Break instruction exception") instead of running the bytes
   // the page held before.
   const fill = new Uint8Array(room).fill(0xcc);
   fill.set(bytes);
-  if (!kernel.machine.writeVirtual(entry, fill)) return { ok: false, error: programProblem(p.source, 1, 1, 'the program page is not writable from the debugger') };
+  if (!kernel.machine.writeVirtual(entry, fill)) return { error: programProblem(p.source, 1, 1, 'the program page is not writable from the debugger') };
   const commands = [...(p.breakpoints ?? []).map((b) => `bp ${b}`), 'g', 'r'];
-  const trace = traceSession({ id: p.id, options: p.options, commands, claim: p.claim }, session);
-  const end = entry + BigInt(bytes.length);
-  const fault = faultIn(session, entry, end);
-  return { ok: true, trace, entry: hex64(entry), size: bytes.length, code: codeHex(bytes), end: hex64(end), ...(fault ? { fault } : {}) };
+  return { session, entry, bytes, scenario: { id: p.id, options: p.options, commands, claim: p.claim } };
+}
+
+function result(r: Prepared, trace: Trace): ProgramResult {
+  const end = r.entry + BigInt(r.bytes.length);
+  const fault = faultIn(r.session, r.entry, end);
+  return { ok: true, trace, entry: hex64(r.entry), size: r.bytes.length, code: codeHex(r.bytes), end: hex64(end), ...(fault ? { fault } : {}) };
+}
+
+export function runProgramCodeWith(p: Program, boot: BootKernel, code: ProgramCode): ProgramResult {
+  const r = prepare(p, boot, code);
+  if ('error' in r) return { ok: false, error: r.error };
+  return result(r, traceSession(r.scenario, r.session));
+}
+
+/** The same run for a page's main thread: kd's `g` pauses between slices (see run-async.ts). */
+export async function runProgramCodeAsync(p: Program, boot: BootKernel, code: ProgramCode, options: ExecAsyncOptions): Promise<ProgramResult> {
+  const r = prepare(p, boot, code);
+  if ('error' in r) return { ok: false, error: r.error };
+  return result(r, await traceSessionAsync(r.scenario, r.session, options));
 }
 
 /** The first exception the processor raised on one of the reader's instructions, with what it did
