@@ -78,6 +78,7 @@ function Runner({ data }: { data: ProgramData }) {
       performance.mark('run-block-run-start');
       // Sliced: a program that loops to its budget never blocks the page for long.
       const code = asm ? asm.assembledCode(text) : emu.codeFromHex(text, stored!);
+      await nextTask();
       const r = await emu.runProgramCodeAsync(program, emu.bootModeledWindows, code, { yield: nextTask });
       performance.measure('run-block-run', 'run-block-run-start');
       if (r.ok) {
