@@ -11,7 +11,8 @@ import { gzipSync } from 'node:zlib';
 
 const CHAPTER = '/chapters/handling-syscalls/';
 const KB = 1024;
-const CEILING = { beforeInteraction: 20 * KB, widgetsUsed: 78 * KB, codeBlockRun: 86 * KB };
+// widgetsUsed and codeBlockRun grew by 8 KB with the lab's kd breakpoint table, sliced runs and Copy link.
+const CEILING = { beforeInteraction: 20 * KB, widgetsUsed: 86 * KB, codeBlockRun: 94 * KB };
 
 function trackJs(page: Page) {
   const js = new Map<string, number>();
