@@ -103,7 +103,7 @@ function MapView({ data }: { data: BpMapData }) {
         ))}
         {data.claims.length > 0 && <li class="bpmap-claimed-note"><span aria-hidden="true">*</span> a cell the chapter claims; the build checked it against a plain kd run</li>}
       </ul>
-      <div class="table-scroll bpmap-scroll" role="region" aria-labelledby={titleId} tabIndex={0}>
+      <div class="table-scroll bpmap-scroll" role="region" aria-label={`Map of ${data.symbol}, by instruction and machine`} tabIndex={0}>
         <table class="bpmap-table">
           <caption class="visually-hidden">What a breakpoint on each instruction of {data.symbol} does, per machine</caption>
           <thead>

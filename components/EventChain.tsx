@@ -31,8 +31,12 @@ export function describeEvent(e: CompactEvent): string | null {
       return `User code executed SYSCALL at ${addr(e, 'rip')}: the processor switched to CPL 0 and jumped to the address in IA32_LSTAR, ${addr(e, 'target')}. SYSCALL does not change RSP, so it still points at the user stack.`;
     case 'sysret':
       return `SYSRET returned to user mode at ${addr(e, 'target')}.`;
-    case 'cpl-change':
-      return e.cause === 'syscall' ? null : `The privilege level changed from ${e.from} to ${e.to} (${e.cause}).`;
+    case 'cpl-change': {
+      if (e.cause === 'syscall') return null;
+      const v = /^delivery of vector (\d+)$/.exec(String(e.cause));
+      const why = v ? `delivering ${VECTORS[Number(v[1])] ?? `vector ${v[1]}`}` : String(e.cause).toUpperCase();
+      return `The privilege level changed from ${e.from} to ${e.to} (${why}).`;
+    }
     case 'swapgs':
       return `SWAPGS exchanged the GS base with IA32_KERNEL_GS_BASE: GS now points at ${isUser(e.gsBase) ? 'user-mode data' : 'the kernel\u2019s per-processor data'}.`;
     case 'exception-raised':
@@ -108,12 +112,13 @@ export function assumedIn(e: CompactEvent, assumed: AssumedRoutines | undefined)
 }
 
 export default function EventChain(props: { events: CompactEvent[]; title?: string; assumed?: AssumedRoutines }) {
-  const links: Array<{ e: CompactEvent | null; text: string }> = [];
+  // Summary lines (a repeat folded, events left out) are not steps: they carry no number.
+  const links: Array<{ e: CompactEvent | null; text: string; summary: boolean }> = [];
   for (const b of foldRepeats(props.events)) {
-    const described = b.events.map((e) => ({ e, text: describeEvent(e) })).filter((l): l is { e: CompactEvent; text: string } => l.text !== null);
+    const described = b.events.map((e) => ({ e, text: describeEvent(e), summary: e.kind === 'elided' })).filter((l): l is { e: CompactEvent; text: string; summary: boolean } => l.text !== null);
     links.push(...described);
     if (b.count > 1 && described.length) {
-      links.push({ e: null, text: `\u2026 and the same ${described.length === 1 ? 'step happens' : `${described.length} steps happen`} again ${b.count - 1} more time${b.count > 2 ? 's' : ''}.` });
+      links.push({ e: null, summary: true, text: `\u2026 and the same ${described.length === 1 ? 'step happens' : `${described.length} steps happen`} again ${b.count - 1} more time${b.count > 2 ? 's' : ''}.` });
     }
   }
   if (links.length === 0) return null;
@@ -122,15 +127,15 @@ export default function EventChain(props: { events: CompactEvent[]; title?: stri
     <div class="event-chain">
       <h4 class="event-chain-title">{props.title ?? 'How the processor got here'}</h4>
       <ol>
-        {links.map(({ e, text }, i) => (
-          <li key={i} class={ran[i].length ? 'event-assumed' : undefined}>
+        {links.map(({ e, text, summary }, i) => (
+          <li key={i} class={[summary ? 'event-summary' : 'event-step', ran[i].length ? 'event-assumed' : ''].filter(Boolean).join(' ')}>
             <span class="event-text">{text}</span>
             {e?.sdm ? <span class="event-rule"> Rule: {e.sdm}.</span> : null}
             {ran[i].length ? (
               <span class="event-assumption">
                 {' '}Assumed code:{' '}
-                {ran[i].map(([name, summary], k) => (
-                  <>{k > 0 ? '; ' : ''}<a href={`${import.meta.env.BASE_URL.replace(/\/?$/, '/')}fidelity/#${provenanceAnchor(name)}`}>{name}</a> ({summary})</>
+                {ran[i].map(([name, what], k) => (
+                  <>{k > 0 ? '; ' : ''}<a href={`${import.meta.env.BASE_URL.replace(/\/?$/, '/')}fidelity/#${provenanceAnchor(name)}`}>{name}</a> ({what})</>
                 ))}.
               </span>
             ) : null}

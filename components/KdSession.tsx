@@ -5,7 +5,9 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Trace } from '../emulator/src/scenario/trace.ts';
 import { parseProp } from './lib/widget-data.ts';
 import { EMULATOR_VERSION, loadEmulator, type Emulator } from './lib/load.ts';
-import { setHash, writeHash } from './lib/permalink.ts';
+import { MAX_HASH, clearHash, fromBase64Url, setHash, toBase64Url, writeHash } from './lib/permalink.ts';
+import { nextTask } from './lib/next-task.ts';
+import { CopyLink } from './CopyLink.tsx';
 import { usePermalinkRestore } from './lib/permalink-restore.ts';
 import { emulatorAction } from './lib/emulator-action.ts';
 import { TranscriptView } from './Transcript.tsx';
@@ -13,21 +15,12 @@ import { WidgetStatus } from './WidgetStatus.tsx';
 import './widgets.css';
 
 type Session = ReturnType<Emulator['openSession']>;
-const MAX_COMMANDS = 40;
-const MAX_LINE = 200;
-
-/** Resolves in a later task (not a microtask), so the page paints and handles input (the Break
- *  button) between slices of a long run; a message port has no timer clamping. */
-function nextTask(): Promise<void> {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
-}
+/** Commands a link carries (all of them up to this; beyond it, the link says what it dropped). */
+const MAX_COMMANDS = 200;
+/** Longest command line the prompt takes; a longer one is refused with a message, never cut. */
+const MAX_LINE = 1000;
+/** Entries the live transcript keeps on the page; older ones scroll out (with a note). */
+const MAX_ENTRIES = 300;
 
 /** Told after kd has run each line (typed, restored from a link, or run through `control`). */
 export type CommandHook = (session: Session, line: string) => void;
@@ -42,27 +35,32 @@ export default function KdSession(props: { trace: string; onCommand?: CommandHoo
 
 /** Typed commands travel in the hash as base64url of UTF-8 lines joined by newlines. */
 function encodeCommands(lines: string[]): string {
-  const bytes = new TextEncoder().encode(lines.join('\n'));
-  let s = '';
-  bytes.forEach((b) => { s += String.fromCharCode(b); });
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return toBase64Url(lines.join('\n'));
 }
 function decodeCommands(v: string): string[] | null {
-  if (!/^[A-Za-z0-9_-]{0,1000}$/.test(v)) return null;
-  try {
-    const bin = atob(v.replace(/-/g, '+').replace(/_/g, '/'));
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)));
-    const lines = text.split('\n');
-    if (lines.length > MAX_COMMANDS || lines.some((l) => l.length > MAX_LINE || !/^[\x20-\x7e]*$/.test(l))) return null;
-    return lines;
-  } catch {
-    return null;
-  }
+  const text = fromBase64Url(v);
+  if (text === null) return null;
+  const lines = text.split('\n');
+  if (lines.length > MAX_COMMANDS || lines.some((l) => l.length > MAX_LINE || /[\x00-\x1f\x7f]/.test(l))) return null;
+  return lines;
 }
 
+/** The link for `lines`: all of them, or the longest prefix that fits, and what it left out. */
+function linkFor(id: string, lines: string[]): { hash: string; dropped: number } {
+  let keep = Math.min(lines.length, MAX_COMMANDS);
+  const make = (n: number) => writeHash(id, [['c', encodeCommands(lines.slice(0, n))], ['v', EMULATOR_VERSION]]);
+  while (keep > 0 && make(keep).length > MAX_HASH) keep--;
+  return { hash: make(keep), dropped: lines.length - keep };
+}
+
+type Entry = { command: string; output: string; note?: boolean };
+
 function KdWidget({ trace, onCommand, control }: { trace: Trace; onCommand?: CommandHook; control?: SessionControl }) {
-  const [entries, setEntries] = useState<Array<{ command: string; output: string }>>([]);
+  const [entries, setEntries] = useState<Entry[]>([]);
+  // After `.cls` the build-time transcript above the prompt is cleared too, as WinDbg clears its window.
   const [screenCleared, setScreenCleared] = useState(false);
+  /** Entries dropped from the top of the live transcript (MAX_ENTRIES). */
+  const [scrolledOut, setScrolledOut] = useState(0);
   const [typed, setTyped] = useState<string[]>([]);
   const [input, setInput] = useState('');
   const [historyAt, setHistoryAt] = useState<number | null>(null);
@@ -72,12 +70,13 @@ function KdWidget({ trace, onCommand, control }: { trace: Trace; onCommand?: Com
   const breakRequested = useRef(false);
   const [notice, setNotice] = useState('');
   const [announce, setAnnounce] = useState('');
+  const [link, setLink] = useState(() => linkFor(trace.id, []));
   const session = useRef<Session | null>(null);
-  const root = useRef<HTMLElement>(null);
   const inputId = `${trace.id}-input`;
   const hintId = `${trace.id}-hint`;
   const inputRef = useRef<HTMLInputElement>(null);
   const breakRef = useRef<HTMLButtonElement>(null);
+  const liveRef = useRef<HTMLPreElement>(null);
 
   // The input is disabled while a command runs, which drops its focus: a long run hands the
   // focus to the Break button, and the end of a command typed at the prompt hands it back.
@@ -91,21 +90,42 @@ function KdWidget({ trace, onCommand, control }: { trace: Trace; onCommand?: Com
     }
   }, [running, busy]);
 
-  const ensure = async (): Promise<Session> => {
-    if (session.current) return session.current;
+  // The newest answer is in view inside the bounded transcript box.
+  useEffect(() => {
+    const el = liveRef.current;
+    if (el) el.scrollTop = el.scrollHeight;
+  }, [entries]);
+
+  /** A session at the end of the page's transcript (the same commands on a fresh boot). */
+  const fresh = async (): Promise<Session> => {
     const emu = await loadEmulator();
     const s = emu.openSession({ options: trace.options }, emu.bootModeledWindows);
     for (const t of trace.transcript) await s.execAsync(t.command, { yield: nextTask });
-    session.current = s;
     return s;
+  };
+  const ensure = async (): Promise<Session> => {
+    if (!session.current) session.current = await fresh();
+    return session.current;
   };
 
   const runLines = (lines: string[], record: boolean) => emulatorAction(setBusy, setNotice, async () => {
-    const s = await ensure();
-    let out: Array<{ command: string; output: string }> = [];
+    let s = await ensure();
+    let shown: Entry[] = [];
     let cleared = false;
     let last = '';
     for (const line of lines) {
+      // `.cls` clears the command window, as in WinDbg; the debugger itself is not involved.
+      if (line.trim() === '.cls') {
+        shown = [];
+        cleared = true;
+        last = 'Screen cleared.';
+        continue;
+      }
+      // After `q` the session is over; the next command starts a new one, and the transcript says so.
+      if (s.ended) {
+        s = session.current = await fresh();
+        shown.push({ command: '', output: 'A new kd session starts here (the previous one ended with q), from the end of the transcript above.', note: true });
+      }
       breakRequested.current = false;
       let r;
       try {
@@ -119,24 +139,44 @@ function KdWidget({ trace, onCommand, control }: { trace: Trace; onCommand?: Com
       } finally {
         setRunning(false);
       }
-      // `.cls` clears the console: what was shown before this line goes away.
+      // kd's own `.cls` (e.g. inside a command list) clears what was shown before this line.
       if (r.cleared) {
+        shown = [];
         cleared = true;
-        out = [];
       }
-      out.push({ command: line, output: r.output });
+      shown.push({ command: line, output: r.output });
       onCommand?.(s, line);
-      last = r.stop ? r.output.split('\n').find((l) => l.trim() !== '') ?? '' : 'Done.';
+      if (s.ended) shown.push({ command: '', output: 'The kd session has ended (q). Type a command to start a new one, or Reset.', note: true });
+      last = s.ended ? 'The kd session has ended.' : r.stop ? r.output.split('\n').find((l) => l.trim() !== '') ?? '' : 'Done.';
     }
     if (cleared) setScreenCleared(true);
-    setEntries((e) => (cleared ? out : [...e, ...out]));
+    setEntries((e) => {
+      const all = cleared ? shown : [...e, ...shown];
+      const over = Math.max(0, all.length - MAX_ENTRIES);
+      setScrolledOut((n) => (cleared ? over : n + over));
+      return all.slice(over);
+    });
     setAnnounce(last);
-    if (record) {
-      const all = [...typed, ...lines].slice(-MAX_COMMANDS);
-      setTyped(all);
-      setHash(writeHash(trace.id, [['c', encodeCommands(all)], ['v', EMULATOR_VERSION]]));
-    }
+    const all = record ? [...typed, ...lines] : lines;
+    setTyped(all);
+    const l = linkFor(trace.id, all);
+    setLink(l);
+    if (record) setHash(l.hash);
+    if (l.dropped > 0) setNotice(`The link to this session holds your first ${all.length - l.dropped} commands; the last ${l.dropped} are not in it (a link holds ${MAX_COMMANDS} commands at most, within ${MAX_HASH} characters).`);
   });
+
+  const reset = () => {
+    if (busy) return;
+    session.current = null;
+    setEntries([]);
+    setScrolledOut(0);
+    setScreenCleared(false);
+    setTyped([]);
+    setNotice('');
+    setLink(linkFor(trace.id, []));
+    setAnnounce('The session is back at the end of the transcript above.');
+    clearHash();
+  };
 
   const live = usePermalinkRestore({
     id: trace.id,
@@ -145,8 +185,7 @@ function KdWidget({ trace, onCommand, control }: { trace: Trace; onCommand?: Com
     setNotice,
     restore: (f) => {
       const lines = decodeCommands(f.get('c') ?? '');
-      if (lines === null) return 'its commands are malformed';
-      setTyped(lines);
+      if (lines === null) return `its commands are malformed (a link holds up to ${MAX_COMMANDS} lines of up to ${MAX_LINE} characters)`;
       void runLines(lines, false);
       return null;
     },
@@ -156,8 +195,13 @@ function KdWidget({ trace, onCommand, control }: { trace: Trace; onCommand?: Com
 
   const submit = (e: Event) => {
     e.preventDefault();
-    const line = input.slice(0, MAX_LINE);
-    if (busy || line.trim() === '') return;
+    if (busy || input.trim() === '') return;
+    if (input.length > MAX_LINE) {
+      setNotice(`This command is ${input.length} characters long; the prompt takes at most ${MAX_LINE}. Split it at its semicolons.`);
+      return;
+    }
+    const line = input;
+    setNotice('');
     setInput('');
     setHistoryAt(null);
     focusBack.current = true;
@@ -176,24 +220,27 @@ function KdWidget({ trace, onCommand, control }: { trace: Trace; onCommand?: Com
 
   const titleId = `${trace.id}-title`;
   return (
-    <section ref={root} class="live-widget kd-session" aria-labelledby={titleId} data-live-widget data-widget-id={trace.id}>
-      <h3 id={titleId} class="visually-hidden">kd session {trace.id}: {trace.transcript.map((t) => t.command).join('; ').slice(0, 80)}</h3>
+    <section class="live-widget kd-session" aria-labelledby={titleId} data-live-widget data-pagefind-ignore data-widget-id={trace.id}>
+      <h3 id={titleId} class="visually-hidden" data-pagefind-ignore>kd session {trace.id}: {trace.transcript.map((t) => t.command).join('; ').slice(0, 80)}</h3>
       {!screenCleared && trace.transcript.length > 0 && <TranscriptView trace={trace} />}
       {entries.length > 0 && (
-        <pre class="kd-transcript kd-live" aria-label="Your commands and kd's answers" tabIndex={0}>
+        <pre class="kd-transcript kd-live" aria-label="Your commands and kd's answers" tabIndex={0} ref={liveRef} data-pagefind-ignore>
           <code>
-            {entries.map((t, i) => (
+            {scrolledOut > 0 ? <span class="kd-note">{`(${scrolledOut} earlier entr${scrolledOut === 1 ? 'y' : 'ies'} scrolled out; .cls clears the window, Reset starts over)\n`}</span> : null}
+            {entries.map((t, i) => (t.note ? (
+              <span key={i} class="kd-note">{t.output + '\n'}</span>
+            ) : (
               <span key={i} class="kd-entry">
                 <span class="kd-prompt">0: kd&gt; </span><span class="kd-command">{t.command}</span>{'\n'}
                 {t.output ? <span class="kd-output">{t.output + '\n'}</span> : null}
               </span>
-            ))}
+            )))}
           </code>
         </pre>
       )}
       {/* Rendered by the build too (disabled until the page's scripts run), so that hydration
           does not push the page down. */}
-      <form class="kd-prompt-form" onSubmit={submit}>
+      <form class="kd-prompt-form" onSubmit={submit} data-pagefind-ignore>
         <label for={inputId} class="kd-prompt">0: kd&gt;</label>
         <input
           id={inputId}
@@ -201,7 +248,6 @@ function KdWidget({ trace, onCommand, control }: { trace: Trace; onCommand?: Com
           type="text"
           autocomplete="off"
           spellcheck={false}
-          maxLength={MAX_LINE}
           value={input}
           onInput={(e) => setInput((e.target as HTMLInputElement).value)}
           onKeyDown={onInputKey}
@@ -227,6 +273,10 @@ function KdWidget({ trace, onCommand, control }: { trace: Trace; onCommand?: Com
         )}
         {!live && <span id={hintId} class="widget-hint">Interactive when JavaScript runs.</span>}
       </form>
+      <div class="widget-controls kd-session-controls">
+        <button type="button" class="widget-button" onClick={reset} disabled={!live || busy || (entries.length === 0 && typed.length === 0)}>Reset</button>
+        <CopyLink hash={link.hash} live={live} dropped={link.dropped ? `It holds your first ${typed.length - link.dropped} commands, not the last ${link.dropped}.` : undefined} />
+      </div>
       <WidgetStatus notice={notice} announce={announce} />
     </section>
   );

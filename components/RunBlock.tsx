@@ -1,20 +1,25 @@
 // RunBlock: assembly the reader can run, edit and run again. The code is assembled by the
-// emulator's own assembler at the user program's entry, and kd runs it (`g`, then `r`); an
-// assembler error points at its line and column. Without JavaScript, the code and the output the
-// build computed are shown.
+// emulator's own assembler at the user program's entry, the rest of the program's code page is
+// `int 3` bytes (only the reader's code runs), and kd runs it (`bp` lines, `g`, then `r`); an
+// assembler error points at its line and column, and a fault on one of the reader's instructions
+// is shown as such, with the processor's causal chain. Without JavaScript, the code and the output
+// the build computed are shown.
 import { useState } from 'preact/hooks';
 import type { Trace } from '../emulator/src/scenario/trace.ts';
-import type { AsmProblem } from '../emulator/src/scenario/program-code.ts';
+import type { AsmProblem, ProgramFault } from '../emulator/src/scenario/program-code.ts';
 import EventChain from './EventChain.tsx';
 import { parseProp, type ProgramData } from './lib/widget-data.ts';
 import { EMULATOR_VERSION, loadEmulator, loadProgramRunner } from './lib/load.ts';
-import { setHash, writeHash } from './lib/permalink.ts';
+import { clearHash, fromBase64Url, setHash, toBase64Url, writeHash } from './lib/permalink.ts';
 import { usePermalinkRestore } from './lib/permalink-restore.ts';
 import { emulatorAction } from './lib/emulator-action.ts';
 import { TranscriptView, outcomeSentence } from './Transcript.tsx';
 import { WidgetStatus } from './WidgetStatus.tsx';
+import { CopyLink } from './CopyLink.tsx';
+import { nextTask } from './lib/next-task.ts';
 import './widgets.css';
 
+/** The editor's size, and what a link holds in full. */
 const MAX_SOURCE = 2000;
 
 export default function RunBlock(props: { program: string }) {
@@ -23,38 +28,45 @@ export default function RunBlock(props: { program: string }) {
   return <Runner data={parsed.value} />;
 }
 
-function toBase64Url(text: string): string {
-  const bytes = new TextEncoder().encode(text);
-  let s = '';
-  bytes.forEach((b) => { s += String.fromCharCode(b); });
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-function fromBase64Url(v: string): string | null {
-  if (!/^[A-Za-z0-9_-]{1,1000}$/.test(v)) return null;
-  try {
-    const bin = atob(v.replace(/-/g, '+').replace(/_/g, '/'));
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)));
-    return text.length <= MAX_SOURCE && /^[\x20-\x7e\t\n]*$/.test(text) ? text : null;
-  } catch {
-    return null;
-  }
-}
-
 /** The first edit starts loading what Run needs; a failure is reported by Run itself. */
 function prefetchRunner(): void {
   loadProgramRunner().catch(() => undefined);
   loadEmulator().catch(() => undefined);
 }
 
+interface RunResult { trace: Trace; end?: string; fault?: ProgramFault }
+
+/** The outcome in one sentence; code that ran past its last instruction says so in its words. */
+export function runSentence(r: RunResult): string {
+  const o = r.trace.outcome;
+  if (o.kind === 'break' && o.breakpoint === undefined && r.end !== undefined && o.address === r.end) {
+    return 'Your code ended: it ran past its last instruction into the int 3 bytes that follow it, and kd stopped there.';
+  }
+  return outcomeSentence(r.trace);
+}
+
+function FaultReport({ fault }: { fault: ProgramFault }) {
+  return (
+    <div class="run-fault" role="note">
+      <p><strong>Your code raised {fault.name}</strong> ({fault.detail}) at <code>{fault.instruction}</code>. The processor delivered it to the kernel, which hands a user-mode fault to the program; what kd reports below follows from it.</p>
+      <EventChain events={fault.chain} title="How the processor handled the fault" />
+    </div>
+  );
+}
+
 function Runner({ data }: { data: ProgramData }) {
+  const built: RunResult = { trace: data.trace, end: data.end, fault: data.fault };
   const [source, setSource] = useState(data.source);
-  const [trace, setTrace] = useState<Trace>(data.trace);
+  const [result, setResult] = useState<RunResult | null>(built);
   const [error, setError] = useState<AsmProblem | null>(null);
   const [edited, setEdited] = useState(false);
   const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState('');
   const [announce, setAnnounce] = useState('');
+  const [linkHash, setLinkHash] = useState(() => writeHash(data.id, [['run', '1'], ['v', EMULATOR_VERSION]]));
   const editorId = `${data.id}-source`;
+
+  const hashFor = (text: string) => writeHash(data.id, [...(text !== data.source ? [['src', toBase64Url(text)] as [string, string]] : []), ['run', '1'], ['v', EMULATOR_VERSION]]);
 
   const run = async (text = source, fromLink = false) => {
     if (busy) return;
@@ -64,18 +76,35 @@ function Runner({ data }: { data: ProgramData }) {
       const stored = text === data.source ? data.code : undefined;
       const [emu, asm] = await Promise.all([loadEmulator(), stored === undefined ? loadProgramRunner() : null]);
       performance.mark('run-block-run-start');
-      const r = asm ? asm.runProgramWith(program, emu.bootModeledWindows) : emu.runProgramCodeWith(program, emu.bootModeledWindows, emu.codeFromHex(text, stored!));
+      // Sliced: a program that loops to its budget never blocks the page for long.
+      const code = asm ? asm.assembledCode(text) : emu.codeFromHex(text, stored!);
+      await nextTask();
+      const r = await emu.runProgramCodeAsync(program, emu.bootModeledWindows, code, { yield: nextTask });
       performance.measure('run-block-run', 'run-block-run-start');
       if (r.ok) {
-        setTrace(r.trace);
+        const next = { trace: r.trace, end: r.end, fault: r.fault };
+        setResult(next);
         setError(null);
-        setAnnounce(outcomeSentence(r.trace));
+        setAnnounce(`${r.fault ? `Your code raised ${r.fault.name}. ` : ''}${runSentence(next)}`);
       } else {
+        // No run happened: the previous output is not this code's, so it goes.
+        setResult(null);
         setError(r.error);
         setAnnounce(`Assembler error on line ${r.error.line}, column ${r.error.column}: ${r.error.message}.`);
       }
-      if (!fromLink) setHash(writeHash(data.id, [...(text !== data.source ? [['src', toBase64Url(text)] as [string, string]] : []), ['run', '1'], ['v', EMULATOR_VERSION]]));
+      const h = hashFor(text);
+      setLinkHash(h);
+      if (!fromLink) setHash(h);
     });
+  };
+
+  const restoreOriginal = () => {
+    setSource(data.source);
+    setEdited(false);
+    setError(null);
+    setResult(built);
+    setLinkHash(writeHash(data.id, [['run', '1'], ['v', EMULATOR_VERSION]]));
+    clearHash();
   };
 
   const live = usePermalinkRestore({
@@ -85,9 +114,12 @@ function Runner({ data }: { data: ProgramData }) {
     setNotice,
     restore: (f) => {
       const text = f.has('src') ? fromBase64Url(f.get('src')!) : data.source;
-      if (text === null) return 'its code is malformed';
+      if (text === null) return 'its code is not valid base64url text';
+      if (text.length > MAX_SOURCE) return `its code is ${text.length} characters long; this block takes ${MAX_SOURCE}`;
+      if (f.has('run') && f.get('run') !== '1') return 'its "run" value is malformed';
       setSource(text);
       setEdited(text !== data.source);
+      setLinkHash(hashFor(text));
       if (f.get('run') === '1') void run(text, true);
       return null;
     },
@@ -102,15 +134,16 @@ function Runner({ data }: { data: ProgramData }) {
 
   const lines = source.split('\n');
   const rows = Math.min(16, Math.max(4, lines.length + 1));
+  const isBuilt = result === built || (result !== null && result.trace === data.trace);
   return (
-    <section class="live-widget run-block" aria-label={`Runnable assembly ${data.id}`} data-live-widget data-widget-id={data.id}>
+    <section class="live-widget run-block" aria-label={`Runnable assembly ${data.id}`} data-live-widget data-pagefind-ignore data-widget-id={data.id}>
       {/* The build renders the code in a box of the editor's size and the controls disabled, so
           the widget keeps its height when it hydrates and the page does not move. */}
       <div class="run-editor">
         {live ? (
-          <label for={editorId} class="widget-subtitle">Assembly (runs in user mode at the program's entry; Ctrl+Enter runs it)</label>
+          <label for={editorId} class="widget-subtitle">Assembly (runs in user mode at the program's entry; only your code runs, then kd stops; Ctrl+Enter runs it)</label>
         ) : (
-          <p class="widget-subtitle">Assembly (runs in user mode at the program's entry; editable when JavaScript runs)</p>
+          <p class="widget-subtitle">Assembly (runs in user mode at the program's entry; only your code runs, then kd stops; editable when JavaScript runs)</p>
         )}
         {live ? (
           <textarea
@@ -132,7 +165,8 @@ function Runner({ data }: { data: ProgramData }) {
       </div>
       <div class="widget-controls">
         <button type="button" class="widget-button primary" onClick={() => void run()} disabled={busy || !live} aria-label="Run the assembly">{busy ? 'Running\u2026' : 'Run'}</button>
-        {edited && <button type="button" class="widget-button" onClick={() => { setSource(data.source); setEdited(false); setError(null); setTrace(data.trace); }}>Restore the original</button>}
+        {edited && <button type="button" class="widget-button" onClick={restoreOriginal}>Restore the original</button>}
+        <CopyLink hash={linkHash} live={live} />
         {!live && <span class="widget-note">Interactive when JavaScript runs.</span>}
         {data.breakpoints.length > 0 && <span class="widget-note">Breakpoints: {data.breakpoints.join(', ')}</span>}
       </div>
@@ -143,10 +177,17 @@ function Runner({ data }: { data: ProgramData }) {
         </div>
       )}
       <WidgetStatus notice={notice} announce={announce} />
-      <h4 class="widget-subtitle">{trace === data.trace ? 'Output, computed when this page was built' : 'Output of your run'}: {outcomeSentence(trace)}</h4>
-      {data.claim && trace === data.trace ? <p class="claim-note">Checked claim: {data.claim}</p> : null}
-      <TranscriptView trace={trace} />
-      {trace.outcome.kind === 'bugcheck' || trace.outcome.kind === 'triple-fault' ? <EventChain events={trace.events} assumed={data.assumed} /> : null}
+      {result ? (
+        <>
+          <h4 class="widget-subtitle run-heading">{isBuilt ? 'Output, computed when this page was built' : 'Output of your run'}: {runSentence(result)}</h4>
+          {data.claim && isBuilt ? <p class="claim-note">Checked claim: {data.claim}</p> : null}
+          {result.fault ? <FaultReport fault={result.fault} /> : null}
+          <TranscriptView trace={result.trace} />
+          {result.trace.outcome.kind === 'bugcheck' || result.trace.outcome.kind === 'triple-fault' ? <EventChain events={result.trace.events} assumed={data.assumed} /> : null}
+        </>
+      ) : (
+        <h4 class="widget-subtitle run-heading">No output: this code did not assemble, so nothing ran.</h4>
+      )}
     </section>
   );
 }

@@ -2,7 +2,7 @@
 // time (F11), over calls (F10), and back (exactly: the CPU's undo journal). Registers with
 // changes marked, CPL, RSP tagged user or kernel, GS base beside IA32_KERNEL_GS_BASE, and the
 // stack with each page's U/S bit. Without JavaScript, the steps the build computed are listed.
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { StepView } from '../emulator/src/scenario/cpu-stepper.ts';
 import { STATE_REGISTERS } from '../emulator/src/scenario/trace.ts';
 import { parseProp, type StepperData } from './lib/widget-data.ts';
@@ -11,6 +11,8 @@ import { setHash, writeHash } from './lib/permalink.ts';
 import { usePermalinkRestore } from './lib/permalink-restore.ts';
 import { emulatorAction } from './lib/emulator-action.ts';
 import { WidgetStatus } from './WidgetStatus.tsx';
+import { CopyLink } from './CopyLink.tsx';
+import { preload } from './lib/idle.ts';
 import './widgets.css';
 
 type Live = ReturnType<Emulator['CpuStepper']['start']>;
@@ -23,6 +25,30 @@ export default function Stepper(props: { stepper: string }) {
 }
 
 const kd = (h: string) => `${h.slice(0, 8)}\`${h.slice(8)}`;
+
+/** The processor's event kinds (cpu/events.ts) in the words the page uses. */
+const EVENT_WORDS: Record<string, string> = {
+  'exception-raised': 'exception raised',
+  'exception-delivered': 'exception delivered to its handler',
+  'double-fault': 'double fault',
+  'triple-fault': 'triple fault (shutdown)',
+  'cpl-change': 'privilege level changed',
+  swapgs: 'SWAPGS exchanged the GS bases',
+  syscall: 'SYSCALL entered the kernel',
+  sysret: 'SYSRET returned to user mode',
+  iretq: 'IRETQ returned from an interrupt',
+  'msr-write': 'MSR written',
+  'cr-write': 'control register written',
+  halt: 'processor halted',
+  hook: 'stopped at a watched address',
+};
+
+export function eventWords(e: string): string {
+  const [kind, ...rest] = e.split(' ');
+  return [EVENT_WORDS[kind] ?? kind.replace(/-/g, ' '), ...rest].join(' ');
+}
+
+const OP_WORDS = { i: 'Step into', o: 'Step over', b: 'Step back' } as const;
 
 /** The last two cells of a stack or memory row: the qword there (question marks when it cannot be
  *  read) and its page's U/S bit. */
@@ -39,11 +65,12 @@ function StepperWidget({ data }: { data: StepperData }) {
   const [view, setView] = useState<StepView>(data.views[0]);
   const [prev, setPrev] = useState<StepView | null>(null);
   const [ops, setOps] = useState('');
-  const [echo, setEcho] = useState<string[]>([]);
+  const [log, setLog] = useState<string[]>([]);
   const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState('');
   const [announce, setAnnounce] = useState('');
   const machine = useRef<Live | null>(null);
+  const [linkHash, setLinkHash] = useState(() => writeHash(data.id, [['s', ''], ['v', EMULATOR_VERSION]]));
   const root = useRef<HTMLElement>(null);
 
   const ensure = async (): Promise<Live> => {
@@ -52,6 +79,17 @@ function StepperWidget({ data }: { data: StepperData }) {
     machine.current = emu.CpuStepper.start(emu.bootModeledWindows, data.options, data.from);
     return machine.current;
   };
+
+  // Once hydrated (in view), load the emulator and stop the machine at `from` while the browser is
+  // idle, so the first step is a step. A failure here is reported by the first step itself.
+  useEffect(() => preload(loadEmulator, (emu) => {
+    if (machine.current) return;
+    try {
+      machine.current = emu.CpuStepper.start(emu.bootModeledWindows, data.options, data.from);
+    } catch {
+      /* reported on the first step */
+    }
+  }), []);
 
   const apply = (s: Live, op: string): string | null => (op === 'o' ? s.stepOver() : s.step());
 
@@ -83,10 +121,11 @@ function StepperWidget({ data }: { data: StepperData }) {
       setPrev(before);
       setView(v);
       setOps(nextOps);
-      setEcho((e) => [...e, op === 'i' ? 't' : op === 'o' ? 'p' : 't-'].slice(-10));
+      setLog((e) => [...e, `${OP_WORDS[op]}: now at ${v.at}`].slice(-10));
       setNotice(message ?? '');
       setAnnounce(`${v.at}: ${v.line.replace(/^\S+\s+\S+\s+/, '')}. RSP ${v.rspSpace} stack, CPL ${v.state.cpl}.${message ? ' ' + message : ''}`);
       setHash(writeHash(data.id, [['s', nextOps], ['v', EMULATOR_VERSION]]));
+      setLinkHash(writeHash(data.id, [['s', nextOps], ['v', EMULATOR_VERSION]]));
     });
   };
 
@@ -101,7 +140,8 @@ function StepperWidget({ data }: { data: StepperData }) {
     setPrev(before);
     setView(m.view());
     setOps(s);
-    setAnnounce(`Restored ${s.length} steps: ${m.view().at}.`);
+    setLinkHash(writeHash(data.id, [['s', s], ['v', EMULATOR_VERSION]]));
+    setAnnounce(`Restored ${s.length} step${s.length === 1 ? '' : 's'}: ${m.view().at}.`);
   });
 
   const live = usePermalinkRestore({
@@ -130,13 +170,14 @@ function StepperWidget({ data }: { data: StepperData }) {
   const titleId = `${data.id}-title`;
   const gsSwapped = view.state.gsBase.startsWith('ffff');
   return (
-    <section ref={root} class="live-widget stepper" aria-labelledby={titleId} data-live-widget data-widget-id={data.id} onKeyDown={onKey}>
+    <section ref={root} class="live-widget stepper" aria-labelledby={titleId} data-live-widget data-pagefind-ignore data-widget-id={data.id} onKeyDown={onKey}>
       <header class="widget-head">
         <h3 id={titleId} class="widget-title">Stepping the processor from <code>{data.from}</code></h3>
         <p class="widget-hint">
           This view steps the emulated CPU itself, one instruction at a time, like a hardware debugger: no breakpoint
-          instruction and no debug exception, so it can stand where kd cannot.
-          {' Step into (F11), step over (F10), step back (Shift+F11).'}
+          instruction and no debug exception, so it can stand where kd cannot. Step into (F11) executes one
+          instruction, even a <code>syscall</code> (it stops at the kernel's entry); step over (F10) runs a <code>call</code> or
+          a <code>syscall</code> until it returns, as kd's <code>p</code> does; step back (Shift+F11) undoes a step exactly.
         </p>
       </header>
       {/* Rendered by the build too, disabled until the widget is live, so hydration keeps the
@@ -145,7 +186,8 @@ function StepperWidget({ data }: { data: StepperData }) {
         <button type="button" class="widget-button primary" onClick={() => void act('i')} disabled={busy || !live} aria-label="Step into (F11)">Step (F11)</button>
         <button type="button" class="widget-button" onClick={() => void act('o')} disabled={busy || !live} aria-label="Step over (F10)">Step over (F10)</button>
         <button type="button" class="widget-button" onClick={() => void act('b')} disabled={busy || !live || ops.length === 0} aria-label="Step back (Shift+F11)">Step back</button>
-        <span class="widget-note">{live ? `Steps taken: ${ops.length}` : 'Interactive when JavaScript runs.'}</span>
+        <CopyLink hash={linkHash} live={live} />
+        <span class="widget-note stepper-count">{live ? `Steps taken: ${ops.length}` : 'Interactive when JavaScript runs.'}</span>
       </div>
       <p class="stepper-next">
         <span class="stepper-at">{view.at}</span>
@@ -156,7 +198,7 @@ function StepperWidget({ data }: { data: StepperData }) {
         <div><dt>RSP</dt><dd><code>{kd(view.state.regs.rsp)}</code> <span class={`tag ${view.rspSpace}`}>{view.rspSpace} stack</span></dd></div>
         <div><dt>GS base</dt><dd><code>{kd(view.state.gsBase)}</code> <span class={`tag ${gsSwapped ? 'kernel' : 'user'}`}>{gsSwapped ? 'kernel KPCR' : 'user TEB'}</span></dd></div>
         <div><dt>KERNEL_GS_BASE</dt><dd><code>{kd(view.state.kernelGsBase)}</code></dd></div>
-        {view.event ? <div><dt>Last event</dt><dd>{view.event}</dd></div> : null}
+        {view.event ? <div><dt>Last event</dt><dd>{eventWords(view.event)}</dd></div> : null}
       </dl>
       <div class="stepper-panels">
         <div class="table-scroll" tabIndex={0} role="group" aria-label="Registers">
@@ -204,11 +246,16 @@ function StepperWidget({ data }: { data: StepperData }) {
           </table>
         </div>
       )}
-      <WidgetStatus echo={echo} notice={notice} announce={announce} />
+      {log.length > 0 && (
+        <ol class="step-log" aria-label="Your last steps" data-pagefind-ignore>
+          {log.map((l, i) => <li key={i}>{l}</li>)}
+        </ol>
+      )}
+      <WidgetStatus notice={notice} announce={announce} />
       {/* Stays open when the widget goes live: collapsing it on hydration would shift the page
           under a reader who just followed a link to the heading below. */}
       <details class="stepper-precomputed" open>
-        <summary>The first {data.views.length - 1} steps, computed when this page was built</summary>
+        <summary>{data.views.length - 1 === 1 ? 'The first step' : `The first ${data.views.length - 1} steps`}, computed when this page was built</summary>
         <ol start={0}>
           {data.views.map((v, i) => (
             <li key={i}>

@@ -2,6 +2,7 @@
 // (a widget's first render uses only its build-time data). CPU, modeled kernel (booted from its
 // pre-assembled image), kd, scenarios. The assembler is not in it: see program-runner.ts.
 export { bootModeledWindows } from '../../emulator/src/scenario/index.ts';
+export { traceSessionAsync } from '../../emulator/src/scenario/run-async.ts';
 export { runScenarioWith, openSession, traceSession, outcomeOf, transcriptText, EMULATOR_VERSION } from '../../emulator/src/scenario/run.ts';
 export { describeOutcome } from '../../emulator/src/scenario/claims.ts';
 export { CpuStepper } from '../../emulator/src/scenario/cpu-stepper.ts';
@@ -11,4 +12,4 @@ import { bootModeledWindows as boot } from '../../emulator/src/scenario/index.ts
 /** The lab's runs are synchronous: each may reuse the booted kernel (restored to its boot state). */
 export const labBoot = recyclingBoot(boot);
 // Code blocks run unedited from the bytes the build assembled (no assembler needed).
-export { runProgramCodeWith, codeFromHex } from '../../emulator/src/scenario/program-code.ts';
+export { runProgramCodeWith, runProgramCodeAsync, codeFromHex } from '../../emulator/src/scenario/program-code.ts';

@@ -3,7 +3,10 @@
 // to be ours but does not parse is refused with a message; its text never reaches the page as
 // markup (widgets render messages as text, and the message never quotes the hash).
 
-export const MAX_HASH = 2000;
+// Sizes a link holds (documented in ARCHITECTURE.md): a code block's whole editor (2,000
+// characters of any text, 4 UTF-8 bytes each at most, base64url) and a kd session's commands.
+export const MAX_HASH = 12000;
+const MAX_VALUE = 11000;
 
 export type HashState = { id: string; fields: Map<string, string> };
 
@@ -14,7 +17,7 @@ export type HashRead =
 
 const ID = /^[A-Za-z0-9][\w.-]{0,79}$/;
 const KEY = /^[a-z]{1,8}$/;
-const VALUE = /^[A-Za-z0-9_.,:~-]{0,1000}$/;
+const VALUE = new RegExp(`^[A-Za-z0-9_.,:~-]{0,${MAX_VALUE}}$`);
 
 export function readHash(hash: string): HashRead {
   const h = hash.startsWith('#') ? hash.slice(1) : hash;
@@ -70,4 +73,28 @@ export function hexList(value: string, max = 64): number[] | null {
   const parts = value.split(',');
   if (parts.length > max || parts.some((p) => !/^[0-9a-f]{1,6}$/.test(p))) return null;
   return parts.map((p) => parseInt(p, 16));
+}
+
+/** Any text (UTF-8) as base64url, the alphabet a hash value may hold. */
+export function toBase64Url(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  let s = '';
+  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** base64url -> text, or null when it is not base64url of valid UTF-8. */
+export function fromBase64Url(v: string): string | null {
+  if (!/^[A-Za-z0-9_-]*$/.test(v)) return null;
+  try {
+    const bin = atob(v.replace(/-/g, '+').replace(/_/g, '/'));
+    return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)));
+  } catch {
+    return null;
+  }
+}
+
+/** Drops this page's widget state from the address (a widget back at its original state). */
+export function clearHash(): void {
+  if (typeof history !== 'undefined' && location.hash.startsWith('#w=')) history.replaceState(null, '', location.pathname + location.search);
 }

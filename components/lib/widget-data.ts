@@ -2,6 +2,7 @@
 // after hydration. Plain JSON: 64-bit values are hex strings.
 import type { ScenarioOptions, Trace } from '../../emulator/src/scenario/trace.ts';
 import type { StepView } from '../../emulator/src/scenario/cpu-stepper.ts';
+import type { ProgramFault } from '../../emulator/src/scenario/program-code.ts';
 
 export interface LabRow {
   /** 16 hex digits */
@@ -16,13 +17,17 @@ export interface LabRow {
   line: string;
 }
 
-export interface LabData {
-  id: string;
-  options: ScenarioOptions;
-  version: string;
+/** A `u` listing whose rows take breakpoints. */
+export interface LabListing {
   listingCommand: string;
   symbol: string;
   rows: LabRow[];
+}
+
+export interface LabData extends LabListing {
+  id: string;
+  options: ScenarioOptions;
+  version: string;
   /** Runs the build made and checked (one per claim), shown without JavaScript. */
   runs: Array<{ breakpoints: string[]; claim: string; trace: Trace }>;
   /** Mitigations the reader may switch for live runs (the machine changes, not the text). */
@@ -31,6 +36,9 @@ export interface LabData {
   assumed?: Record<string, string>;
   /** Instructions one `g` may run, at build time and live (kd's default when absent). */
   budget?: number;
+  /** With a kvaShadow toggle: the listing of the entry IA32_LSTAR names when KVA shadow is on
+   *  (computed at build time), which the lab shows while the toggle is on. */
+  shadow?: LabListing;
 }
 
 export type MitigationName = 'smep' | 'smap' | 'kvaShadow' | 'dfReloadsGs';
@@ -68,6 +76,10 @@ export interface ProgramData {
   code?: string;
   /** The model's assumed routines (kd name -> summary), for marking causal chains. */
   assumed?: Record<string, string>;
+  /** Where the reader's code ends (the first `int 3` after it), and a fault the build's run
+   *  raised on one of its instructions. */
+  end?: string;
+  fault?: ProgramFault;
 }
 
 /** Parses a widget's JSON prop; a widget given something else says so instead of crashing. */

@@ -149,6 +149,28 @@ export function listingRows(output: string): { symbol: string; rows: LabRow[] } 
   return { symbol, rows };
 }
 
+/** IA32_LSTAR (MSR C0000082h) as kd's `rdmsr` prints it, or null. */
+function lstarOf(where: string, id: string, options: ScenarioOptions, boot: BootKernel): string | null {
+  const t = run(where, { id: `${id}-lstar`, options, commands: ['rdmsr c0000082'] }, boot);
+  return /= ([0-9a-f]{8})`([0-9a-f]{8})/.exec(t.transcript[0].output)?.slice(1, 3).join('') ?? null;
+}
+
+/** For a lab on the system-call entry with a KVA-shadow toggle: the rows of the entry IA32_LSTAR
+ *  names once KVA shadow is on (read from the machine booted that way), which system calls run
+ *  instead of the listed ones. Null when the lab lists something else. */
+function shadowListing(where: string, id: string, opts: ScenarioOptions, rows: LabRow[], boot: BootKernel): LabData['shadow'] {
+  if (lstarOf(where, id, opts, boot) !== rows[0]?.address) return undefined;
+  const shadowOpts = { ...opts, kvaShadow: true };
+  const entry = lstarOf(where, id, shadowOpts, boot);
+  if (!entry) return undefined;
+  const probe = run(where, { id: `${id}-shadow`, options: shadowOpts, commands: [`u ${entry.slice(0, 8)}\`${entry.slice(8)} L1`] }, boot);
+  const symbol = listingRows(probe.transcript[0].output).symbol;
+  if (!symbol) return undefined;
+  const listingCommand = `u ${symbol} L8`;
+  const listing = run(where, { id: `${id}-shadow-listing`, options: shadowOpts, commands: [listingCommand] }, boot);
+  return { listingCommand, ...listingRows(listing.transcript[0].output) };
+}
+
 /** `+15h`, `+0x15`, `+15` (hex, as kd reads it) -> 0x15 */
 function offsetOf(key: string): number | null {
   const m = /^\+(?:0x)?([0-9a-f]+)h?$/i.exec(key);
@@ -248,7 +270,7 @@ export default function remarkLiveBlocks(options: LiveBlocksOptions = {}) {
         }
         if (claim) check(where, result.trace, claim, `${node.lang} run`);
         note([result.trace]);
-        const data: ProgramData = { id, options: opts, version: EMULATOR_VERSION, source, breakpoints, ...(budget ? { budget } : {}), trace: result.trace, code: result.code, ...(claim ? { claim: describeClaim(claim) } : {}), assumed: ASSUMED_ROUTINES };
+        const data: ProgramData = { id, options: opts, version: EMULATOR_VERSION, source, breakpoints, ...(budget ? { budget } : {}), trace: result.trace, code: result.code, end: result.end, ...(result.fault ? { fault: result.fault } : {}), ...(claim ? { claim: describeClaim(claim) } : {}), assumed: ASSUMED_ROUTINES };
         used.add('LiveRunBlock');
         return jsxWidget('LiveRunBlock', { program: JSON.stringify(data) });
       }
@@ -313,10 +335,12 @@ export default function remarkLiveBlocks(options: LiveBlocksOptions = {}) {
         note([listing, ...runs.map((r) => r.trace)]);
         const toggles = (meta.get('toggles') ?? '').split(',').map((t) => t.trim()).filter(Boolean);
         for (const t of toggles) if (!(MACHINE_OPTION_NAMES as readonly string[]).includes(t)) throw new BlockError(where, `toggles: "${t}" is not a machine option (${MACHINE_OPTION_NAMES.join(', ')}).`);
+        const shadow = toggles.includes('kvaShadow') && !opts.kvaShadow ? shadowListing(where, id, opts, rows, b) : undefined;
         const data: LabData = {
           id, options: opts, version: EMULATOR_VERSION, listingCommand: commands[0], symbol, rows, runs, ...(budget ? { budget } : {}),
           ...(toggles.length ? { toggles: toggles as LabData['toggles'] } : {}),
           assumed: ASSUMED_ROUTINES,
+          ...(shadow ? { shadow } : {}),
         };
         labs.set(id, { symbol, offsets: rows.map((r) => r.offset), toggles });
         used.add('LiveBreakpointLab');

@@ -11,10 +11,13 @@ export default function rehypeCodeBlocks() {
       for (let i = 0; i < children.length; i++) {
         const child = children[i];
         if (child.type === 'element' && child.tagName === 'pre') {
+          // A kd session's output (register dumps, memory, listings) is kept out of the search
+          // index: a search excerpt should be prose, not `rax=0000...` (data-pagefind-ignore).
+          const kd = child.properties?.dataLanguage === 'windbg';
           children[i] = {
             type: 'element',
             tagName: 'div',
-            properties: { className: ['code-block'] },
+            properties: { className: ['code-block'], ...(kd ? { dataPagefindIgnore: '' } : {}) },
             children: [child],
           };
         } else if (child.type === 'element' && child.tagName === 'table') {

@@ -156,7 +156,7 @@ for (const ch of CHAPTERS) {
         await radios.first().focus();
         await page.keyboard.press('Space');
         await expect(radios.first()).toBeChecked();
-        await p.locator('summary').focus();
+        await p.locator('.predict-reveal > summary').focus();
         await page.keyboard.press('Enter');
         const result = p.locator('.predict-result');
         await expect(result).toBeVisible();
@@ -173,7 +173,7 @@ for (const ch of CHAPTERS) {
       for (const p of await page.locator('[data-predict]').all()) {
         await expect(p.getByRole('radio')).toHaveCount(3);
         await expect(p.locator('.predict-result')).toBeHidden();
-        await p.locator('summary').click();
+        await p.locator('.predict-reveal > summary').click();
         await expect(p.locator('.predict-sentence')).toBeVisible();
       }
       await context.close();

@@ -6,6 +6,11 @@ import { chapterPages } from './site.ts';
 
 const WIDGETS = '.bp-lab, .run-block, .stepper';
 
+/** Widgets inside a prediction's answer are measured revealed (the reader opens it first). */
+async function revealAll(page: Page) {
+  for (const s of await page.locator('details.predict-reveal:not([open]) > summary').all()) await s.click();
+}
+
 async function heights(page: Page): Promise<Array<{ id: string; height: number }>> {
   return page.locator(WIDGETS).evaluateAll((els) =>
     els.map((el) => ({ id: `${el.className} ${el.getAttribute('data-widget-id')}`, height: el.getBoundingClientRect().height })));
@@ -16,11 +21,13 @@ for (const urlPath of chapterPages()) {
     const context = await browser.newContext({ javaScriptEnabled: false });
     const noJs = await context.newPage();
     await noJs.goto(urlPath);
+    await revealAll(noJs);
     const before = await heights(noJs);
     await context.close();
 
     const page = await browser.newPage();
     await page.goto(urlPath);
+    await revealAll(page);
     const widgets = page.locator(WIDGETS);
     const count = await widgets.count();
     expect(count).toBe(before.length);

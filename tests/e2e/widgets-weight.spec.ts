@@ -11,7 +11,8 @@ import { gzipSync } from 'node:zlib';
 
 const CHAPTER = '/chapters/handling-syscalls/';
 const KB = 1024;
-const CEILING = { beforeInteraction: 20 * KB, widgetsUsed: 78 * KB, codeBlockRun: 86 * KB };
+// widgetsUsed and codeBlockRun grew by 8 KB with the lab's kd breakpoint table, sliced runs and Copy link.
+const CEILING = { beforeInteraction: 20 * KB, widgetsUsed: 86 * KB, codeBlockRun: 94 * KB };
 
 function trackJs(page: Page) {
   const js = new Map<string, number>();
@@ -42,6 +43,8 @@ test('the heaviest chapter stays under its JavaScript ceilings; the assembler lo
   await page.waitForLoadState('networkidle');
   expect(await js.total()).toBeLessThanOrEqual(CEILING.beforeInteraction);
 
+  // The lab is a prediction's demo: the reader reveals it first.
+  await page.locator('[data-predict="bp0"] .predict-reveal > summary').click();
   const lab = page.locator('[data-widget-id="syscall-entry-lab"]');
   await lab.scrollIntoViewIfNeeded();
   await lab.getByRole('button', { name: 'Set breakpoint at nt!KiSystemCall64+0x15', exact: true }).click();

@@ -26,8 +26,16 @@ function watchErrors(page: Page): string[] {
   return errors;
 }
 
-async function hydrated(page: Page, id: string) {
+/** A widget inside a prediction's answer is revealed first, as a reader does. */
+export async function reveal(page: Page, id: string) {
   const w = page.locator(`[data-widget-id="${id}"]`);
+  const closed = w.locator('xpath=ancestor::details[not(@open)]');
+  if (await closed.count()) await closed.first().locator(':scope > summary').click();
+  return w;
+}
+
+async function hydrated(page: Page, id: string) {
+  const w = await reveal(page, id);
   await w.scrollIntoViewIfNeeded();
   // The build renders the controls disabled; they are enabled once the island has hydrated.
   await expect(w.locator('xpath=ancestor::astro-island[1]')).not.toHaveAttribute('ssr', /.*/);
@@ -41,7 +49,11 @@ test.describe('without JavaScript', () => {
     await page.goto(CHAPTER);
     const body = page.locator('.chapter-body');
     await expect(body).toContainText('msr[c0000082] = fffff803`');
+    // The lab is the answer of a prediction: collapsed under its question until revealed.
     const lab = page.locator(`[data-widget-id="${LAB}"]`);
+    await expect(lab).toBeHidden();
+    await reveal(page, LAB);
+    await expect(lab).toBeVisible();
     await expect(lab.locator('.lab-row')).toHaveCount(4);
     await expect(lab).toContainText('swapgs');
     await expect(lab).toContainText('Computed when this page was built');
@@ -65,6 +77,7 @@ test.describe('without JavaScript', () => {
 });
 
 test('the lab gives the outcome the emulator gives in Node, for each breakpoint', async ({ page }) => {
+  test.setTimeout(90_000);
   const errors = watchErrors(page);
   await page.goto(CHAPTER);
   const lab = await hydrated(page, LAB);
@@ -79,8 +92,8 @@ test('the lab gives the outcome the emulator gives in Node, for each breakpoint'
     const shown = (await l.locator('.lab-result .kd-transcript').textContent())!.trimEnd();
     const expected = nodeRun([offset]);
     expect(shown).toBe(transcriptText(expected));
-    await expect(l.locator('.kd-echo')).toContainText(`bp ${name}`);
-    await expect(l.locator('.kd-echo')).toContainText('g');
+    // The echo is the list that ran: the bp line, then g.
+    expect(await l.locator('.kd-echo .kd-echo-command').allTextContents()).toEqual([`bp ${name}`, 'g']);
     if (expected.outcome.kind !== 'break') await expect(l.locator('.lab-result .event-chain')).toContainText('double fault');
     await l.screenshot({ path: `${SHOTS}/lab-after-go${offset || '+0'}.png` });
   }
@@ -136,7 +149,7 @@ test('the stepper matches the CPU in Node, and step back restores the exact stat
   // The machine part (location, facts, registers, stack) is what it was; only the change marks
   // (relative to the previous view) may differ.
   expect(after).toEqual(before);
-  await expect(st.locator('.kd-echo')).toContainText('t-');
+  await expect(st.locator('.step-log li').last()).toContainText('Step back');
   // Keyboard: F11 on the focused widget steps.
   await step.focus();
   await page.keyboard.press('F11');
@@ -233,7 +246,6 @@ test('mitigation toggles change the machine of a run (and travel in the permalin
   await page.goto(CHAPTER);
   const lab = await hydrated(page, LAB);
   await lab.getByRole('checkbox', { name: 'SMAP' }).check();
-  await expect(lab.locator('.kd-echo')).toContainText('* SMAP on');
   await lab.getByRole('button', { name: `Set breakpoint at ${entry}`, exact: true }).press('Enter');
   await lab.getByRole('button', { name: /^Go/ }).press('Enter');
   const expected = runScenario({ id: LAB, options: { smap: true }, commands: [`bp ${entry}`, 'g'] });

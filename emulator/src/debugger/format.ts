@@ -344,10 +344,11 @@ export function analyzeReport(bc: BugCheck, details: { stack: string[]; symbol?:
   return lines.join('\n');
 }
 
-/** A break-in (Ctrl+C): the exception line and a box in our own words. */
+/** A break-in (Ctrl+C in `npx kd`, the Break button on a page): the exception line and a box in
+ *  our own words, true for either way in. */
 export function breakInBanner(): string {
   const box = [
-    'You pressed Ctrl+C: the debugger has stopped the target.',
+    'You broke in (Ctrl+C or a Break button): the debugger stopped the target.',
     'Nothing has crashed; this is not a bug check.',
     "Type 'g' to let the target run again.",
   ];

@@ -182,12 +182,14 @@ export class CpuStepper {
     return null;
   }
 
-  /** Steps over a call (F10): runs until the instruction after it; otherwise one instruction. */
+  /** Steps over (F10), as kd's `p` does: over a `call`, and over a `syscall`, whose system call
+   *  runs in the kernel until `sysret` comes back to the next instruction, it runs until RIP
+   *  reaches the instruction after it; any other instruction is one step. */
   stepOver(): string | null {
     const cpu = this.kernel.cpu;
     const rip = cpu.getReg('rip');
     const d = this.session.disassemble(rip);
-    if (!d.ins || !/^call/.test(d.ins.mnemonic ?? String((d.ins as { op?: string }).op ?? ''))) return this.step();
+    if (!d.ins || !/^(call|syscall)/.test(d.ins.mnemonic ?? String((d.ins as { op?: string }).op ?? ''))) return this.step();
     const next = rip + BigInt(d.length);
     let n = 0;
     let message: string | null = null;
@@ -200,6 +202,7 @@ export class CpuStepper {
         break;
       }
     }
+    if (n >= OVER_BUDGET && cpu.getReg('rip') !== next) message = `The ${d.ins.mnemonic} did not come back to the next instruction within ${OVER_BUDGET} instructions.`;
     this.taken.push(n);
     return message;
   }

@@ -6,18 +6,23 @@
 
 import { assemble, AsmError } from '../cpu/assembler.ts';
 import type { BootKernel, TraceOptions } from './run.ts';
-import { programProblem, runProgramCodeWith, type Program, type ProgramResult } from './program-code.ts';
+import { programProblem, runProgramCodeWith, type Program, type ProgramCode, type ProgramResult } from './program-code.ts';
 
 export type { Program, AsmProblem, ProgramResult } from './program-code.ts';
 export { PROGRAM_BUDGET } from './program-code.ts';
 
-export function runProgramWith(p: Program, boot: BootKernel, opts: TraceOptions = {}): ProgramResult {
-  return runProgramCodeWith(p, boot, (entry, resolve) => {
+/** The reader's source as a `ProgramCode`: assembled at the entry, or the assembler's problem. */
+export function assembledCode(source: string): ProgramCode {
+  return (entry, resolve) => {
     try {
-      return assemble(p.source, { origin: entry, symbols: resolve }).bytes;
+      return assemble(source, { origin: entry, symbols: resolve }).bytes;
     } catch (e) {
-      if (e instanceof AsmError) return programProblem(p.source, e.line, e.column, e.message.replace(/^line \d+, column \d+: /, ''));
-      return programProblem(p.source, 1, 1, e instanceof Error ? e.message : String(e));
+      if (e instanceof AsmError) return programProblem(source, e.line, e.column, e.message.replace(/^line \d+, column \d+: /, ''));
+      return programProblem(source, 1, 1, e instanceof Error ? e.message : String(e));
     }
-  }, opts);
+  };
+}
+
+export function runProgramWith(p: Program, boot: BootKernel, opts: TraceOptions = {}): ProgramResult {
+  return runProgramCodeWith(p, boot, assembledCode(p.source), opts);
 }
