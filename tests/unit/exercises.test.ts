@@ -17,9 +17,10 @@ describe('exercises', () => {
       expect(all[c].length).toBeLessThanOrEqual(4);
       expect(new Set(all[c].map((e) => e.id)).size).toBe(all[c].length);
       for (const e of all[c]) {
+        // Solution solves, wrong attempt never does (validateExercise runs both)...
         validateExercise(c, e, bootModeledWindows);
+        // ... and the solution needs every one of its lines.
         expect(attempt(e, e.solution, bootModeledWindows).solvedAfter).toBe(e.solution.length - 1);
-        expect(attempt(e, e.wrong.commands, bootModeledWindows).solvedAfter).toBeNull();
       }
     });
   }
