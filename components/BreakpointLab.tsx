@@ -274,7 +274,7 @@ function Lab({ data }: { data: LabData }) {
         <CopyLink hash={hash} live={live} />
         <span class="widget-note lab-count">
           {!live ? 'Interactive when JavaScript runs.'
-            : ids.size === 0 ? 'No breakpoints set: Go runs the machine until something stops it (at the latest, kd\u2019s instruction budget).'
+            : ids.size === 0 ? 'No breakpoints: Go runs until something stops the machine.'
             : `${ids.size} breakpoint${ids.size > 1 ? 's' : ''} set.`}
         </span>
       </div>

@@ -10,6 +10,7 @@ for (const scheme of ['light', 'dark'] as const) {
     test.use({ colorScheme: scheme });
     for (const urlPath of [...builtPages(), '/no-such-page/', '/search/?q=SWAPGS']) {
       test(`axe finds no violation on ${urlPath}`, async ({ page }) => {
+        test.setTimeout(120_000);
         await page.goto(urlPath);
         if (urlPath.startsWith('/search/?')) await expect(page.locator('#search-results li').first()).toBeVisible();
         const theme = await page.evaluate(() => getComputedStyle(document.documentElement).colorScheme);

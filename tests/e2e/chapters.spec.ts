@@ -54,6 +54,9 @@ const hasClaim = (b: Block) => [...b.meta.keys()].some((k) => k.startsWith('clai
 
 /** Scrolls through the page so that every client:visible widget hydrates. */
 async function hydrateAll(page: Page) {
+  // Demos behind a prediction sit in its closed <details> until the reader reveals the answer.
+  const closed = page.locator('details.predict-reveal:not([open]) > summary');
+  while ((await closed.count()) > 0) await closed.first().click();
   for (const island of await page.locator('astro-island').all()) await island.scrollIntoViewIfNeeded();
   await expect(page.locator('astro-island[ssr]')).toHaveCount(0);
 }

@@ -28,9 +28,9 @@ test('the PDF holds every chapter and every computed outcome, and no controls', 
   expect(readFileSync(file).subarray(0, 5).toString()).toBe('%PDF-');
   const text = pdftotext(file);
   // The running footer (title and page number) is cut out, so a listing that crosses a page reads whole.
-  // The print sheet writes a link's address after it ("(https://...)"); that is not page text.
+  // The print sheet writes a link's address after it ("(https://...)", "(/fidelity/#...)"); that is not page text.
   const flat = squash(text.replace(/^\s*Inside the Windows x64 System Call · \d+ \/ \d+\s*$/gm, '').replace(/\f/g, ''))
-    .replace(/\(https?:\/\/[^)]*\)/g, '');
+    .replace(/\((?:https?:\/\/|\/)[^)]*\)/g, '');
   const pages = text.split('\f').filter((p) => p.trim() !== '');
   expect(pages.length).toBeGreaterThan(chapters.length + 2);
   expect(pages[0]).toContain('Inside the Windows x64 System Call');

@@ -8,7 +8,8 @@ const WIDGETS = '.bp-lab, .run-block, .stepper';
 
 /** Widgets inside a prediction's answer are measured revealed (the reader opens it first). */
 async function revealAll(page: Page) {
-  for (const s of await page.locator('details.predict-reveal:not([open]) > summary').all()) await s.click();
+  const closed = page.locator('details.predict-reveal:not([open]) > summary');
+  while ((await closed.count()) > 0) await closed.first().click();
 }
 
 async function heights(page: Page): Promise<Array<{ id: string; height: number }>> {
@@ -18,6 +19,7 @@ async function heights(page: Page): Promise<Array<{ id: string; height: number }
 
 for (const urlPath of chapterPages()) {
   test(`${urlPath}: lab, code block and stepper keep their height when they hydrate`, async ({ browser }) => {
+    test.setTimeout(120_000);
     const context = await browser.newContext({ javaScriptEnabled: false });
     const noJs = await context.newPage();
     await noJs.goto(urlPath);

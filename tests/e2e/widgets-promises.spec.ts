@@ -3,6 +3,7 @@
 // syscall, a code block runs only the reader's code, kd sessions survive `q`, permalinks keep and
 // restore the whole state, phones get every instruction and 44 px targets, print drops controls.
 // Outcomes are compared with the emulator run here in Node, never with typed-in strings.
+import { readFileSync } from 'node:fs';
 import { test, expect, type Page } from '@playwright/test';
 import { runScenario, transcriptText } from '../../emulator/src/scenario/index.ts';
 import { runProgramWith } from '../../emulator/src/scenario/program.ts';
@@ -107,7 +108,10 @@ test('KVA shadow: the lab lists the shadow entry and says why', async ({ page })
   await expect(lab.locator('.lab-machine')).toContainText('IA32_LSTAR names');
   await lab.getByRole('button', { name: 'Set breakpoint at nt!KiSystemCall64Shadow', exact: true }).click();
   await lab.getByRole('button', { name: /^Go/ }).click();
-  const expected = runScenario({ id: LAB, options: { kvaShadow: true }, commands: ['bp nt!KiSystemCall64Shadow', 'g'] });
+  // The lab's runs use the instruction budget its block sets (budget=N on the fence line).
+  const fence = readFileSync('content/chapters/handling-syscalls.mdx', 'utf8').split('\n').find((l) => l.startsWith(`\`\`\`windbg lab id=${LAB}`)) ?? '';
+  const budget = /\bbudget=(\d+)/.exec(fence);
+  const expected = runScenario({ id: LAB, options: { kvaShadow: true }, commands: ['bp nt!KiSystemCall64Shadow', 'g'], ...(budget ? { budget: Number(budget[1]) } : {}) });
   await expect(lab.locator('.lab-result .kd-transcript')).toHaveText(transcriptText(expected) + '\n');
 });
 
