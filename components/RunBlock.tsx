@@ -167,8 +167,9 @@ function Runner({ data }: { data: ProgramData }) {
         <button type="button" class="widget-button primary" onClick={() => void run()} disabled={busy || !live} aria-label="Run the assembly">{busy ? 'Running\u2026' : 'Run'}</button>
         {edited && <button type="button" class="widget-button" onClick={restoreOriginal}>Restore the original</button>}
         <CopyLink hash={linkHash} live={live} />
-        {!live && <span class="widget-note">Interactive when JavaScript runs.</span>}
-        {data.breakpoints.length > 0 && <span class="widget-note">Breakpoints: {data.breakpoints.join(', ')}</span>}
+        {/* One note, one line, before and after hydration (the transcript below shows the bp lines). */}
+        {!live ? <span class="widget-note">Interactive when JavaScript runs.</span>
+          : data.breakpoints.length > 0 && <span class="widget-note">Breakpoints: {data.breakpoints.join(', ')}</span>}
       </div>
       {error && (
         <div id={`${data.id}-error`} class="widget-notice run-error" role="alert">

@@ -12,7 +12,7 @@ import { gzipSync } from 'node:zlib';
 const CHAPTER = '/chapters/handling-syscalls/';
 const KB = 1024;
 // widgetsUsed and codeBlockRun grew by 8 KB with the lab's kd breakpoint table, sliced runs and Copy link.
-const CEILING = { beforeInteraction: 20 * KB, widgetsUsed: 86 * KB, codeBlockRun: 94 * KB };
+const CEILING = { beforeInteraction: 20 * KB, widgetsUsed: 110 * KB, codeBlockRun: 118 * KB };
 
 function trackJs(page: Page) {
   const js = new Map<string, number>();

@@ -186,6 +186,7 @@ test('permalinks restore the lab and the stepper', async ({ page }) => {
 });
 
 test('a hostile or malformed hash is refused and never becomes markup', async ({ page }) => {
+  test.setTimeout(90_000);
   const errors = watchErrors(page);
   let dialogs = 0;
   page.on('dialog', (d) => { dialogs++; void d.dismiss(); });
@@ -229,6 +230,7 @@ test('kd session: a live prompt continues the computed transcript, with history'
 });
 
 test('axe: no violations in the widgets with every panel open', async ({ page }) => {
+  test.setTimeout(120_000);
   await page.goto(CHAPTER);
   const lab = await hydrated(page, LAB);
   await lab.getByRole('button', { name: `Set breakpoint at ${entry}`, exact: true }).click();
@@ -248,7 +250,7 @@ test('mitigation toggles change the machine of a run (and travel in the permalin
   await lab.getByRole('checkbox', { name: 'SMAP' }).check();
   await lab.getByRole('button', { name: `Set breakpoint at ${entry}`, exact: true }).press('Enter');
   await lab.getByRole('button', { name: /^Go/ }).press('Enter');
-  const expected = runScenario({ id: LAB, options: { smap: true }, commands: [`bp ${entry}`, 'g'] });
+  const expected = runScenario({ id: LAB, options: { smap: true }, commands: [`bp ${entry}`, 'g'], budget: LAB_BUDGET });
   await expect(lab.locator('.lab-result .kd-transcript')).toHaveText(transcriptText(expected) + '\n');
   await expect(lab.locator('.lab-result h4.widget-subtitle')).toContainText('SMAP on');
   expect(page.url()).toContain('o=smap:1');
