@@ -40,6 +40,23 @@ export function ensureBrowser({ log = console.log } = {}) {
   );
 }
 
+/** The PDF check reads the printed book back with pdftotext (Debian's poppler-utils): found, or
+ *  installed with apt-get when possible (as root), else one sentence saying what to install. */
+export function ensurePdftotext({ log = console.log } = {}) {
+  const has = () => spawnSync('pdftotext', ['-v'], { stdio: 'ignore' }).error === undefined;
+  if (has()) return;
+  if (canInstallWithApt()) {
+    log("No pdftotext found: installing Debian's poppler-utils package with apt-get.");
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    for (const args of [['update'], ['install', '-y', 'poppler-utils']]) {
+      const r = spawnSync('apt-get', args, { stdio: 'inherit', env });
+      if (r.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed (exit ${r.status}).`);
+    }
+    if (has()) return;
+  }
+  throw new Error("The PDF test needs pdftotext: install it (Debian/Ubuntu: `sudo apt-get install poppler-utils`), then run `npm test` again.");
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   try {
     console.log(ensureBrowser().path);

@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import net from 'node:net';
-import { ensureBrowser } from './find-browser.mjs';
+import { ensureBrowser, ensurePdftotext } from './find-browser.mjs';
 
 /** A TCP port nothing listens on right now, so the preview server never meets a leftover one. */
 function freePort() {
@@ -99,6 +99,13 @@ if (!build.ok) {
   } catch (err) {
     console.error(err.message);
     failedSteps.push('finding a browser');
+    failed += 1;
+  }
+  try {
+    ensurePdftotext();
+  } catch (err) {
+    console.error(err.message);
+    failedSteps.push('finding pdftotext');
     failed += 1;
   }
   if (browser) {
