@@ -22,7 +22,7 @@ export function ModelOffsetLegend() {
       marks an offset that exists only in this book's model of the kernel. Offsets of{' '}
       <code>nt!KiSystemCall64</code> up to <code>+7Bh</code> are those of a real build 17134 kernel, byte for byte;
       inside every other routine the model has its own code, so set those breakpoints on a real machine
-      by the instruction, not by the number. <a href="/fidelity/">What the model gets exact</a>
+      by the instruction, not by the number. <a href={`${import.meta.env.BASE_URL.replace(/\/?$/, "/")}fidelity/`}>What the model gets exact</a>
     </p>
   );
 }

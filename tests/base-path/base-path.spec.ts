@@ -72,6 +72,8 @@ test('a widget runs under /book/, and its permalink restores there', async ({ pa
   const errors = watchErrors(page);
   await page.goto(`${BASE}chapters/handling-syscalls/`);
   const lab = page.locator('[data-widget-id="syscall-entry-lab"]');
+  // The lab sits in the bp0 prediction's answer: reveal it as a reader would.
+  await lab.locator('xpath=ancestor::details[1]/summary').click();
   await lab.scrollIntoViewIfNeeded();
   await expect(lab.locator('xpath=ancestor::astro-island[1]')).not.toHaveAttribute('ssr', /.*/);
   await lab.getByRole('button', { name: 'Set breakpoint at nt!KiSystemCall64+0x15' }).click();
