@@ -103,6 +103,11 @@ static void onStart(int sig, siginfo_t *si, void *ctx) {
   lastRip = g[REG_RIP];
   uint64_t zero = 0;
   __asm__ volatile("rdfsbase %0\n\trdgsbase %1" : "=r"(hostFs), "=r"(hostGs));
+  /* Every case starts with null DS/ES/FS/GS selectors, as the model does: bytes outside the table
+   * that an earlier case ran (a MOV Sreg drawn from random bytes) may have left another one, and a
+   * selector survives the signal return. Loading the null selector comes first: on Intel it may
+   * clear the FS/GS base, which the next line sets anyway. */
+  __asm__ volatile("mov %0,%%ds\n\tmov %0,%%es\n\tmov %0,%%fs\n\tmov %0,%%gs" : : "r"(0));
   __asm__ volatile("wrfsbase %0\n\twrgsbase %0" : : "r"(zero));
 }
 

@@ -24,10 +24,13 @@ function bitOp(kind: 'bt' | 'bts' | 'btr' | 'btc'): Semantics {
       const NN = BigInt(N);
       const unit = sOff >= 0n ? sOff / NN : -((-sOff + NN - 1n) / NN); // floor division
       bit = Number(sOff - unit * NN);
-      let addr = BigInt(m.ea(dst, d)) + unit * BigInt(size);
-      // With a 32-bit address size the whole address, offset included, wraps at 2^32 (SDM Vol. 1
-      // §3.3.7 address-size attribute; found by the differential fuzzer).
-      if (dst.a32 && dst.seg < 4) addr = BigInt.asUintN(32, addr);
+      // With a 32-bit address size the whole offset, bit displacement included, wraps at 2^32
+      // before an FS/GS base is added (SDM Vol. 1 §3.3.7 address-size attribute; found by the
+      // differential fuzzer, with and without an FS prefix).
+      const base = dst.seg >= 4 ? BigInt(m.segBase[dst.seg]) : 0n;
+      let addr = BigInt(m.ea(dst, d)) - base + unit * BigInt(size);
+      if (dst.a32) addr = BigInt.asUintN(32, addr);
+      addr += base;
       // Non-canonical: #SS(0) for a stack-segment reference (an RSP/RBP base), else #GP(0)
       // (SDM Vol. 3A §6.15, interrupts 12 and 13).
       if (addr >= 140737488355328n || addr < -140737488355328n) {
