@@ -36,7 +36,7 @@ import { runProgramWith } from '../../emulator/src/scenario/program.ts';
 import type { LabData, LabRow, ProgramData, StepperData } from '../../components/lib/widget-data.ts';
 import { mapBlock, type LabInfo } from './bpmap-block.ts';
 import { ROUTINE_STATUS, routineStatus } from '../../emulator/src/windows/provenance/routine-status.ts';
-import { MACHINE_OPTION_NAMES } from '../../emulator/src/windows/options.ts';
+import { MACHINE_OPTION_NAMES, MACHINE_OPTIONS } from '../../emulator/src/windows/options.ts';
 
 type MdNode = {
   type: string;
@@ -69,19 +69,18 @@ export function parseMeta(meta: string): Map<string, string> {
   return out;
 }
 
-function optionsFrom(meta: Map<string, string>): ScenarioOptions {
-  const o: ScenarioOptions = {};
-  const flag = (name: keyof ScenarioOptions, ...spellings: string[]) => {
-    for (const s of spellings) {
+/** The machine options a block's meta names, for every option in the one list (options.ts):
+ *  `smap`, `kvaShadow` (also `kva-shadow`, `kvashadow`); `nosmep` or `smep=off` turns one off. */
+export function optionsFrom(meta: Map<string, string>): ScenarioOptions {
+  const o: Record<string, boolean> = {};
+  for (const { name } of MACHINE_OPTIONS as readonly { name: string }[]) {
+    const kebab = name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+    for (const s of new Set([name, kebab, name.toLowerCase()])) {
       if (meta.has(s)) o[name] = meta.get(s) !== 'off' && meta.get(s) !== 'false';
       if (meta.has('no' + s)) o[name] = false;
     }
-  };
-  flag('smep', 'smep');
-  flag('smap', 'smap');
-  flag('kvaShadow', 'kvaShadow', 'kva-shadow', 'kvashadow');
-  flag('dfReloadsGs', 'dfReloadsGs', 'df-reloads-gs');
-  return o;
+  }
+  return o as ScenarioOptions;
 }
 
 class BlockError extends Error {

@@ -2,7 +2,7 @@
 // wide): nothing scrolls sideways except code listings inside their own box. Full-page screenshots
 // of each page in both themes at 1280 and 360 px go to tests/e2e/screenshots/ (git-ignored).
 import { test, expect, type Page } from '@playwright/test';
-import { builtPages, pageName } from './site.ts';
+import { builtPages, pageName, SAVE_SHOTS } from './site.ts';
 
 const widths = [
   { name: '1280', viewport: { width: 1280, height: 900 }, scale: 1 },
@@ -39,7 +39,7 @@ for (const urlPath of [...builtPages(), '/no-such-page/']) {
         // On narrow screens the chapter list comes first; the title must be reachable by scrolling.
         await page.locator('h1').scrollIntoViewIfNeeded();
         await expect(page.locator('h1')).toBeInViewport();
-        if (w.name !== 'zoom200') {
+        if (w.name !== 'zoom200' && SAVE_SHOTS) {
           await page.screenshot({
             path: `tests/e2e/screenshots/${pageName(urlPath)}-${w.name}-${scheme}.png`,
             fullPage: true,

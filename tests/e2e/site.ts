@@ -40,3 +40,7 @@ export function pagesContaining(marker: string): string[] {
     return existsSync(file) && readFileSync(file, 'utf8').includes(marker);
   });
 }
+
+/** Whether review screenshots are written: always on a developer's machine, in CI only with
+ *  BOOK_SHOTS=1 (nobody looks at them there, and full-page captures of long chapters are slow). */
+export const SAVE_SHOTS = !process.env.CI || process.env.BOOK_SHOTS === '1';
