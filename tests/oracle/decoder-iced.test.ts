@@ -71,7 +71,7 @@ function oursNormalized(ins: Instruction): string {
   let mn = ins.mnemonic;
   let ops = ins.operands;
   if (['movs', 'cmps', 'stos', 'lods', 'scas'].includes(mn)) mn += STRING_SUFFIX[ins.opSize];
-  if (ins.op === 'loop' || mn === 'pushw' || mn === 'enterw') mn = mn.replace(/d$/, '').replace(/w$/, '');
+  if (ins.op === 'loop' || ['pushw', 'popw', 'leavew', 'enterw'].includes(mn)) mn = mn.replace(/d$/, '').replace(/w$/, '');
   if (ins.op === 'int3') {
     mn = 'int3';
     ops = [];

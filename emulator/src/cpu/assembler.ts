@@ -333,7 +333,8 @@ for (const [name, target] of [['sal', 'shl'], ['int3', 'int'], ['sysretd', 'sysr
   if (name === 'int3') list = list.filter((c) => c.row.op === 'int3');
   if (name === 'jecxz' || name.startsWith('loop') && name.endsWith('d')) list = list.map((c) => ({ ...c, addr32: true }));
   if (name === 'pushw') list = list.filter((c) => c.row.operands[0]?.kind === 'I').map((c) => ({ ...c, opSize: 2 }));
-  BY_MNEMONIC.set(name, list);
+  // Keep what the table already gave the name (`pushw fs` from the PUSH FS/GS rows).
+  BY_MNEMONIC.set(name, [...(BY_MNEMONIC.get(name) ?? []), ...list]);
 }
 /** String instructions with the size in the mnemonic (`stosq`) take no operands. */
 const STRING_SUFFIXED = /^(movs|cmps|stos|lods|scas)([bwdq])$/;

@@ -12,12 +12,12 @@ import { GPR64_NAMES, SEG_NAMES } from './instruction.ts';
 import { PhysMemory, PhysPage, PAGE_SIZE } from './memory.ts';
 import { Mmu, ACC_READ, ACC_WRITE, ACC_EXEC, T_D, TLB_SIZE } from './paging.ts';
 
-import { CpuFault, GP, PF, SS as SS_VEC, UD, VECTOR_NAMES, DB } from './fault.ts';
+import { CpuFault, GP, PF, SS as SS_VEC, UD, VECTOR_NAMES, DB, AC as AC_VEC } from './fault.ts';
 import { EventLog } from './events.ts';
 import type { CpuEventBody, CpuEvent } from './events.ts';
 import {
   TWO32, CANON_LIMIT, RESERVED1, TF, RF, CS, SS, FS, GS,
-  CR0_PE, CR0_PG, CR0_WP, CR0_NE, CR0_ET, CR4_PAE, EFER_LME, EFER_LMA,
+  CR0_PE, CR0_PG, CR0_WP, CR0_NE, CR0_ET, CR0_AM, AC as AC_FLAG, CR4_PAE, EFER_LME, EFER_LMA,
   ATTR_P, ATTR_S, ATTR_L, ATTR_G, ATTR_DB,
   pairToBig, bigLo, bigHi, linearToBig, bigToLinear, isCanonicalPair, pairToLinear,
 } from './state.ts';
@@ -455,8 +455,17 @@ export class Machine {
     return new CpuFault(PF, code, `page fault at ${linearToBig(la).toString(16)}`, la);
   }
 
+  /** #AC(0): a misaligned data or stack access at CPL 3 with CR0.AM and RFLAGS.AC set (SDM Vol. 3A
+   *  §6.15 "Interrupt 17"; the alignment is the operand's size, Table 6-7). Implicit supervisor
+   *  accesses (descriptor tables, the TSS) are never checked. */
+  private misaligned(la: number, size: number): CpuFault | null {
+    if (this.cpl !== 3 || (this.rflags & AC_FLAG) === 0 || (this.cr0 & CR0_AM) === 0) return null;
+    return new CpuFault(AC_VEC, 0, `misaligned ${size}-byte access at ${linearToBig(la).toString(16)} with alignment checking on`);
+  }
+
   /** Reads `size` bytes (1, 2, 4, 8) at a linear address; 8 puts the high half in `rhi`. */
   read(la: number, size: number, implicit = false): number {
+    if ((la & (size - 1)) !== 0 && !implicit) { const f = this.misaligned(la, size); if (f) throw f; }
     const p = this.page(la, ACC_READ, implicit, size);
     const off = la - Math.floor(la / PAGE_SIZE) * PAGE_SIZE;
     if (off + size > PAGE_SIZE) return this.readSplit(la, size, implicit);
@@ -470,6 +479,7 @@ export class Machine {
   }
   /** `read` translated as a write (read-modify-write destinations, see rdAt). */
   readForWrite(la: number, size: number): number {
+    if ((la & (size - 1)) !== 0) { const f = this.misaligned(la, size); if (f) throw f; }
     const off = la - Math.floor(la / PAGE_SIZE) * PAGE_SIZE;
     if (off + size > PAGE_SIZE) return this.readSplit(la, size, false, ACC_WRITE);
     const p = this.page(la, ACC_WRITE, false, size);
@@ -495,6 +505,7 @@ export class Machine {
   }
 
   write(la: number, size: number, lo: number, hi: number, implicit = false): void {
+    if ((la & (size - 1)) !== 0 && !implicit) { const f = this.misaligned(la, size); if (f) throw f; }
     const off = la - Math.floor(la / PAGE_SIZE) * PAGE_SIZE;
     if (off + size > PAGE_SIZE) { this.writeSplit(la, size, lo, hi, implicit); return; }
     const p = this.page(la, ACC_WRITE, implicit, size);

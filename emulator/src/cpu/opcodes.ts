@@ -30,7 +30,8 @@
 //   d64  64 by default, 66 -> 16, cannot encode 32 (push, pop, 64-bit mode defaults);
 //   f64  always 64; 66 is ignored (near branches: Intel 64 ignores it, Vol. 2A §2.2.1.7 and
 //        JMP/CALL/RET "64-bit mode" notes; AMD would use 16 bits, we model Intel);
-//   q    always 64; we decline 66 (leave, push/pop fs/gs would become 16-bit operations);
+//   q    always 64; 66 declined (no row uses it now: LEAVE and PUSH/POP FS/GS are d64, their 66
+//        forms 16-bit as the SDM's PUSH, POP and LEAVE pages give them);
 //   y    32 by default, REX.W -> 64, 66 declined;
 //   w    always 16;
 //   n    operand size is irrelevant; 66 and REX.W are ignored.
@@ -338,13 +339,13 @@ add('push', 'push', 'FF /6', 'Ev', 'd64', '', 'PUSH');
 add('pop', 'pop', '8F /0', 'Ev', 'd64', '', 'POP');
 add('push', 'push', '6A', 'Is', 'd64', '', 'PUSH');
 add('push', 'push', '68', 'Iz', 'd64', '', 'PUSH');
-add('push', 'push', '0F A0', 'FS', 'q', '', 'PUSH');
-add('pop', 'pop', '0F A1', 'FS', 'q', '', 'POP');
-add('push', 'push', '0F A8', 'GS', 'q', '', 'PUSH');
-add('pop', 'pop', '0F A9', 'GS', 'q', '', 'POP');
+add('pushw|push', 'push', '0F A0', 'FS', 'd64', '', 'PUSH');
+add('popw|pop', 'pop', '0F A1', 'FS', 'd64', '', 'POP');
+add('pushw|push', 'push', '0F A8', 'GS', 'd64', '', 'PUSH');
+add('popw|pop', 'pop', '0F A9', 'GS', 'd64', '', 'POP');
 add('pushf|pushfq', 'pushf', '9C', '', 'd64', '', 'PUSHF/PUSHFD/PUSHFQ');
 add('popf|popfq', 'popf', '9D', '', 'd64', '', 'POPF/POPFD/POPFQ');
-add('leave', 'leave', 'C9', '', 'q', '', 'LEAVE');
+add('leavew|leave', 'leave', 'C9', '', 'd64', '', 'LEAVE');
 
 // --- Control transfer.
 add('jmp', 'jmp', 'EB', 'Jb', 'f64', '', 'JMP');

@@ -90,6 +90,7 @@ export function idtTable(kvaShadow: boolean, dfReloadsGs = false): Array<{ vecto
     { vector: 0x08, handler: `KiDoubleFaultAbort${df}`, dpl: 0, ist: 1 },
     { vector: 0x0d, handler: `KiGeneralProtectionFault${s}`, dpl: 0, ist: 0 },
     { vector: 0x0e, handler: `KiPageFault${s}`, dpl: 0, ist: 0 },
+    { vector: 0x11, handler: `KiAlignmentFault${s}`, dpl: 0, ist: 0 },
     { vector: 0x2e, handler: `KiSystemService${s}`, dpl: 3, ist: 0 },
   ];
 }

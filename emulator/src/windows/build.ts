@@ -77,6 +77,7 @@ export const STATUS = {
   NO_YIELD_PERFORMED: 0x40000024,
   BREAKPOINT: 0x80000003,
   SINGLE_STEP: 0x80000004,
+  DATATYPE_MISALIGNMENT: 0x80000002,
 } as const;
 
 /** Bug-check codes the modeled kernel raises (bugcodes.h names). */

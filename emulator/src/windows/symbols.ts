@@ -13,14 +13,14 @@ export interface SymbolEntry { name: string; address: bigint }
 const NT_PUBLIC_CODE = [
   'KiSystemCall64', 'KiSystemServiceUser', 'KiSystemServiceStart', 'KiSystemServiceRepeat',
   'KiSystemServiceExit', 'KiSystemService', 'KiDivideErrorFault', 'KiDebugTrapOrFault',
-  'KiBreakpointTrap', 'KiInvalidOpcodeFault', 'KiGeneralProtectionFault', 'KiPageFault',
+  'KiBreakpointTrap', 'KiInvalidOpcodeFault', 'KiGeneralProtectionFault', 'KiPageFault', 'KiAlignmentFault',
   'KiDoubleFaultAbort', 'KiExceptionDispatch', 'KiDispatchException', 'KdTrap', 'KdpReport',
   'KiExceptionExit', 'KiBugCheckDispatch', 'KeBugCheckEx', 'KeBugCheck2', 'KiBugCheckDebugBreak',
   'DbgBreakPointWithStatus', 'KiIdleLoop', 'NtClose',
   'NtYieldExecution', 'NtQuerySystemTime', 'NtTerminateProcess', 'KiServiceNotModeled',
   'KiSystemCall64Shadow', 'KiDivideErrorFaultShadow', 'KiDebugTrapOrFaultShadow',
   'KiBreakpointTrapShadow', 'KiInvalidOpcodeFaultShadow', 'KiGeneralProtectionFaultShadow',
-  'KiPageFaultShadow', 'KiSystemServiceShadow', 'KiDoubleFaultAbortShadow', 'KiKernelSysretExit',
+  'KiPageFaultShadow', 'KiAlignmentFaultShadow', 'KiSystemServiceShadow', 'KiDoubleFaultAbortShadow', 'KiKernelSysretExit',
   'KiKernelIretExit',
 ];
 

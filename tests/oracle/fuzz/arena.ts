@@ -141,6 +141,7 @@ export class FuzzWorld {
     m.writeMsr(MSR_EFER, 0xd01n); // SCE LME LMA NXE
     for (let p = 0; p < PAGES; p++) this.pteAt.push(leafEntry(m, pt.pml4, ARENA + p * PAGE));
     m.setCr(4, m.getCr(4) | (1n << 16n)); // CR4.FSGSBASE, as Linux sets it
+    m.setCr(0, m.getCr(0) | (1n << 18n)); // CR0.AM, as Linux sets it: #AC with RFLAGS.AC at CPL 3
     m.loadSeg('cs', 0x33);
     m.loadSeg('ss', 0x2b);
     for (const s of ['ds', 'es', 'fs', 'gs']) m.setSegRaw(s, { selector: 0, base: 0n, limit: 0xffffffff, attributes: 0x1c093 });

@@ -8,7 +8,8 @@ import { CpuFault, SS as SS_VEC } from '../fault.ts';
 
 const push: Semantics = (m, d) => {
   const o = d.o[0];
-  if (o.kind === K_SREG) { m.push64(m.segSel[o.reg], 0); return; } // zero-extended selector
+  // PUSH FS/GS: the selector zero-extended to 64 bits, or 16 bits with a 66 prefix (SDM PUSH).
+  if (o.kind === K_SREG) { m.pushN(d.size, m.segSel[o.reg], 0); return; }
   const lo = m.rd(o, d);
   const size = d.size; // 8, or 2 with a 66 prefix (an imm operand is already sized to it)
   m.pushN(size, lo, size === 8 ? m.rhi : 0);
@@ -16,11 +17,11 @@ const push: Semantics = (m, d) => {
 
 const pop: Semantics = (m, d) => {
   const o = d.o[0];
-  const size = o.kind === K_SREG ? 8 : d.size;
+  const size = d.size; // 8, or 2 with a 66 prefix (POP FS/GS then pops 16 bits, SDM POP)
   const lo = m.peek(0, size), hi = m.rhi;
   if (o.kind === K_SREG) {
     loadSegment(m, o.reg, lo & 0xffff, false);
-    m.addRsp(8);
+    m.addRsp(size);
     return;
   }
   // RSP is incremented before a memory destination's address is computed (SDM POP "Operation").
@@ -52,16 +53,19 @@ const popf: Semantics = (m, d) => {
   m.rflags = ((m.rflags & ~mask & ~RF) | (v & mask) | RESERVED1) >>> 0;
 };
 
-/** LEAVE: RSP <- RBP, then pop RBP (SDM Vol. 2A LEAVE). */
-const leave: Semantics = (m) => {
+/** LEAVE: RSP <- RBP, then pop RBP, or BP alone with a 66 prefix (SDM Vol. 2A LEAVE, 64-bit
+ *  mode: "IF OperandSize = 16 THEN BP <- Pop()"; RBP's upper bits stay). */
+const leave: Semantics = (m, d) => {
   const r = m.r;
   const bl = r[10], bh = r[11];
   const sl = r[8], sh = r[9];
   r[8] = bl; r[9] = bh;
   try {
-    const lo = m.peek(0, 8), hi = m.rhi;
-    m.addRsp(8);
-    r[10] = lo; r[11] = hi;
+    const size = d.size;
+    const lo = m.peek(0, size), hi = m.rhi;
+    m.addRsp(size);
+    if (size === 2) r[10] = ((bl & 0xffff0000) | lo) >>> 0;
+    else { r[10] = lo; r[11] = hi; }
   } catch (e) { r[8] = sl; r[9] = sh; throw e; }
 };
 

@@ -95,6 +95,7 @@ ${trapShadow('KiBreakpointTrapShadow', 'KiBreakpointTrap', false)}
 ${trapShadow('KiInvalidOpcodeFaultShadow', 'KiInvalidOpcodeFault', false)}
 ${trapShadow('KiGeneralProtectionFaultShadow', 'KiGeneralProtectionFault', true)}
 ${trapShadow('KiPageFaultShadow', 'KiPageFault', true)}
+${trapShadow('KiAlignmentFaultShadow', 'KiAlignmentFault', true)}
 ${trapShadow('KiSystemServiceShadow', 'KiSystemService', false)}
 
 ; #DF arrives on its IST stack from any state, including "kernel CS with the user CR3" (the window

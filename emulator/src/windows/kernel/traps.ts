@@ -25,6 +25,8 @@ ${params.map((p, i) => `  mov     ${['r9', 'r10', 'r11'][i]},${p}`).join('\n')}
       name: 'KiGeneralProtectionFault', vector: 13, errorCode: true,
       body: exceptionCall(STATUS.ACCESS_VIOLATION, '', ['0', '0FFFFFFFFFFFFFFFFh']),
     },
+    // #AC: misaligned user access with CR0.AM and RFLAGS.AC (SDM Vol. 3A §6.15, interrupt 17).
+    { name: 'KiAlignmentFault', vector: 17, errorCode: true, body: exceptionCall(STATUS.DATATYPE_MISALIGNMENT, '') },
     {
       name: 'KiPageFault', vector: 14, errorCode: true,
       body: `

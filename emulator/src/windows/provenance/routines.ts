@@ -65,6 +65,10 @@ const ROUTINES: Record<string, Rec> = {
     ...trap(),
     note: 'Frame building as Windows 10\'s handlers; every #GP becomes STATUS_ACCESS_VIOLATION. Assumed detail: Windows reports a privileged instruction from user mode as STATUS_PRIVILEGED_INSTRUCTION, which the model does not distinguish.',
   },
+  'nt!KiAlignmentFault': {
+    ...trap(),
+    note: 'Vector 11h of the published !idt dumps. Frame building as Windows 10\'s handlers; an alignment check (CR0.AM is set, so user code that sets RFLAGS.AC gets #AC on a misaligned access) becomes STATUS_DATATYPE_MISALIGNMENT, as ntstatus.h names the exception Windows raises for it.',
+  },
   'nt!KiPageFault': {
     build: 'none', sources: ['win10-trap-listings', 'ms-bugcheck-codes'],
     note: 'The frame building is Windows 10\'s; what follows is assumed: there is no memory manager, every page is resident, a kernel-mode reference to a not-present system address bug-checks at once (50h) and any other fault becomes STATUS_ACCESS_VIOLATION. Windows asks MmAccessFault, which may resolve the fault.',
@@ -146,6 +150,7 @@ const ROUTINES: Record<string, Rec> = {
   'nt!KiBreakpointTrapShadow': shadowStub('KiBreakpointTrap'),
   'nt!KiInvalidOpcodeFaultShadow': shadowStub('KiInvalidOpcodeFault'),
   'nt!KiGeneralProtectionFaultShadow': shadowStub('KiGeneralProtectionFault'),
+  'nt!KiAlignmentFaultShadow': shadowStub('KiAlignmentFault'),
   'nt!KiPageFaultShadow': shadowStub('KiPageFault'),
   'nt!KiSystemServiceShadow': shadowStub('KiSystemService'),
   'nt!KiDoubleFaultAbortShadow': {
