@@ -14,6 +14,7 @@ const NAMES = [
   '.bugcheck', '!analyze', '!analyze -v', '.help', 'bp0', 'bu12', 'hello', '.nosuch', '!nosuch', '', 'q',
   'kv', 'kc', 'kn', 'kL', 'kP', '.trap', '.cxr', '??', '.echo', '.printf', '.formats', '.if', '.for', '.while', '.block',
   '.break', '.continue', '.cls', '.help kv', '.frame', '!locks',
+  's', 's -b', 's -w', 's -d', 's -q', 's -a', 's -u', 's -[1]b', 's -[', 'dyb', 'db gs:', 'dq gs:[', 'eb fs:',
 ];
 // The scripting grammar: conditions and C++ expressions, and programs whose bodies are other lines.
 const CONDS = ['1', '0', '@rax', '@$t0 < 3', '@$t0 == 2', 'poi(0)', '(1', '@@c++(@$pcr->Prcb.RspBase)', '@@masm(nt)', 'nt!Nope', ''];
@@ -24,6 +25,7 @@ const ATOMS = [
   '0x', '0n12', '0t17', '0y101', '0n1f', 'fffff803`1b201000', 'ffffffffffffffffffff', '1`2`3', '-1', 'L4', 'L?10',
   'L100000000', 'l 2', '*', '1-3', '1,2', '_KPCR', 'nt!_KPCR', 'nt!_NOSUCH', 'Ki*', 'nt!Ki?ystem*', '=', 'rax=5',
   'rip=0', 'rip=nt!KiSystemCall64', '(', ')', '+', '*', 'mod', 'and', 'not', 'hi', '>>>', '"', ';', '$$', '-v', 'm nt',
+  'gs:0', 'gs:[188]', 'gs:[', 'fs:', 'ss:0', '"MZ"', '"', "'VUTS'", "'", ']',
 ];
 
 const arbLine = fc.oneof(

@@ -9,6 +9,7 @@ import { MEMORY_COMMANDS } from './memory.ts';
 import { REGISTER_COMMANDS } from './registers.ts';
 import { registerCommands } from './registry.ts';
 import { SCRIPTING_COMMANDS } from './scripting.ts';
+import { SEARCH_COMMANDS } from './search.ts';
 import { SESSION_COMMANDS } from './session.ts';
 import { STACK_COMMANDS } from './stacks.ts';
 import { SYSTEM_COMMANDS } from './system.ts';
@@ -21,7 +22,7 @@ export { findCommand, registeredCommands } from './registry.ts';
 /** Every command, family by family. */
 export const COMMANDS: Command[] = [
   ...BREAKPOINT_COMMANDS, ...EXECUTION_COMMANDS, ...TIME_TRAVEL_COMMANDS, ...REGISTER_COMMANDS,
-  ...DISASSEMBLY_COMMANDS, ...MEMORY_COMMANDS, ...STACK_COMMANDS, ...SYSTEM_COMMANDS,
+  ...DISASSEMBLY_COMMANDS, ...MEMORY_COMMANDS, ...SEARCH_COMMANDS, ...STACK_COMMANDS, ...SYSTEM_COMMANDS,
   ...TYPE_COMMANDS, ...SCRIPTING_COMMANDS, ...SESSION_COMMANDS,
 ];
 
