@@ -15,6 +15,8 @@ const NAMES = [
   'kv', 'kc', 'kn', 'kL', 'kP', '.trap', '.cxr', '??', '.echo', '.printf', '.formats', '.if', '.for', '.while', '.block',
   '.break', '.continue', '.cls', '.help kv', '.frame', '!locks',
   's', 's -b', 's -w', 's -d', 's -q', 's -a', 's -u', 's -[1]b', 's -[', 'dyb', 'db gs:', 'dq gs:[', 'eb fs:',
+  '!thread', '!thread -1', '!process', '!process -1 0', '!process 0 0', '.thread', '.process', '.process /r /p', '!prcb',
+  'vertarget', 'version', '.lastevent', 'lmvm', 'lmv m', 'lmvm nt',
 ];
 // The scripting grammar: conditions and C++ expressions, and programs whose bodies are other lines.
 const CONDS = ['1', '0', '@rax', '@$t0 < 3', '@$t0 == 2', 'poi(0)', '(1', '@@c++(@$pcr->Prcb.RspBase)', '@@masm(nt)', 'nt!Nope', ''];

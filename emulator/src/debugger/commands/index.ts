@@ -13,6 +13,7 @@ import { SEARCH_COMMANDS } from './search.ts';
 import { SESSION_COMMANDS } from './session.ts';
 import { STACK_COMMANDS } from './stacks.ts';
 import { SYSTEM_COMMANDS } from './system.ts';
+import { TARGET_COMMANDS } from './targets.ts';
 import { TIME_TRAVEL_COMMANDS } from './time-travel.ts';
 import { TYPE_COMMANDS } from './types.ts';
 
@@ -22,7 +23,7 @@ export { findCommand, registeredCommands } from './registry.ts';
 /** Every command, family by family. */
 export const COMMANDS: Command[] = [
   ...BREAKPOINT_COMMANDS, ...EXECUTION_COMMANDS, ...TIME_TRAVEL_COMMANDS, ...REGISTER_COMMANDS,
-  ...DISASSEMBLY_COMMANDS, ...MEMORY_COMMANDS, ...SEARCH_COMMANDS, ...STACK_COMMANDS, ...SYSTEM_COMMANDS,
+  ...DISASSEMBLY_COMMANDS, ...MEMORY_COMMANDS, ...SEARCH_COMMANDS, ...STACK_COMMANDS, ...SYSTEM_COMMANDS, ...TARGET_COMMANDS,
   ...TYPE_COMMANDS, ...SCRIPTING_COMMANDS, ...SESSION_COMMANDS,
 ];
 
