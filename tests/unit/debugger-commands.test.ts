@@ -87,7 +87,7 @@ describe('reading the machine', () => {
     const { s, kernel } = session();
     kernel.machine.regs.set('rip', SYSCALL64 + 3n);
     kernel.machine.segs.set('gs', { selector: 0x2b, base: KPCR_ADDR });
-    expect(s.exec('r').output.split('\n')[9]).toBe('fffff803`1b201003 654889242510000000 mov   qword ptr gs:[10h],rsp gs:fffff803`19e00010=0000000000000000');
+    expect(s.exec('r').output.split('\n')[9]).toBe('fffff803`1b201003 654889242510000000 mov   qword ptr gs:[10h],rsp gs:002b:00000000`00000010=0000000000000000');
   });
   it('d* layouts and e* writes', () => {
     const { s, kernel } = session();

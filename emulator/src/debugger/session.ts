@@ -17,6 +17,7 @@ import * as fmt from './format.ts';
 import { RegisterAccess } from './registers.ts';
 import { splitCommands } from './split.ts';
 import { pseudoRegister } from './pseudo.ts';
+import { sharedUserDataAddress, sharedUserDataName } from './shared-user-data.ts';
 import { walkStack } from './stack.ts';
 import { recordMark, type Mark } from './time-travel.ts';
 import { chooseBranch, isJ } from './conditional.ts';
@@ -284,7 +285,7 @@ export class KdSession {
 
   readonly exprContext: ExprContext = {
     register: (name) => this.registers.get(name),
-    symbol: (name) => this.kernel.symbols.resolve(name),
+    symbol: (name) => this.kernel.symbols.resolve(name) ?? sharedUserDataAddress(name),
     read: (a, n) => this.machine.readVirtual(a, n),
     // The C++ evaluator comes with the full command set (@@c++ is not a lab's business).
     cpp: (text) => {
@@ -320,7 +321,7 @@ export class KdSession {
 
   symbolize(address: bigint): string | undefined {
     const near = this.kernel.symbols.nearest(address);
-    if (!near) return undefined;
+    if (!near) return sharedUserDataName(address);
     return fmt.symbolWithOffset(near.name, address - near.address);
   }
 
