@@ -61,10 +61,16 @@ export interface StructFieldView {
   type: string;
   kind: 'int' | 'sint' | 'ptr' | 'struct' | 'array';
   size: number;
+  /** A bit field: its first bit and width in the `size`-byte storage unit. */
+  bits?: { pos: number; len: number };
 }
 
 export interface StructView {
   name: string;
+  /** Bytes, when known (`dt -v`). */
+  size?: number | null;
+  /** A union rather than a struct (`dt -v`). */
+  union?: boolean;
   fields: readonly StructFieldView[];
   /** How many fields WinDbg's `dt` lists for the real type; more than `fields.length` means the
    *  model knows only part of the structure, and `dt` says so. */
