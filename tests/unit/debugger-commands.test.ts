@@ -22,11 +22,11 @@ describe('command table', () => {
     }
   });
   it('says each command\'s family', () => {
-    const families = ['breakpoints', 'execution', 'time-travel', 'memory', 'disassembly', 'stacks', 'registers', 'system', 'types', 'scripting', 'session'];
+    const families = ['breakpoints', 'execution', 'time-travel', 'memory', 'disassembly', 'stacks', 'registers', 'system', 'types', 'scripting', 'session', 'events'];
     for (const c of COMMANDS) expect(families).toContain(c.family);
     const of = (n: string) => COMMANDS.find((c) => c.name === n)?.family;
-    expect([of('bp'), of('g'), of('db'), of('u'), of('k'), of('r'), of('!idt'), of('dt'), of('?'), of('.help')])
-      .toEqual(['breakpoints', 'execution', 'memory', 'disassembly', 'stacks', 'registers', 'system', 'types', 'scripting', 'session']);
+    expect([of('bp'), of('g'), of('db'), of('u'), of('k'), of('r'), of('!idt'), of('dt'), of('?'), of('.help'), of('sxe')])
+      .toEqual(['breakpoints', 'execution', 'memory', 'disassembly', 'stacks', 'registers', 'system', 'types', 'scripting', 'session', 'events']);
   });
   it('.help and a bare ? list every command', () => {
     const { s } = session();

@@ -10,6 +10,7 @@ import { cppEvaluator, findCommand } from './commands/registry.ts';
 import { loadFullCommandSet } from '#kd-command-set';
 import { unmodeledNote } from './commands/unmodeled.ts';
 import { ContextOverride } from './context.ts';
+import { EventFilters } from './event-filters.ts';
 import { disassembleAt, memoryAnnotation } from './disasm.ts';
 import { CaretError, LoopSignal, PlainError } from './errors.ts';
 import { ExprError, evaluatePrefix, type ExprContext } from './expr.ts';
@@ -90,6 +91,8 @@ export class KdSession {
   kernel: KernelView;
   readonly options: KdSessionOptions;
   readonly breakpoints = new BreakpointTable();
+  /** sx: what kd does with exceptions it did not cause (event-filters.ts). */
+  readonly filters = new EventFilters();
   readonly registers: RegisterAccess;
   readonly events: SessionEvent[] = [];
   budget: number;
@@ -357,14 +360,15 @@ export class KdSession {
     return runToEnd(this.goSteps(options));
   }
 
-  /** `go` as a run that yields after each slice. */
-  *goSteps(options: { tempAt?: bigint; showRegisters?: boolean } = {}): RunSteps {
+  /** `go` as a run that yields after each slice; `notHandled` answers the pending exception
+   *  report with "not handled" (`gn`). */
+  *goSteps(options: { tempAt?: bigint; showRegisters?: boolean; notHandled?: boolean } = {}): RunSteps {
     if (this.halted) return this.halted;
     if (options.tempAt !== undefined) this.breakpoints.addTemporary(options.tempAt);
     try {
       const refused = this.beforeRun();
       if (refused) return refused;
-      this.skipHardcodedBreak();
+      if (!options.notHandled) this.skipHardcodedBreak();
       const rip = this.machine.getReg('rip');
       const out: string[] = [];
       // Resuming from a breakpoint: execute the original instruction first (with its byte
@@ -380,11 +384,21 @@ export class KdSession {
       }
       let stop: KernelStop = { kind: 'budget' };
       let ran = 0;
+      let notHandled = options.notHandled === true && this.lastStop?.kind === 'break';
       try {
         while (ran < this.budget) {
           const n = Math.min(SLICE, this.budget - ran);
-          stop = this.kernel.resume({ budget: n });
+          stop = this.kernel.resume(notHandled ? { budget: n, notHandled } : { budget: n });
+          notHandled = false;
           ran += n;
+          // An exception kd did not cause, which sx says not to break on: print it (or not) and
+          // continue with it not handled.
+          const passed = this.filteredEvent(stop);
+          if (passed !== null) {
+            if (passed !== '') out.push(passed);
+            notHandled = true;
+            continue;
+          }
           if (stop.kind !== 'budget') break;
           yield;
           if (this.options.interruptRequested?.() || this.stopPoll?.()) {
@@ -395,10 +409,19 @@ export class KdSession {
       } finally {
         this.unrecorded(() => this.breakpoints.restore(this.machine));
       }
-      return this.report(stop, options.showRegisters ? 't' : 'g', ran);
+      return [...out, this.report(stop, options.showRegisters ? 't' : 'g', ran)].join('\n');
     } finally {
       this.breakpoints.clearTemporaries();
     }
+  }
+
+  /** The sx decision for a stop (null: report it and break in). Only exceptions kd did not cause:
+   *  not its breakpoints (int 3 or debug register), not its temporary breakpoints. */
+  private filteredEvent(stop: KernelStop): string | null {
+    if (stop.kind !== 'debug-break') return null;
+    if (stop.code === SINGLE_STEP && this.processorBreakpointHit() !== undefined) return null;
+    if (stop.code === BREAKPOINT && (this.breakpoints.at(stop.address) || this.breakpoints.isTemporaryAt(stop.address))) return null;
+    return this.filters.decide(stop.code);
   }
 
   /**

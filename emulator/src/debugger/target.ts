@@ -94,7 +94,9 @@ export interface KernelView {
   machine: MachineView;
   symbols: SymbolTable;
   structs: Readonly<Record<string, StructView>>;
-  resume(options: { budget: number; singleStep?: boolean }): KernelStop;
+  /** `notHandled`: answer the pending exception report with "not handled" (KdTrap returns FALSE
+   *  and the kernel dispatches the exception on), as `gn` and `sxd`/`sxn` events do. */
+  resume(options: { budget: number; singleStep?: boolean; notHandled?: boolean }): KernelStop;
   /** Address of processor 0's KPCR, when the kernel exposes it. */
   kpcr?: bigint;
   /** Starts recording which public routines the processor enters; the returned function stops

@@ -4,6 +4,7 @@
 import { BREAKPOINT_COMMANDS } from './breakpoints.ts';
 import type { Command } from './command.ts';
 import { DISASSEMBLY_COMMANDS } from './disassembly.ts';
+import { EVENT_COMMANDS } from './events.ts';
 import { EXECUTION_COMMANDS } from './execution.ts';
 import { MEMORY_COMMANDS } from './memory.ts';
 import { REGISTER_COMMANDS } from './registers.ts';
@@ -24,7 +25,7 @@ export { findCommand, registeredCommands } from './registry.ts';
 export const COMMANDS: Command[] = [
   ...BREAKPOINT_COMMANDS, ...EXECUTION_COMMANDS, ...TIME_TRAVEL_COMMANDS, ...REGISTER_COMMANDS,
   ...DISASSEMBLY_COMMANDS, ...MEMORY_COMMANDS, ...SEARCH_COMMANDS, ...STACK_COMMANDS, ...SYSTEM_COMMANDS, ...TARGET_COMMANDS,
-  ...TYPE_COMMANDS, ...SCRIPTING_COMMANDS, ...SESSION_COMMANDS,
+  ...TYPE_COMMANDS, ...SCRIPTING_COMMANDS, ...SESSION_COMMANDS, ...EVENT_COMMANDS,
 ];
 
 registerCommands(COMMANDS);
