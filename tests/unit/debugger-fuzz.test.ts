@@ -17,6 +17,7 @@ const NAMES = [
   's', 's -b', 's -w', 's -d', 's -q', 's -a', 's -u', 's -[1]b', 's -[', 'dyb', 'db gs:', 'dq gs:[', 'eb fs:',
   '!thread', '!thread -1', '!process', '!process -1 0', '!process 0 0', '.thread', '.process', '.process /r /p', '!prcb',
   'vertarget', 'version', '.lastevent', 'lmvm', 'lmv m', 'lmvm nt',
+  'wt', 'wt 1',
   'sx', 'sxe', 'sxd', 'sxn', 'sxi', 'sxr', 'sxe bpe', 'sxd *', 'sxi sse', 'gn',
   'dt -r', 'dt -r1', 'dt -b', 'dt -v', 'dt -rv _KPCR', 'dt -r9 nt!_KPCR @$pcr',
 ];

@@ -17,13 +17,14 @@ import { SYSTEM_COMMANDS } from './system.ts';
 import { TARGET_COMMANDS } from './targets.ts';
 import { TIME_TRAVEL_COMMANDS } from './time-travel.ts';
 import { TYPE_COMMANDS } from './types.ts';
+import { WATCH_COMMANDS } from './watch-trace.ts';
 
 export type { Command, CommandContext, Family } from './command.ts';
 export { findCommand, registeredCommands } from './registry.ts';
 
 /** Every command, family by family. */
 export const COMMANDS: Command[] = [
-  ...BREAKPOINT_COMMANDS, ...EXECUTION_COMMANDS, ...TIME_TRAVEL_COMMANDS, ...REGISTER_COMMANDS,
+  ...BREAKPOINT_COMMANDS, ...EXECUTION_COMMANDS, ...WATCH_COMMANDS, ...TIME_TRAVEL_COMMANDS, ...REGISTER_COMMANDS,
   ...DISASSEMBLY_COMMANDS, ...MEMORY_COMMANDS, ...SEARCH_COMMANDS, ...STACK_COMMANDS, ...SYSTEM_COMMANDS, ...TARGET_COMMANDS,
   ...TYPE_COMMANDS, ...SCRIPTING_COMMANDS, ...SESSION_COMMANDS, ...EVENT_COMMANDS,
 ];
