@@ -6,11 +6,13 @@
 
 import { BreakpointTable } from './breakpoints.ts';
 import './commands/core.ts';
-import { cppEvaluator, findCommand } from './commands/registry.ts';
+import { cppEvaluator } from './commands/registry.ts';
+import { runOneCommand } from './dispatch.ts';
 import { loadFullCommandSet } from '#kd-command-set';
 import { unmodeledNote } from './commands/unmodeled.ts';
 import { ContextOverride } from './context.ts';
 import { EventFilters } from './event-filters.ts';
+import { BREAKPOINT, SINGLE_STEP, STEP_BUDGET, describeStop } from './stop-report.ts';
 import { disassembleAt, memoryAnnotation } from './disasm.ts';
 import { CaretError, LoopSignal, PlainError } from './errors.ts';
 import { ExprError, evaluatePrefix, type ExprContext } from './expr.ts';
@@ -35,57 +37,12 @@ export const DEFAULT_BUDGET = 2_000_000;
  *  break-in request. The same slices whether driven by `exec` or `execAsync`, so both print the
  *  same bytes. */
 export const SLICE = 50_000;
-/** Instructions the kernel may run to deliver and report a single step (#DB path). */
-const STEP_BUDGET = 100_000;
 /** Steps of history a session keeps for time travel (t-, p-, g-, !tt) unless told otherwise. */
 export const DEFAULT_HISTORY = 1_000_000;
 const RF = 0x10000n;
 
-export type StopInfo =
-  | { kind: 'break'; breakpoint: number | null; address: bigint; symbol?: string; code: number }
-  | { kind: 'step'; address: bigint; symbol?: string }
-  | { kind: 'bugcheck'; code: number; args: bigint[] }
-  | { kind: 'triple-fault' }
-  | { kind: 'budget'; instructions: number }
-  | { kind: 'break-in'; address: bigint }
-  | { kind: 'exited'; status?: number };
-
-/** One entry of the session's event log: what kd reported, in order, with the command that led
- *  to it. */
-export type SessionEvent = StopInfo & { command: string };
-
-/** A command in progress: yields (no value) between slices of the target's execution, returns
- *  kd's output. `exec` drives it to the end at once; `execAsync` awaits the caller between yields. */
-export type RunSteps = Generator<void, string, void>;
-
-export interface ExecAsyncOptions {
-  /** Awaited between slices of a run, so that a page can paint and take input meanwhile. */
-  yield: () => Promise<void>;
-  /** Polled between slices; true breaks into the target, as Ctrl+C / Ctrl+Break does. */
-  shouldStop?: () => boolean;
-}
-
-export interface ExecResult {
-  output: string;
-  prompt: string;
-  stop?: StopInfo;
-  /** The line ran `.cls`: a console clears its screen before showing this output. */
-  cleared?: boolean;
-}
-
-export interface KdSessionOptions extends KernelOptions {
-  /** A kernel to attach to instead of booting one. */
-  kernel?: KernelView;
-  /** How to boot a kernel (used at start and by `.reboot`). */
-  boot?: (options: KernelOptions) => KernelView;
-  /** Instruction budget of one `g`. */
-  budget?: number;
-  /** Polled between slices of a running `g`; true means the user pressed Ctrl+C. */
-  interruptRequested?: () => boolean;
-  /** Steps of history kept for time travel (t-, p-, g-, !tt). Default 0: off, and the target
-   *  runs about three times faster; `npx kd` and the kd widget ask for DEFAULT_HISTORY. */
-  history?: number;
-}
+export type { ExecAsyncOptions, ExecResult, KdSessionOptions, RunSteps, SessionEvent, StopInfo } from './session-types.ts';
+import type { ExecAsyncOptions, ExecResult, KdSessionOptions, RunSteps, SessionEvent, StopInfo } from './session-types.ts';
 
 export class KdSession {
   kernel: KernelView;
@@ -119,7 +76,8 @@ export class KdSession {
   furthest = 0;
   /** Breakpoint ids in DR0..DR3 when the target last ran. */
   private drSlots: number[] = [];
-  private currentCommand = '';
+  /** The command running now (events record it). */
+  currentCommand = '';
   /** The break-in poll of the `execAsync` call in progress. */
   private stopPoll: (() => boolean) | null = null;
 
@@ -253,35 +211,7 @@ export class KdSession {
   }
 
   private *runOne(text: string, column: number): RunSteps {
-    const trimmed = text.replace(/^\s+/, '');
-    const lead = text.length - trimmed.length;
-    const cmdText = trimmed.trimEnd();
-    if (cmdText === '' || cmdText.startsWith('*') || cmdText.startsWith('$$')) return '';
-    this.currentCommand = cmdText;
-    try {
-      const found = findCommand(cmdText);
-      if (!found) {
-        // WinDbg's own answer, then (for a command WinDbg has) one line saying this kd lacks it.
-        const note = unmodeledNote(cmdText);
-        let answer: string;
-        if (cmdText.startsWith('!')) answer = `No export ${cmdText.slice(1).split(/\s/)[0]} found`;
-        else {
-          // Unknown dot-commands put the caret under their last character, others under the first.
-          const at = cmdText.startsWith('.') ? cmdText.split(/\s/)[0].length - 1 : 0;
-          answer = fmt.caretError(column + lead + at, 'Syntax error', cmdText);
-        }
-        return note ? `${answer}\n${note}` : answer;
-      }
-      const result = found.command.handler(this, found.args, { text: cmdText, argsOffset: found.argsOffset, name: found.name, column: column + lead });
-      return typeof result === 'string' ? result : yield* result;
-    } catch (e) {
-      if (e instanceof LoopSignal && this.loopDepth > 0) throw e;
-      if (e instanceof LoopSignal) return `${e.message} is ignored.`;
-      if (e instanceof CaretError) return fmt.caretError(column + lead + e.column, e.kind, cmdText);
-      if (e instanceof ExprError || e instanceof PlainError) return e.message;
-      // A defect in the debugger itself: say so in one line rather than a stack trace.
-      return `Internal debugger error: ${e instanceof Error ? e.message : String(e)}`;
-    }
+    return yield* runOneCommand(this, text, column);
   }
 
   // --- expressions --------------------------------------------------------------------------
@@ -490,83 +420,19 @@ export class KdSession {
     this.nextUnassemble = null;
   }
 
-  /** Turns a kernel stop into kd's output, and records it. */
+  /** Turns a kernel stop into kd's output (stop-report.ts), and records it. */
   report(stop: KernelStop, how: 'g' | 't', ran = 0): string {
-    let info: StopInfo;
-    let text: string;
-    switch (stop.kind) {
-      case 'debug-break': {
-        const address = stop.address;
-        const hw = stop.code === SINGLE_STEP ? this.processorBreakpointHit() : undefined;
-        const bp = hw !== undefined ? this.breakpoints.get(hw) : this.breakpoints.at(address);
-        const temp = this.breakpoints.isTemporaryAt(address);
-        if (hw !== undefined && bp) {
-          info = { kind: 'break', breakpoint: bp.id, address, symbol: this.symbolize(address), code: stop.code };
-          text = `${fmt.breakpointHit(bp.id)}
-${this.currentLocation()}`;
-          if (bp.oneShot) this.breakpoints.remove(bp.id);
-        } else if (stop.code === SINGLE_STEP || (temp && !bp)) {
-          info = { kind: 'step', address, symbol: this.symbolize(address) };
-          text = how === 't' ? `${fmt.registerBlock(this.registerFile())}\n${this.currentLocation()}` : this.currentLocation();
-        } else if (bp) {
-          info = { kind: 'break', breakpoint: bp.id, address, symbol: this.symbolize(address), code: stop.code };
-          text = `${fmt.breakpointHit(bp.id)}\n${this.currentLocation()}`;
-          if (bp.oneShot) this.breakpoints.remove(bp.id);
-        } else {
-          info = { kind: 'break', breakpoint: null, address, symbol: this.symbolize(address), code: stop.code };
-          text = `Break instruction exception - code ${fmt.hexN(stop.code, 8)} (first chance)\n${this.currentLocation()}`;
-        }
-        break;
-      }
-      case 'bugcheck': {
-        const args = [...stop.args, 0n, 0n, 0n, 0n].slice(0, 4) as [bigint, bigint, bigint, bigint];
-        this.bugcheck = { code: stop.code, args };
-        info = { kind: 'bugcheck', code: stop.code, args };
-        this.halted = 'The target is stopped in KeBugCheckEx; .reboot restarts it.';
-        text = `${fmt.bugCheckBanner(this.bugcheck)}\n${this.currentLocation()}`;
-        break;
-      }
-      case 'triple-fault':
-        info = { kind: 'triple-fault' };
-        this.halted = 'The target has reset (triple fault); use .reboot to start it again.';
-        text = [
-          'The processor shut down: a fault occurred while it was delivering a double fault (triple fault).',
-          'No bug check was raised; the machine resets and the debugger loses the target.',
-          'Shutdown occurred...unloading all symbol tables.',
-        ].join('\n');
-        break;
-      case 'exited':
-        info = { kind: 'exited', status: stop.status };
-        this.halted = 'The target has no runnable thread left; use .reboot to start it again.';
-        text = `The process exited${stop.status !== undefined ? ` with status ${fmt.hexN(stop.status, 8)}` : ''}; the processor is idle.`;
-        break;
-      case 'halt':
-        info = { kind: 'exited' };
-        this.halted = 'The processor is halted; use .reboot to start the target again.';
-        text = `The processor halted (hlt) with nothing left to wake it.\n${this.currentLocation()}`;
-        break;
-      case 'internal-error':
-        info = { kind: 'exited' };
-        this.halted = 'The emulator stopped on an internal error; use .reboot to start the target again.';
-        text = `Emulator error: ${stop.message}`;
-        break;
-      case 'break-in':
-        info = { kind: 'break-in', address: this.machine.getReg('rip') };
-        text = `${fmt.breakInBanner()}\n${this.currentLocation()}`;
-        break;
-      case 'budget':
-      default:
-        info = { kind: 'budget', instructions: ran || STEP_BUDGET };
-        text = `Instruction budget exhausted: the target ran ${ran || STEP_BUDGET} instructions with no event; stopped here (g continues).\n${this.currentLocation()}`;
-        break;
-    }
+    const d = describeStop(this, stop, how, ran, () => this.processorBreakpointHit());
+    if (d.bugcheck) this.bugcheck = d.bugcheck;
+    if (d.halted) this.halted = d.halted;
+    const info = d.info;
     this.lastStop = info;
     this.contextOverride = null;
     this.events.push({ ...info, command: this.currentCommand });
     this.nextUnassemble = null;
     const h = this.kernel.history;
     if (h?.enabled) this.furthest = Math.max(this.furthest, h.position);
-    return text;
+    return d.text;
   }
 
   registerFile(): fmt.RegisterFile {
@@ -612,8 +478,7 @@ export function runToEnd<T>(steps: Generator<void, T, void>): T {
   }
 }
 
-export const SINGLE_STEP = 0x80000004;
-export const BREAKPOINT = 0x80000003;
+export { BREAKPOINT, SINGLE_STEP };
 
 function walkStackFor(s: KdSession, max?: number) {
   const m = s.view;
