@@ -13,7 +13,7 @@ const SRC = {
   vertarget: 'public kd transcript of vertarget (e-com-net.com/article/2150189.htm): product line, `Built by: ...`, `Kernel base = 0x80800000 PsLoadedModuleList = 0x808a6ea8`; the 17134 build lab 17134.1.amd64fre.rs4_release.180410-1804 (BuildLabEx of Windows 10 1803 in public registry dumps)',
   lmvm: 'public kd transcript of `lmvm nt` on build 19041: module line, `    Loaded symbol image file: ntkrnlmp.exe`, `    Image path: ntkrnlmp.exe`, `    Image name: ntkrnlmp.exe`, `    ImageSize:        01046000`',
   lastevent: 'learn.microsoft.com .lastevent (a break-in is exception 0x80000003) and public transcripts `Last event: 1234.5678: Break instruction exception - code 80000003 (first chance)` (user mode; the kernel form without the ids is not verified)',
-  thread_: 'learn.microsoft.com ".thread (Set Register Context)" / ".process (Set Process Context)": without an address, the implicit thread/process',
+  thread_: 'public kd transcripts: `.thread` -> `Implicit thread is now ffffc289`5df22080`; `.thread /r /p X` -> `Implicit thread is now ...`, `Implicit process is now ...`, `.cache forcedecodeuser done`, `Loading User Symbols`; `.process /r /p X` -> `Implicit process is now ...`, `Loading User Symbols`',
 };
 
 const s = new KdSession({ budget: 200_000 });
@@ -70,7 +70,10 @@ describe('.thread, .process, !prcb', () => {
     expect(s.exec('.thread').output).toBe(`Implicit thread is now ${addr64(thread)}`);
     expect(s.exec(`.thread ${addr64(thread)}`).output).toBe(`Implicit thread is now ${addr64(thread)}`);
     expect(s.exec('.process').output).toBe(`Implicit process is now ${addr64(process)}`);
-    expect(s.exec(`.process /r /p ${addr64(process)}`).output).toBe(`Implicit process is now ${addr64(process)}`);
+    expect(s.exec(`.process /r /p ${addr64(process)}`).output).toBe(`Implicit process is now ${addr64(process)}\nLoading User Symbols`);
+    expect(s.exec(`.thread /r /p ${addr64(thread)}`).output.split('\n')).toEqual([
+      `Implicit thread is now ${addr64(thread)}`, `Implicit process is now ${addr64(process)}`, '.cache forcedecodeuser done', 'Loading User Symbols',
+    ]);
     expect(s.exec('.process 1234').output).toContain('is not modeled');
   });
   it(`!prcb (${SRC.prcb.slice(0, 50)}…)`, () => {

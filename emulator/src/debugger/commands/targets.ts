@@ -108,15 +108,24 @@ function processCommand(s: KdSession, args: string, ctx: CommandContext): string
 }
 
 /** `.thread` / `.process`: without an address, which thread or process is the implicit one; with
- *  the model's own, the same; any other is not modeled. */
+ *  the model's own, the same (`/p` also names the process and, for .thread, makes the user pages
+ *  readable: `.cache forcedecodeuser done`; `/r` reloads user symbols), as public kd transcripts of
+ *  `.thread /r /p` and `.process /r /p` print; any other address is not modeled. */
 function implicit(kind: 'thread' | 'process') {
   return (s: KdSession, args: string, ctx: CommandContext): string => {
-    const cur = currentThread(s)[kind];
-    const a = args.trim().replace(/^(\/[a-z]\s*)+/i, '');
+    const { thread, process } = currentThread(s);
+    const cur = kind === 'thread' ? thread : process;
+    const flags = /^((?:\/[a-z]\s*)*)/i.exec(args.trim())![1];
+    const a = args.trim().slice(flags.length).trim();
     if (a !== '' && oneValue(s, a, ctx) !== 0n && oneValue(s, a, ctx) !== cur) {
       throw new PlainError(`The model has one ${kind} (${fmt.addr64(cur)}); setting the context to another ${kind} is not modeled.`);
     }
-    return `Implicit ${kind} is now ${fmt.addr64(cur)}`;
+    const p = /\/p/.test(flags) && a !== '';
+    const r = /\/r/.test(flags) && a !== '';
+    const lines = [`Implicit ${kind} is now ${fmt.addr64(cur)}`];
+    if (kind === 'thread' && p) lines.push(`Implicit process is now ${fmt.addr64(process)}`, '.cache forcedecodeuser done');
+    if (r) lines.push('Loading User Symbols');
+    return lines.join('\n');
   };
 }
 
