@@ -219,6 +219,8 @@ describe('single-line outputs', () => {
     expect(scalarText('Ptr64 _KPRCB', Uint8Array.of(0x80, 1, 0xa0, 0x12, 3, 0xf8, 0xff, 0xff))).toBe('0xfffff803`12a00180 _KPRCB');
     expect(scalarText('Ptr64 Void', new Uint8Array(8))).toBe('(null)');
     expect(scalarText('Int4B', Uint8Array.of(0xfb, 0xff, 0xff, 0xff))).toBe('0n-5');
-    expect(scalarText('Uint4B', Uint8Array.of(1, 0, 0, 0))).toBe('0x1');
+    expect(scalarText('Uint4B', Uint8Array.of(1, 0, 0, 0))).toBe('1');
+    expect(scalarText('Uint4B', Uint8Array.of(0x0a, 0, 0, 0))).toBe('0xa');
+    expect(scalarText('UChar', Uint8Array.of(1))).toBe("0x1 ''");
   });
 });

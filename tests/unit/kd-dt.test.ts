@@ -8,7 +8,7 @@ import { addr64, hexN } from '../../emulator/src/debugger/format.ts';
 
 const SRC = {
   ref: 'learn.microsoft.com/windows-hardware/drivers/debuggercmds/dt--display-type- ("dt (Display Type)": -r[depth], -b, -v; "signed numbers in base 10, and unsigned numbers in hexadecimal"; subfields indented three more columns: `      +0x000 a     : 0`)',
-  values: 'public kd transcripts of dt with values: `+0x024 Irql : 0 \'\'`, `+0x00c MaxManipulate : 0x2d \'-\'`, `+0x018 CpuType : 6 \'\'`, `+0x058 KernelReserved : [14] 0`, `+0x094 HalReserved : [16] 0x200`, `+0x008 NextThread : (null)`, `+0x010 KernBase : 0xffffffff`804d8000` (x86 kd); `+0x7e8 VadCount : 0x29d`, `+0x7f0 VadPhysicalPages : 0`, `+0x7e0 VadHint : 0xffffdf02`eb35bc30 Void` (Windows 10 x64 kd)',
+  values: 'public kd transcripts of dt with values: `+0x26c NtMajorVersion   : 6`, `+0x270 NtMinorVersion   : 1`, `+0x268 ProductTypeIsValid : 0x1 \'\'`, `+0x244 LargePageMinimum : 0x200000` (Windows 7 `dt _KUSER_SHARED_DATA`), `+0x024 Irql : 0 \'\'`, `+0x00c MaxManipulate : 0x2d \'-\'`, `+0x018 CpuType : 6 \'\'`, `+0x058 KernelReserved : [14] 0`, `+0x094 HalReserved : [16] 0x200`, `+0x008 NextThread : (null)`, `+0x010 KernBase : 0xffffffff`804d8000` (x86 kd); `+0x7e8 VadCount : 0x29d`, `+0x7f0 VadPhysicalPages : 0`, `+0x7e0 VadHint : 0xffffdf02`eb35bc30 Void` (Windows 10 x64 kd)',
   verbose: 'public `dt -v` transcripts: `struct _POOL_HEADER, 9 elements, 0x10 bytes`, `+0x000 PreviousSize     : Bitfield Pos 0, 8 Bits`, `+0x008 ProcessBilled    : Ptr64 to struct _EPROCESS, 260 elements, 0x840 bytes`; `struct _MMPTE_HARDWARE, 18 elements, 0x8 bytes` / `+0x000 Valid : Bitfield Pos 0, 1 Bit`',
   vergilius: 'Vergilius 10.0.17134.1 x64 (novafacing/vergilius-rs headers/bindings-10.0.17134.1-x64.h @58f8e9a): _KTSS64 0x68 bytes, _KIDTENTRY64 / _KGDTENTRY64 unions of 0x10 bytes, _KUSER_SHARED_DATA 0x708 bytes',
 };
@@ -26,8 +26,8 @@ describe(`dt value formats (${SRC.values.slice(0, 60)}…)`, () => {
     ['a pointer: address and type', line(0x18, 'Self', `0x${addr64(pcr)} _KPCR`)],
     ['a null pointer', line(0x28, 'LockArray', '(null)')],
     ['a UChar 0 with its (empty) character', line(0x50, 'Irql', "0 ''")],
-    ['an unsigned word: hex', line(0x60, 'MajorVersion', `0x${q(pcr + 0x60n) & 0xffffn}`)],
-    ['an unsigned zero: 0', line(0x64, 'StallScaleFactor', '0')],
+    ['an unsigned word under 10: its digit', line(0x60, 'MajorVersion', (() => { const v = q(pcr + 0x60n) & 0xffffn; return v < 10n ? `${v}` : `0x${v.toString(16)}`; })())],
+    ['an unsigned zero: 0', line(0x100, 'Unused2', '0')],
     ['an array: the count and the first element', line(0x80, 'KernelReserved', '[15] 0')],
     ['an array of pointers', line(0x68, 'Unused1', '[3] (null)')],
     ['a 64-bit value past 32 bits, with its backtick', line(0x10, 'UserRsp', (() => { const v = q(pcr + 0x10n); return v > 0xffffffffn ? `0x${(v >> 32n).toString(16)}\`${hexN(v & 0xffffffffn, 8)}` : `0x${v.toString(16)}`; })())],
@@ -35,6 +35,11 @@ describe(`dt value formats (${SRC.values.slice(0, 60)}…)`, () => {
   ];
   it.each(rows)('%s', (_what, want) => {
     expect(out).toContain(want);
+  });
+  it('an unsigned dword of 10 or more: hex (KPRCB.MxCsr)', () => {
+    const v = q(pcr + 0x180n) & 0xffffffffn;
+    expect(v).toBeGreaterThanOrEqual(10n);
+    expect(s.exec('dt nt!_KPRCB @$prcb MxCsr').output).toBe(line(0, 'MxCsr', `0x${v.toString(16)}`));
   });
 });
 

@@ -1,7 +1,9 @@
 // dt's value and type texts. Values: "dt displays signed numbers in base 10, and unsigned numbers in
-// hexadecimal" (Microsoft's dt reference), unsigned zero as `0` and 64-bit values past 32 bits
-// with the backtick (`0xffffffff`804d8000`, `VadCount : 0x29d`, `VadPhysicalPages : 0` in public
-// kd transcripts); UChar with its character (`Irql : 0 ''`, `MaxManipulate : 0x2d '-'`), Char in
+// hexadecimal" (Microsoft's dt reference), except that kd prints an unsigned 0..9 as its digit
+// (`NtMajorVersion : 6`, `NtMinorVersion : 1`, `TimeZoneId : 2`, `MaxStackTraceDepth : 0` beside
+// `LargePageMinimum : 0x200000` in public `dt _KUSER_SHARED_DATA` transcripts) and 64-bit values
+// past 32 bits with the backtick (`0xffffffff`804d8000`, `VadCount : 0x29d`); UChar in hex with its
+// character (`Irql : 0 ''`, `ProductTypeIsValid : 0x1 ''`, `MaxManipulate : 0x2d '-'`), Char in
 // decimal (`CpuType : 6 ''`); arrays as the count and the first element (`KernelReserved : [14] 0`,
 // `HalReserved : [16] 0x200`); pointers as the address and the pointed-to type (`(null)` for 0); bit
 // fields in binary (`0y1`). `dt -v` types: `struct _POOL_HEADER, 9 elements, 0x10 bytes`,
@@ -20,7 +22,7 @@ function readLE(bytes: Uint8Array): bigint {
 
 /** An unsigned value as dt prints it. */
 export function unsignedText(v: bigint): string {
-  if (v === 0n) return '0';
+  if (v < 10n) return v.toString();
   if (v <= 0xffffffffn) return `0x${v.toString(16)}`;
   return `0x${(v >> 32n).toString(16)}\`${(v & 0xffffffffn).toString(16).padStart(8, '0')}`;
 }
@@ -29,7 +31,7 @@ export function unsignedText(v: bigint): string {
 export function scalarText(type: string, bytes: Uint8Array): string {
   const v = readLE(bytes);
   if (type.startsWith('Ptr64')) return v === 0n ? '(null)' : `0x${addr64(v)} ${type.slice(5).trim() || 'Void'}`;
-  if (type === 'UChar') return `${unsignedText(v)} ${ascii(v)}`;
+  if (type === 'UChar') return `${v === 0n ? '0' : `0x${v.toString(16)}`} ${ascii(v)}`;
   if (type === 'Char') return `${BigInt.asIntN(8, v)} ${ascii(v)}`;
   if (/^Int\dB$/.test(type)) return `0n${BigInt.asIntN(bytes.length * 8, v)}`;
   return unsignedText(v);
