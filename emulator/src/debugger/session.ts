@@ -12,7 +12,8 @@ import { loadFullCommandSet } from '#kd-command-set';
 import { unmodeledNote } from './commands/unmodeled.ts';
 import { ContextOverride } from './context.ts';
 import { EventFilters } from './event-filters.ts';
-import { BREAKPOINT, SINGLE_STEP, STEP_BUDGET, describeStop } from './stop-report.ts';
+import { BREAKPOINT, SINGLE_STEP, describeStop } from './stop-report.ts';
+import { goSteps, processorBreakpointHit, stepOnce, type GoOptions } from './run-control.ts';
 import { disassembleAt, memoryAnnotation } from './disasm.ts';
 import { CaretError, LoopSignal, PlainError } from './errors.ts';
 import { ExprError, evaluatePrefix, type ExprContext } from './expr.ts';
@@ -22,7 +23,7 @@ import { splitCommands } from './split.ts';
 import { pseudoRegister } from './pseudo.ts';
 import { sharedUserDataAddress, sharedUserDataName } from './shared-user-data.ts';
 import { walkStack } from './stack.ts';
-import { recordMark, type Mark } from './time-travel.ts';
+import type { Mark } from './time-travel.ts';
 import { chooseBranch, isJ } from './conditional.ts';
 import type { KernelOptions, KernelStop, KernelView, MachineView } from './target.ts';
 import { bootWindows } from '../windows/index.ts';
@@ -39,7 +40,6 @@ export const DEFAULT_BUDGET = 2_000_000;
 export const SLICE = 50_000;
 /** Steps of history a session keeps for time travel (t-, p-, g-, !tt) unless told otherwise. */
 export const DEFAULT_HISTORY = 1_000_000;
-const RF = 0x10000n;
 
 export type { ExecAsyncOptions, ExecResult, KdSessionOptions, RunSteps, SessionEvent, StopInfo } from './session-types.ts';
 import type { ExecAsyncOptions, ExecResult, KdSessionOptions, RunSteps, SessionEvent, StopInfo } from './session-types.ts';
@@ -74,12 +74,12 @@ export class KdSession {
   readonly marks: Mark[] = [];
   /** The furthest time-travel position reached (`!tt 100`). */
   furthest = 0;
-  /** Breakpoint ids in DR0..DR3 when the target last ran. */
-  private drSlots: number[] = [];
+  /** Breakpoint ids in DR0..DR3 when the target last ran (run-control.ts). */
+  drSlots: number[] = [];
   /** The command running now (events record it). */
   currentCommand = '';
   /** The break-in poll of the `execAsync` call in progress. */
-  private stopPoll: (() => boolean) | null = null;
+  stopPoll: (() => boolean) | null = null;
 
   constructor(options: KdSessionOptions = {}) {
     this.options = options;
@@ -290,124 +290,14 @@ export class KdSession {
     return runToEnd(this.goSteps(options));
   }
 
-  /** `go` as a run that yields after each slice; `notHandled` answers the pending exception
-   *  report with "not handled" (`gn`). */
-  *goSteps(options: { tempAt?: bigint; showRegisters?: boolean; notHandled?: boolean } = {}): RunSteps {
-    if (this.halted) return this.halted;
-    if (options.tempAt !== undefined) this.breakpoints.addTemporary(options.tempAt);
-    try {
-      const refused = this.beforeRun();
-      if (refused) return refused;
-      if (!options.notHandled) this.skipHardcodedBreak();
-      const rip = this.machine.getReg('rip');
-      const out: string[] = [];
-      // Resuming from a breakpoint: execute the original instruction first (with its byte
-      // restored, single-stepped through the kernel's #DB path), then plant and run.
-      if (this.breakpoints.at(rip) || this.breakpoints.isTemporaryAt(rip)) {
-        const stop = this.kernel.resume({ budget: STEP_BUDGET, singleStep: true });
-        if (!(stop.kind === 'debug-break' && stop.code === SINGLE_STEP)) return this.report(stop, 'g');
-      }
-      const failed = this.unrecorded(() => this.breakpoints.insert(this.machine));
-      if (failed.length) {
-        for (const b of failed) out.push(fmt.breakpointInsertFailure(b.id, b.address!));
-        return out.join('\n');
-      }
-      let stop: KernelStop = { kind: 'budget' };
-      let ran = 0;
-      let notHandled = options.notHandled === true && this.lastStop?.kind === 'break';
-      try {
-        while (ran < this.budget) {
-          const n = Math.min(SLICE, this.budget - ran);
-          stop = this.kernel.resume(notHandled ? { budget: n, notHandled } : { budget: n });
-          notHandled = false;
-          ran += n;
-          // An exception kd did not cause, which sx says not to break on: print it (or not) and
-          // continue with it not handled.
-          const passed = this.filteredEvent(stop);
-          if (passed !== null) {
-            if (passed !== '') out.push(passed);
-            notHandled = true;
-            continue;
-          }
-          if (stop.kind !== 'budget') break;
-          yield;
-          if (this.options.interruptRequested?.() || this.stopPoll?.()) {
-            stop = { kind: 'break-in' };
-            break;
-          }
-        }
-      } finally {
-        this.unrecorded(() => this.breakpoints.restore(this.machine));
-      }
-      return [...out, this.report(stop, options.showRegisters ? 't' : 'g', ran)].join('\n');
-    } finally {
-      this.breakpoints.clearTemporaries();
-    }
-  }
-
-  /** The sx decision for a stop (null: report it and break in). Only exceptions kd did not cause:
-   *  not its breakpoints (int 3 or debug register), not its temporary breakpoints. */
-  private filteredEvent(stop: KernelStop): string | null {
-    if (stop.kind !== 'debug-break') return null;
-    if (stop.code === SINGLE_STEP && this.processorBreakpointHit() !== undefined) return null;
-    if (stop.code === BREAKPOINT && (this.breakpoints.at(stop.address) || this.breakpoints.isTemporaryAt(stop.address))) return null;
-    return this.filters.decide(stop.code);
-  }
-
-  /**
-   * Continuing from an `int 3` that is in the code (not one of ours, whose bytes are out while
-   * the target is stopped): Windows' KdpTrap moves the context's RIP past the one-byte `int 3`
-   * when the debugger left it unchanged, so the target does not break on it again.
-   */
-  private skipHardcodedBreak(): void {
-    const last = this.lastStop;
-    if (!last || last.kind !== 'break' || last.breakpoint !== null || last.code !== BREAKPOINT) return;
-    const rip = this.machine.getReg('rip');
-    if (rip !== last.address || this.machine.readVirtual(rip, 1)?.[0] !== 0xcc) return;
-    this.machine.setReg('rip', rip + 1n);
+  /** `go` as a run that yields after each slice (run-control.ts). */
+  *goSteps(options: GoOptions = {}): RunSteps {
+    return yield* goSteps(this, options);
   }
 
   /** One instruction through the kernel's single-step path (TF set, #DB reported). */
   step(): string {
-    if (this.halted) return this.halted;
-    const refused = this.beforeRun();
-    if (refused) return refused;
-    this.skipHardcodedBreak();
-    const stop = this.kernel.resume({ budget: STEP_BUDGET, singleStep: true });
-    return this.report(stop, 't');
-  }
-
-  /**
-   * Before the target runs: the stop is marked for time travel, and the processor breakpoints go
-   * into the debug registers as kd puts them there (the KPRCB's KernelDr slots, which the kernel
-   * loads when it continues). Continuing from an execute breakpoint sets RF in the context, so the
-   * instruction runs once without faulting again (SDM Vol. 3B §18.3.1.1). Returns kd's refusal.
-   */
-  private beforeRun(): string | null {
-    recordMark(this, this.marks);
-    const regs = this.breakpoints.debugRegisters();
-    if (!regs) return 'Too many data breakpoints for processor 0';
-    this.drSlots = regs.slots;
-    this.kernel.setDebugRegisters?.(regs.addresses, regs.dr7);
-    const last = this.lastStop;
-    if (last?.kind === 'break' && last.breakpoint !== null && this.breakpoints.get(last.breakpoint)?.access === 'e' && this.machine.getReg('rip') === last.address) {
-      this.machine.setReg('rflags', this.machine.getReg('rflags') | RF);
-    }
-    return null;
-  }
-
-  /** The processor breakpoint a debug exception reports in DR6 (B0-B3 -> the ids in DR0-DR3). */
-  private processorBreakpointHit(): number | undefined {
-    if (!this.kernel.debugStatus || this.drSlots.length === 0) return undefined;
-    const b = Number(this.kernel.debugStatus() & 0xfn);
-    for (let n = 0; n < this.drSlots.length; n++) if (b & (1 << n)) return this.drSlots[n];
-    return undefined;
-  }
-
-  /** Runs `f` without recording its memory writes in the time-travel history (kd's int 3s). */
-  private unrecorded<T>(f: () => T): T {
-    const h = this.kernel.history;
-    return h?.enabled ? h.unrecorded(f) : f();
+    return stepOnce(this);
   }
 
   /** Records a stop made without running the target (time travel). */
@@ -422,7 +312,7 @@ export class KdSession {
 
   /** Turns a kernel stop into kd's output (stop-report.ts), and records it. */
   report(stop: KernelStop, how: 'g' | 't', ran = 0): string {
-    const d = describeStop(this, stop, how, ran, () => this.processorBreakpointHit());
+    const d = describeStop(this, stop, how, ran, () => processorBreakpointHit(this));
     if (d.bugcheck) this.bugcheck = d.bugcheck;
     if (d.halted) this.halted = d.halted;
     const info = d.info;
