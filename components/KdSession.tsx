@@ -5,7 +5,8 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Trace } from '../emulator/src/scenario/trace.ts';
 import { parseProp } from './lib/widget-data.ts';
 import { EMULATOR_VERSION, loadEmulator, type Emulator } from './lib/load.ts';
-import { MAX_HASH, clearHash, fromBase64Url, setHash, toBase64Url, writeHash } from './lib/permalink.ts';
+import { MAX_HASH, clearHash, setHash } from './lib/permalink.ts';
+import { MAX_COMMANDS, MAX_LINE, decodeCommands, decodePosition, linkFor as kdLink, positionFix, positionOf } from './lib/kd-link.ts';
 import { nextTask } from './lib/next-task.ts';
 import { CopyLink } from './CopyLink.tsx';
 import { usePermalinkRestore } from './lib/permalink-restore.ts';
@@ -15,10 +16,6 @@ import { WidgetStatus } from './WidgetStatus.tsx';
 import './widgets.css';
 
 type Session = ReturnType<Emulator['openSession']>;
-/** Commands a link carries (all of them up to this; beyond it, the link says what it dropped). */
-const MAX_COMMANDS = 200;
-/** Longest command line the prompt takes; a longer one is refused with a message, never cut. */
-const MAX_LINE = 1000;
 /** Entries the live transcript keeps on the page; older ones scroll out (with a note). */
 const MAX_ENTRIES = 300;
 
@@ -33,24 +30,9 @@ export default function KdSession(props: { trace: string; onCommand?: CommandHoo
   return <KdWidget trace={parsed.value} onCommand={props.onCommand} control={props.control} />;
 }
 
-/** Typed commands travel in the hash as base64url of UTF-8 lines joined by newlines. */
-function encodeCommands(lines: string[]): string {
-  return toBase64Url(lines.join('\n'));
-}
-function decodeCommands(v: string): string[] | null {
-  const text = fromBase64Url(v);
-  if (text === null) return null;
-  const lines = text.split('\n');
-  if (lines.length > MAX_COMMANDS || lines.some((l) => l.length > MAX_LINE || /[\x00-\x1f\x7f]/.test(l))) return null;
-  return lines;
-}
-
-/** The link for `lines`: all of them, or the longest prefix that fits, and what it left out. */
-function linkFor(id: string, lines: string[]): { hash: string; dropped: number } {
-  let keep = Math.min(lines.length, MAX_COMMANDS);
-  const make = (n: number) => writeHash(id, [['c', encodeCommands(lines.slice(0, n))], ['v', EMULATOR_VERSION]]);
-  while (keep > 0 && make(keep).length > MAX_HASH) keep--;
-  return { hash: make(keep), dropped: lines.length - keep };
+/** The link for `lines` at the session's time-travel position (kd-link.ts). */
+function linkFor(id: string, lines: string[], position?: number): { hash: string; dropped: number } {
+  return kdLink(id, EMULATOR_VERSION, lines, position);
 }
 
 type Entry = { command: string; output: string; note?: boolean };
@@ -108,7 +90,8 @@ function KdWidget({ trace, onCommand, control }: { trace: Trace; onCommand?: Com
     return session.current;
   };
 
-  const runLines = (lines: string[], record: boolean) => emulatorAction(setBusy, setNotice, async () => {
+  /** Runs lines as typed; `claimed` is the time-travel position a restored link records. */
+  const runLines = (lines: string[], record: boolean, claimed?: number) => emulatorAction(setBusy, setNotice, async () => {
     let s = await ensure();
     let shown: Entry[] = [];
     let cleared = false;
@@ -149,6 +132,16 @@ function KdWidget({ trace, onCommand, control }: { trace: Trace; onCommand?: Com
       if (s.ended) shown.push({ command: '', output: 'The kd session has ended (q). Type a command to start a new one, or Reset.', note: true });
       last = s.ended ? 'The kd session has ended.' : r.stop ? r.output.split('\n').find((l) => l.trim() !== '') ?? '' : 'Done.';
     }
+    // A restored link: its commands must reach the position it records, or kd travels there.
+    const fix = positionFix(positionOf(s), claimed);
+    const ran = [...lines];
+    let fixNote = '';
+    if (fix && !s.ended) {
+      const r = await s.execAsync(fix.command, { yield: nextTask });
+      shown.push({ command: fix.command, output: r.output });
+      ran.push(fix.command);
+      fixNote = positionOf(s) === claimed ? fix.note : `${fix.note.replace(/; kd travelled there.*$/, '')}; kd could not travel there (the history window does not reach it).`;
+    }
     if (cleared) setScreenCleared(true);
     setEntries((e) => {
       const all = cleared ? shown : [...e, ...shown];
@@ -157,12 +150,13 @@ function KdWidget({ trace, onCommand, control }: { trace: Trace; onCommand?: Com
       return all.slice(over);
     });
     setAnnounce(last);
-    const all = record ? [...typed, ...lines] : lines;
+    const all = record ? [...typed, ...ran] : ran;
     setTyped(all);
-    const l = linkFor(trace.id, all);
+    const l = linkFor(trace.id, all, positionOf(s));
     setLink(l);
     if (record) setHash(l.hash);
-    if (l.dropped > 0) setNotice(`The link to this session holds your first ${all.length - l.dropped} commands; the last ${l.dropped} are not in it (a link holds ${MAX_COMMANDS} commands at most, within ${MAX_HASH} characters).`);
+    if (fixNote) setNotice(fixNote);
+    else if (l.dropped > 0) setNotice(`The link to this session holds your first ${all.length - l.dropped} commands; the last ${l.dropped} are not in it (a link holds ${MAX_COMMANDS} commands at most, within ${MAX_HASH} characters).`);
   });
 
   const reset = () => {
@@ -180,13 +174,16 @@ function KdWidget({ trace, onCommand, control }: { trace: Trace; onCommand?: Com
 
   const live = usePermalinkRestore({
     id: trace.id,
-    keys: ['c'],
+    keys: ['c', 't'],
     unknownKey: () => 'it sets a field this session does not have',
     setNotice,
     restore: (f) => {
       const lines = decodeCommands(f.get('c') ?? '');
       if (lines === null) return `its commands are malformed (a link holds up to ${MAX_COMMANDS} lines of up to ${MAX_LINE} characters)`;
-      void runLines(lines, false);
+      const t = f.get('t');
+      const claimed = t === undefined ? undefined : decodePosition(t);
+      if (claimed === null) return 'its time-travel position is malformed';
+      void runLines(lines, false, claimed);
       return null;
     },
   });

@@ -6,7 +6,7 @@
 // Sizes a link holds (documented in ARCHITECTURE.md): a code block's whole editor (2,000
 // characters of any text, 4 UTF-8 bytes each at most, base64url) and a kd session's commands.
 export const MAX_HASH = 12000;
-const MAX_VALUE = 11000;
+export const MAX_VALUE = 11000;
 
 export type HashState = { id: string; fields: Map<string, string> };
 

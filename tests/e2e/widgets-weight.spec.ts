@@ -11,8 +11,10 @@ import { gzipSync } from 'node:zlib';
 
 const CHAPTER = '/chapters/handling-syscalls/';
 const KB = 1024;
-// widgetsUsed and codeBlockRun grew by 8 KB with the lab's kd breakpoint table, sliced runs and Copy link.
-const CEILING = { beforeInteraction: 20 * KB, widgetsUsed: 110 * KB, codeBlockRun: 118 * KB };
+// widgetsUsed and codeBlockRun grew by 8 KB with the lab's kd breakpoint table, sliced runs and Copy link,
+// and by 7 KB with the rest of issue 11's kd commands in the lazily loaded command set (s, dyb, the
+// target views, dt options and layouts, wt, sx; measured 114.9 KB used).
+const CEILING = { beforeInteraction: 20 * KB, widgetsUsed: 117 * KB, codeBlockRun: 125 * KB };
 
 function trackJs(page: Page) {
   const js = new Map<string, number>();

@@ -229,6 +229,28 @@ test('kd session: a live prompt continues the computed transcript, with history'
   expect(errors).toEqual([]);
 });
 
+test('kd session: a permalink carries the time-travel position, and a fresh page reaches it', async ({ page }) => {
+  const errors = watchErrors(page);
+  await page.goto(CHAPTER);
+  const kd = await hydrated(page, 'syscall-entry-u');
+  const input = kd.getByRole('textbox', { name: /kd command/ });
+  for (const line of ['bp nt!KiSystemCall64+0x15; g', 't', 't', 't-']) {
+    await input.fill(line);
+    await input.press('Enter');
+    await expect(input).toBeEnabled();
+  }
+  // The same commands in Node: the position the session stands at after t-.
+  const expected = runScenario({ id: 'x', commands: ['u nt!KiSystemCall64 L4', 'bp nt!KiSystemCall64+0x15; g', 't', 't', 't-', '!tt'] });
+  const position = /Time Travel Position: ([0-9A-F]+):0/.exec(expected.transcript.at(-1)!.output)![1].toLowerCase();
+  await expect.poll(() => page.url()).toContain(`&t=${position}&`);
+  const again = await page.context().newPage();
+  await again.goto(page.url());
+  const restored = await hydrated(again, 'syscall-entry-u');
+  await expect(restored.locator('.kd-live')).toContainText(expected.transcript[4].output);
+  await expect(restored).not.toContainText('travelled');
+  expect(errors).toEqual([]);
+});
+
 test('axe: no violations in the widgets with every panel open', async ({ page }) => {
   test.setTimeout(120_000);
   await page.goto(CHAPTER);

@@ -22,11 +22,11 @@ describe('command table', () => {
     }
   });
   it('says each command\'s family', () => {
-    const families = ['breakpoints', 'execution', 'time-travel', 'memory', 'disassembly', 'stacks', 'registers', 'system', 'types', 'scripting', 'session'];
+    const families = ['breakpoints', 'execution', 'time-travel', 'memory', 'disassembly', 'stacks', 'registers', 'system', 'types', 'scripting', 'session', 'events'];
     for (const c of COMMANDS) expect(families).toContain(c.family);
     const of = (n: string) => COMMANDS.find((c) => c.name === n)?.family;
-    expect([of('bp'), of('g'), of('db'), of('u'), of('k'), of('r'), of('!idt'), of('dt'), of('?'), of('.help')])
-      .toEqual(['breakpoints', 'execution', 'memory', 'disassembly', 'stacks', 'registers', 'system', 'types', 'scripting', 'session']);
+    expect([of('bp'), of('g'), of('db'), of('u'), of('k'), of('r'), of('!idt'), of('dt'), of('?'), of('.help'), of('sxe')])
+      .toEqual(['breakpoints', 'execution', 'memory', 'disassembly', 'stacks', 'registers', 'system', 'types', 'scripting', 'session', 'events']);
   });
   it('.help and a bare ? list every command', () => {
     const { s } = session();
@@ -87,7 +87,7 @@ describe('reading the machine', () => {
     const { s, kernel } = session();
     kernel.machine.regs.set('rip', SYSCALL64 + 3n);
     kernel.machine.segs.set('gs', { selector: 0x2b, base: KPCR_ADDR });
-    expect(s.exec('r').output.split('\n')[9]).toBe('fffff803`1b201003 654889242510000000 mov   qword ptr gs:[10h],rsp gs:fffff803`19e00010=0000000000000000');
+    expect(s.exec('r').output.split('\n')[9]).toBe('fffff803`1b201003 654889242510000000 mov   qword ptr gs:[10h],rsp gs:002b:00000000`00000010=0000000000000000');
   });
   it('d* layouts and e* writes', () => {
     const { s, kernel } = session();

@@ -3,6 +3,7 @@
 // ASCII column, operand column...), not only as whole strings.
 import { describe, expect, it } from 'vitest';
 import { decodeBytes } from '../../emulator/src/cpu/decoder.ts';
+import { scalarText } from '../../emulator/src/debugger/format/types.ts';
 import * as f from '../../emulator/src/debugger/format.ts';
 
 const regs: f.RegisterFile = {
@@ -215,9 +216,11 @@ describe('single-line outputs', () => {
   it('dt: +0x offset in 3+ digits, name padded to 16', () => {
     expect(f.structLines([{ offset: 0, name: 'NtTib', type: '_NT_TIB' }, { offset: 0x51, name: 'SecondLevelCacheAssociativity', type: 'UChar' }, { offset: 0x2e80, name: 'X', type: 'Uint8B' }]))
       .toBe('   +0x000 NtTib            : _NT_TIB\n   +0x051 SecondLevelCacheAssociativity : UChar\n   +0x2e80 X                : Uint8B');
-    expect(f.fieldValue('Ptr64 _KPRCB', Uint8Array.of(0x80, 1, 0xa0, 0x12, 3, 0xf8, 0xff, 0xff))).toBe('0xfffff803`12a00180 _KPRCB');
-    expect(f.fieldValue('Ptr64 Void', new Uint8Array(8))).toBe('(null)');
-    expect(f.fieldValue('Int4B', Uint8Array.of(0xfb, 0xff, 0xff, 0xff))).toBe('0n-5');
-    expect(f.fieldValue('Uint4B', Uint8Array.of(1, 0, 0, 0))).toBe('0x1');
+    expect(scalarText('Ptr64 _KPRCB', Uint8Array.of(0x80, 1, 0xa0, 0x12, 3, 0xf8, 0xff, 0xff))).toBe('0xfffff803`12a00180 _KPRCB');
+    expect(scalarText('Ptr64 Void', new Uint8Array(8))).toBe('(null)');
+    expect(scalarText('Int4B', Uint8Array.of(0xfb, 0xff, 0xff, 0xff))).toBe('0n-5');
+    expect(scalarText('Uint4B', Uint8Array.of(1, 0, 0, 0))).toBe('1');
+    expect(scalarText('Uint4B', Uint8Array.of(0x0a, 0, 0, 0))).toBe('0xa');
+    expect(scalarText('UChar', Uint8Array.of(1))).toBe("0x1 ''");
   });
 });

@@ -14,6 +14,12 @@ const NAMES = [
   '.bugcheck', '!analyze', '!analyze -v', '.help', 'bp0', 'bu12', 'hello', '.nosuch', '!nosuch', '', 'q',
   'kv', 'kc', 'kn', 'kL', 'kP', '.trap', '.cxr', '??', '.echo', '.printf', '.formats', '.if', '.for', '.while', '.block',
   '.break', '.continue', '.cls', '.help kv', '.frame', '!locks',
+  's', 's -b', 's -w', 's -d', 's -q', 's -a', 's -u', 's -[1]b', 's -[', 'dyb', 'db gs:', 'dq gs:[', 'eb fs:',
+  '!thread', '!thread -1', '!process', '!process -1 0', '!process 0 0', '.thread', '.process', '.process /r /p', '!prcb',
+  'vertarget', 'version', '.lastevent', 'lmvm', 'lmv m', 'lmvm nt',
+  'wt', 'wt 1',
+  'sx', 'sxe', 'sxd', 'sxn', 'sxi', 'sxr', 'sxe bpe', 'sxd *', 'sxi sse', 'gn',
+  'dt -r', 'dt -r1', 'dt -b', 'dt -v', 'dt -rv _KPCR', 'dt -r9 nt!_KPCR @$pcr',
 ];
 // The scripting grammar: conditions and C++ expressions, and programs whose bodies are other lines.
 const CONDS = ['1', '0', '@rax', '@$t0 < 3', '@$t0 == 2', 'poi(0)', '(1', '@@c++(@$pcr->Prcb.RspBase)', '@@masm(nt)', 'nt!Nope', ''];
@@ -24,6 +30,9 @@ const ATOMS = [
   '0x', '0n12', '0t17', '0y101', '0n1f', 'fffff803`1b201000', 'ffffffffffffffffffff', '1`2`3', '-1', 'L4', 'L?10',
   'L100000000', 'l 2', '*', '1-3', '1,2', '_KPCR', 'nt!_KPCR', 'nt!_NOSUCH', 'Ki*', 'nt!Ki?ystem*', '=', 'rax=5',
   'rip=0', 'rip=nt!KiSystemCall64', '(', ')', '+', '*', 'mod', 'and', 'not', 'hi', '>>>', '"', ';', '$$', '-v', 'm nt',
+  'bpe', 'sse', 'av', '-c',
+  '_KTSS64', '_KIDTENTRY64', '_KGDTENTRY64', '_KUSER_SHARED_DATA', 'SharedUserData', '-r', '-r3', '-b', '-v', '-rb',
+  'gs:0', 'gs:[188]', 'gs:[', 'fs:', 'ss:0', '"MZ"', '"', "'VUTS'", "'", ']',
 ];
 
 const arbLine = fc.oneof(

@@ -9,6 +9,9 @@ import { addr64, hexN } from '../../emulator/src/debugger/format.ts';
 const SRC = {
   uf: 'learn.microsoft.com "uf (Unassemble Function)"; block layout as in the public Q&A "What do the columns represent for ... uf nt!KiSwapContext" (a blank line, then `module!function+0xoffset:` before each block)',
   annotation: 'public kd transcripts: `mov qword ptr [rsp+10h],rbx ss:0018:fffff500`a54bbef8=fffff8028bbd7885`, `mov eax,dword ptr [rcx] ds:002b:ffffdf0f`97f5c740=00002000`',
+  gsAnnotation: 'public x64 kd transcript (a Windows 7 kernel, nt!NtQueryInformationToken+0x38): `mov   rax,qword ptr gs:[188h] gs:002b:00000000`00000188=6000cf1a80faffff`, where `db gs:0 gs:0x19f` shows `002b:00000000`00000180  80 1f 00 00 00 00 00 00-60 00 cf 1a 80 fa ff ff`: the offset within GS, and the bytes in memory order',
+  offset: 'public kd listings: `mov esi,offset nt!PspLoadImageNotifyRoutine (805649e0)`, `push offset nt!IopTimerLock (8054be44)` (an immediate that names a symbol)',
+  shared: 'public `u ntdll!NtCreateFile` listings (Windows 10 x64): `f604250803fe7f01 test    byte ptr [SharedUserData+0x308 (00000000`7ffe0308)],1`',
 };
 
 const s = new KdSession({ budget: 200_000 });
@@ -32,16 +35,34 @@ describe('disassembly', () => {
     }
     expect(out.filter((l) => l === '').length).toBeGreaterThan(0);
   });
-  it(`the current line's annotation: ss:0018: / ds:002b: with the selector, gs: linear (${SRC.annotation.slice(0, 30)}…)`, () => {
+  it(`the current line's annotation: ss:0018: / ds:002b: with the selector, gs:002b: with the offset (${SRC.gsAnnotation.slice(0, 30)}…)`, () => {
     const k = new KdSession({ budget: 200_000 });
     k.exec('bp nt!KiSystemCall64+0x15');
     k.exec('g');
     const line = k.exec('t').output.split('\n').pop()!; // push qword ptr gs:[10h]
     const gs = k.machine.getSeg('gs').base;
-    expect(line.endsWith(` gs:${addr64(gs + 0x10n)}=${hexN(k.readQword(gs + 0x10n)!, 16)}`)).toBe(true);
+    const bytes = [...k.machine.readVirtual(gs + 0x10n, 8)!].map((b) => hexN(b, 2)).join('');
+    expect(line.endsWith(` gs:002b:00000000\`00000010=${bytes}`)).toBe(true);
     // Walk on to an rbp-based store: the stack segment's selector appears.
     const out = k.exec('t 0n12').output;
     const ssLine = out.split('\n').find((l) => / ss:0018:[0-9a-f`]+=/.test(l));
     expect(ssLine).toBeDefined();
+  });
+  it.each([
+    ['ntdll!NtTerminateProcess+8', 'test    byte ptr [SharedUserData+0x308 (00000000`7ffe0308)],1', SRC.shared],
+  ])('u %s -> %s (%s)', (at, text, _src) => {
+    expect(s.exec(`u ${at} L1`).output.split('\n')[1].endsWith(text)).toBe(true);
+  });
+  it(`a qword immediate that names a symbol is offset Symbol (address) (${SRC.offset.slice(0, 40)}…)`, () => {
+    // The model's KiSystemServiceRepeat loads the descriptor table with mov r10,imm64; the
+    // immediate is read from the instruction's bytes, its name from the symbol table.
+    const at = s.kernel.symbols.resolve('nt!KiSystemServiceRepeat')!;
+    const b = s.machine.readVirtual(at, 10)!;
+    expect([b[0], b[1]]).toEqual([0x49, 0xba]);
+    const imm = [...b.slice(2)].reduceRight((v, x) => (v << 8n) | BigInt(x), 0n);
+    expect(s.symbolize(imm)).toBe('nt!KeServiceDescriptorTable');
+    expect(s.exec('u nt!KiSystemServiceRepeat L1').output.split('\n')[1]).toBe(`${addr64(at)} 49ba${[...b.slice(2)].map((x) => hexN(x, 2)).join('')} mov r10,offset nt!KeServiceDescriptorTable (${addr64(imm)})`);
+    // Small immediates stay numbers.
+    expect(s.exec('u nt!KiSystemCall64+0x15 L1').output).toContain('push    2Bh');
   });
 });

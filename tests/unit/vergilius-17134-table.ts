@@ -236,4 +236,59 @@ export const VERGILIUS_17134: Record<string, Vergilius17134Struct> = {
     [0x190, 'VOID *SystemReserved1[30]'],
     ],
   },
+  // Union _KGDTENTRY64 (0x10 bytes). 8 fields: LimitLow, BaseLow, the named structs Bytes and
+  // Bits (at 4; not modeled), BaseUpper, MustBeZero, DataLow, DataHigh.
+  _KGDTENTRY64: {
+    size: 0x10, fields: 8,
+    declared: [
+    [0x0, 'USHORT LimitLow'],
+    [0x2, 'USHORT BaseLow'],
+    [0x8, 'ULONG BaseUpper'],
+    [0xc, 'ULONG MustBeZero'],
+    [0x0, 'LONGLONG DataLow'],
+    [0x8, 'LONGLONG DataHigh'],
+    ],
+  },
+  // Union _KIDTENTRY64 (0x10 bytes): every field, the bit fields of the word at 4 in order.
+  _KIDTENTRY64: {
+    size: 0x10, fields: 11,
+    declared: [
+    [0x0, 'USHORT OffsetLow'],
+    [0x2, 'USHORT Selector'],
+    [0x4, 'USHORT IstIndex : 3'],
+    [0x4, 'USHORT Reserved0 : 5'],
+    [0x4, 'USHORT Type : 5'],
+    [0x4, 'USHORT Dpl : 2'],
+    [0x4, 'USHORT Present : 1'],
+    [0x6, 'USHORT OffsetMiddle'],
+    [0x8, 'ULONG OffsetHigh'],
+    [0xc, 'ULONG Reserved1'],
+    [0x0, 'ULONGLONG Alignment'],
+    ],
+  },
+  _KTSS64: {
+    size: 0x68, fields: 8,
+    declared: [
+    [0x0, 'ULONG Reserved0'],
+    [0x4, 'ULONGLONG Rsp0'],
+    [0xc, 'ULONGLONG Rsp1'],
+    [0x14, 'ULONGLONG Rsp2'],
+    [0x1c, 'ULONGLONG Ist[8]'],
+    [0x5c, 'ULONGLONG Reserved1'],
+    [0x64, 'USHORT Reserved2'],
+    [0x66, 'USHORT IoMapBase'],
+    ],
+  },
+  // 98 fields (members of the anonymous unions at 2D5h, 2F0h, 320h and 3C6h and their bit fields
+  // counted one each).
+  _KUSER_SHARED_DATA: {
+    size: 0x708, fields: 98,
+    declared: [
+    [0x14, 'volatile struct _KSYSTEM_TIME SystemTime'],
+    [0x260, 'ULONG NtBuildNumber'],
+    [0x26c, 'ULONG NtMajorVersion'],
+    [0x270, 'ULONG NtMinorVersion'],
+    [0x308, 'ULONG SystemCall'],
+    ],
+  },
 };

@@ -12,8 +12,14 @@ const BASE: Record<string, string> = {
   ULONGLONG: 'Uint8B', LONGLONG: 'Int8B', VOID: 'Void',
 };
 
-/** `struct _KPRCB *CurrentPrcb` -> { name: 'CurrentPrcb', type: 'Ptr64 _KPRCB' } (dt's spelling). */
-function windbg(decl: string): { name: string; type: string } {
+/** `struct _KPRCB *CurrentPrcb` -> { name: 'CurrentPrcb', type: 'Ptr64 _KPRCB' } (dt's spelling);
+ *  a bit field `USHORT Type : 5` that starts at bit `pos` -> `Pos 8, 5 Bits` (`Pos 15, 1 Bit`). */
+function windbg(decl: string, pos = 0): { name: string; type: string; bits?: number } {
+  const bf = /^(.*\S)\s*:\s*(\d+)$/.exec(decl);
+  if (bf) {
+    const n = Number(bf[2]);
+    return { name: windbg(bf[1]).name, type: `Pos ${pos}, ${n} Bit${n === 1 ? '' : 's'}`, bits: n };
+  }
   const d = decl.replace(/\b(volatile|const)\b/g, '').replace(/\s*\*\s*/g, ' *').replace(/\s+/g, ' ').trim();
   const m = /^(?:(?:struct|union|enum) )?(\w+) (\**)(\w+)(?:\[(\d+)\])?$/.exec(d);
   if (!m) throw new Error(`cannot read the declaration "${decl}"`);
@@ -38,9 +44,14 @@ describe('structure layouts against Vergilius 10.0.17134.1 x64', () => {
       const real = VERGILIUS_17134[name];
       expect(def.fields.length).toBe(real.declared.length);
       const wrong: string[] = [];
+      // Consecutive bit fields at one offset fill the storage unit from bit 0 up.
+      let bit = 0;
+      let bitOffset = -1;
       def.fields.forEach((f, i) => {
         const [offset, decl] = real.declared[i];
-        const w = windbg(decl);
+        if (offset !== bitOffset) bit = 0;
+        const w = windbg(decl, bit);
+        if (w.bits !== undefined) { bit += w.bits; bitOffset = offset; } else { bit = 0; bitOffset = -1; }
         expect(f.name).toBe(w.name);
         const ok = f.offset === offset && f.type === w.type;
         const pending = PENDING[name]?.includes(f.name) ?? false;

@@ -3,7 +3,11 @@
 // Numbers: uppercase hex with a trailing `h`, a leading 0 when the first digit is a letter, and
 // 0..9 as a bare digit. Displacements are signed (`[rbp-80h]`); immediates are printed at the
 // operand size (`and rsp,0FFFFFFFFFFFFFFF0h`). Branch and RIP-relative targets are printed as
-// `symbol (address)` when the caller names them, else as the 16-digit address with a backtick.
+// `symbol (address)` when the caller names them, else as the 16-digit address with a backtick; so
+// are absolute memory operands with no segment override (`[SharedUserData+0x308 (00000000`7ffe0308)]`
+// in public `u ntdll!NtCreateFile` listings). A dword or qword immediate that the caller names is
+// `offset symbol (address)` (`mov esi,offset nt!PspLoadImageNotifyRoutine (805649e0)` in public
+// x86 kd listings; the x64 form prints the 64-bit address with its backtick).
 
 import type { DecodeResult, Instruction, Operand } from './instruction.ts';
 import { SEG_NAMES } from './instruction.ts';
@@ -55,8 +59,12 @@ function formatMemory(ins: Instruction, o: Operand & { kind: 'mem' }, opts: Form
     // An index without a base keeps its `*1` so that `[rax*1+10h]` (SIB, no base) reads apart
     // from `[rax+10h]` (base register).
     if (o.index !== null) parts.push(gprName(o.index, o.addrSize) + (o.scale === 1 && o.base !== null ? '' : `*${o.scale}`));
-    if (parts.length === 0) {
-      inner = formatNumber(BigInt.asUintN(o.addrSize * 8, o.disp));
+    const absolute = BigInt.asUintN(o.addrSize * 8, o.disp);
+    const named = parts.length === 0 && !o.segOverride ? opts?.symbolize?.(absolute) : null;
+    if (named) {
+      inner = `${named} (${formatAddress(absolute)})`;
+    } else if (parts.length === 0) {
+      inner = formatNumber(absolute);
     } else {
       inner = parts.join('+');
       if (o.disp > 0n) inner += '+' + formatNumber(o.disp);
@@ -70,8 +78,10 @@ export function formatOperand(ins: Instruction, o: Operand, opts?: FormatOptions
   switch (o.kind) {
     case 'reg':
       return gprName(o.reg, o.size, o.high8);
-    case 'imm':
-      return formatNumber(o.value);
+    case 'imm': {
+      const named = o.size >= 4 ? opts?.symbolize?.(BigInt.asUintN(64, o.value)) : null;
+      return named ? `offset ${named} (${formatAddress(BigInt.asUintN(64, o.value))})` : formatNumber(o.value);
+    }
     case 'rel':
       return target(o.target, opts);
     case 'mem':

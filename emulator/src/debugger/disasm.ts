@@ -53,11 +53,14 @@ const GPR = ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi', 'r8', 'r9',
 
 /**
  * The annotation kd appends to the line of the current instruction when it has a sized memory
- * operand: segment, effective address (SDM Vol. 1 §3.7.5, with the FS/GS base added in 64-bit
- * mode, §3.3.4) and the operand's current value. A kernel debugger qualifies ds/es/ss/cs with the
- * selector (`ss:0018:fffff500`a54bbef8=...`, `ds:002b:ffffdf0f`97f5c740=00002000` in public kd
- * transcripts, cited in tests/unit/kd-disassembly.test.ts); fs/gs show the linear address
- * (` gs:00000000`00000010=????????????????`). Operands up to 16 bytes (xmmword) are shown.
+ * operand: segment, selector, address and the operand's current value. For ds/es/ss/cs the address
+ * is the effective address (SDM Vol. 1 §3.7.5) and the value reads as a number
+ * (`ss:0018:fffff500`a54bbef8=...`, `ds:002b:ffffdf0f`97f5c740=00002000` in public kd
+ * transcripts). For fs/gs the address is the offset within the segment, before the FS/GS base is
+ * added (§3.3.4), and the value is the bytes at base+offset in memory order, as a public x64 kd
+ * transcript shows them: `mov rax,qword ptr gs:[188h] gs:002b:00000000`00000188=6000cf1a80faffff`
+ * where `db gs:180` shows `60 00 cf 1a 80 fa ff ff` at gs:188 (cited in
+ * tests/unit/kd-disassembly.test.ts). Operands up to 16 bytes (xmmword) are shown.
  */
 export function memoryAnnotation(m: MachineView, ins: Instruction): string {
   const op = ins.operands.find((o) => o.kind === 'mem');
@@ -67,13 +70,14 @@ export function memoryAnnotation(m: MachineView, ins: Instruction): string {
   const flat = seg === 'fs' || seg === 'gs';
   const bytes = m.readVirtual(ea, op.size);
   let value = '?'.repeat(op.size * 2);
-  if (bytes) {
+  if (bytes && flat) value = Array.from(bytes, (b) => hexN(b, 2)).join('');
+  else if (bytes) {
     let v = 0n;
     for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]);
     value = hexN(v, op.size * 2);
   }
-  const where = flat ? `${seg}:` : `${seg}:${hexN(m.getSeg(seg).selector, 4)}:`;
-  return ` ${where}${addr64(ea)}=${value}`;
+  const shown = flat ? (ea - m.getSeg(seg).base) & MASK64 : ea;
+  return ` ${seg}:${hexN(m.getSeg(seg).selector, 4)}:${addr64(shown)}=${value}`;
 }
 
 /** The linear address of an instruction's memory operand (`$ea`), or undefined without one. */

@@ -475,17 +475,3 @@ export function structLines(fields: FieldView[]): string {
 export function partialStructNote(name: string, omitted: number, total: number): string {
   return `   (model: ${omitted} of the ${total} fields of ${name} in build 17134 are not modeled and not shown)`;
 }
-
-/** The value dt shows for a field of a given type text and raw little-endian bytes. */
-export function fieldValue(type: string, bytes: Uint8Array | null): string | undefined {
-  if (!bytes) return '??';
-  const v = readLE(bytes);
-  if (type.startsWith('Ptr64')) {
-    if (v === 0n) return '(null)';
-    return `0x${addr64(v)} ${type.slice(5).trim() || 'Void'}`;
-  }
-  if (/^Int\dB$/.test(type)) return `0n${BigInt.asIntN(bytes.length * 8, v)}`;
-  if (type === 'UChar') return `0x${v.toString(16)} ''`.replace(" ''", v >= 0x20n && v < 0x7fn ? ` '${String.fromCharCode(Number(v))}'` : " ''");
-  if (/^(Uint\dB|Char)$/.test(type)) return `0x${v.toString(16)}`;
-  return undefined;
-}

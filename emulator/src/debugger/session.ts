@@ -6,10 +6,14 @@
 
 import { BreakpointTable } from './breakpoints.ts';
 import './commands/core.ts';
-import { cppEvaluator, findCommand } from './commands/registry.ts';
+import { cppEvaluator } from './commands/registry.ts';
+import { runOneCommand } from './dispatch.ts';
 import { loadFullCommandSet } from '#kd-command-set';
 import { unmodeledNote } from './commands/unmodeled.ts';
 import { ContextOverride } from './context.ts';
+import { EventFilters } from './event-filters.ts';
+import { BREAKPOINT, SINGLE_STEP, describeStop } from './stop-report.ts';
+import { goSteps, processorBreakpointHit, stepOnce, type GoOptions } from './run-control.ts';
 import { disassembleAt, memoryAnnotation } from './disasm.ts';
 import { CaretError, LoopSignal, PlainError } from './errors.ts';
 import { ExprError, evaluatePrefix, type ExprContext } from './expr.ts';
@@ -17,8 +21,9 @@ import * as fmt from './format.ts';
 import { RegisterAccess } from './registers.ts';
 import { splitCommands } from './split.ts';
 import { pseudoRegister } from './pseudo.ts';
+import { sharedUserDataAddress, sharedUserDataName } from './shared-user-data.ts';
 import { walkStack } from './stack.ts';
-import { recordMark, type Mark } from './time-travel.ts';
+import type { Mark } from './time-travel.ts';
 import { chooseBranch, isJ } from './conditional.ts';
 import type { KernelOptions, KernelStop, KernelView, MachineView } from './target.ts';
 import { bootWindows } from '../windows/index.ts';
@@ -33,62 +38,18 @@ export const DEFAULT_BUDGET = 2_000_000;
  *  break-in request. The same slices whether driven by `exec` or `execAsync`, so both print the
  *  same bytes. */
 export const SLICE = 50_000;
-/** Instructions the kernel may run to deliver and report a single step (#DB path). */
-const STEP_BUDGET = 100_000;
 /** Steps of history a session keeps for time travel (t-, p-, g-, !tt) unless told otherwise. */
 export const DEFAULT_HISTORY = 1_000_000;
-const RF = 0x10000n;
 
-export type StopInfo =
-  | { kind: 'break'; breakpoint: number | null; address: bigint; symbol?: string; code: number }
-  | { kind: 'step'; address: bigint; symbol?: string }
-  | { kind: 'bugcheck'; code: number; args: bigint[] }
-  | { kind: 'triple-fault' }
-  | { kind: 'budget'; instructions: number }
-  | { kind: 'break-in'; address: bigint }
-  | { kind: 'exited'; status?: number };
-
-/** One entry of the session's event log: what kd reported, in order, with the command that led
- *  to it. */
-export type SessionEvent = StopInfo & { command: string };
-
-/** A command in progress: yields (no value) between slices of the target's execution, returns
- *  kd's output. `exec` drives it to the end at once; `execAsync` awaits the caller between yields. */
-export type RunSteps = Generator<void, string, void>;
-
-export interface ExecAsyncOptions {
-  /** Awaited between slices of a run, so that a page can paint and take input meanwhile. */
-  yield: () => Promise<void>;
-  /** Polled between slices; true breaks into the target, as Ctrl+C / Ctrl+Break does. */
-  shouldStop?: () => boolean;
-}
-
-export interface ExecResult {
-  output: string;
-  prompt: string;
-  stop?: StopInfo;
-  /** The line ran `.cls`: a console clears its screen before showing this output. */
-  cleared?: boolean;
-}
-
-export interface KdSessionOptions extends KernelOptions {
-  /** A kernel to attach to instead of booting one. */
-  kernel?: KernelView;
-  /** How to boot a kernel (used at start and by `.reboot`). */
-  boot?: (options: KernelOptions) => KernelView;
-  /** Instruction budget of one `g`. */
-  budget?: number;
-  /** Polled between slices of a running `g`; true means the user pressed Ctrl+C. */
-  interruptRequested?: () => boolean;
-  /** Steps of history kept for time travel (t-, p-, g-, !tt). Default 0: off, and the target
-   *  runs about three times faster; `npx kd` and the kd widget ask for DEFAULT_HISTORY. */
-  history?: number;
-}
+export type { ExecAsyncOptions, ExecResult, KdSessionOptions, RunSteps, SessionEvent, StopInfo } from './session-types.ts';
+import type { ExecAsyncOptions, ExecResult, KdSessionOptions, RunSteps, SessionEvent, StopInfo } from './session-types.ts';
 
 export class KdSession {
   kernel: KernelView;
   readonly options: KdSessionOptions;
   readonly breakpoints = new BreakpointTable();
+  /** sx: what kd does with exceptions it did not cause (event-filters.ts). */
+  readonly filters = new EventFilters();
   readonly registers: RegisterAccess;
   readonly events: SessionEvent[] = [];
   budget: number;
@@ -113,11 +74,12 @@ export class KdSession {
   readonly marks: Mark[] = [];
   /** The furthest time-travel position reached (`!tt 100`). */
   furthest = 0;
-  /** Breakpoint ids in DR0..DR3 when the target last ran. */
-  private drSlots: number[] = [];
-  private currentCommand = '';
+  /** Breakpoint ids in DR0..DR3 when the target last ran (run-control.ts). */
+  drSlots: number[] = [];
+  /** The command running now (events record it). */
+  currentCommand = '';
   /** The break-in poll of the `execAsync` call in progress. */
-  private stopPoll: (() => boolean) | null = null;
+  stopPoll: (() => boolean) | null = null;
 
   constructor(options: KdSessionOptions = {}) {
     this.options = options;
@@ -249,42 +211,14 @@ export class KdSession {
   }
 
   private *runOne(text: string, column: number): RunSteps {
-    const trimmed = text.replace(/^\s+/, '');
-    const lead = text.length - trimmed.length;
-    const cmdText = trimmed.trimEnd();
-    if (cmdText === '' || cmdText.startsWith('*') || cmdText.startsWith('$$')) return '';
-    this.currentCommand = cmdText;
-    try {
-      const found = findCommand(cmdText);
-      if (!found) {
-        // WinDbg's own answer, then (for a command WinDbg has) one line saying this kd lacks it.
-        const note = unmodeledNote(cmdText);
-        let answer: string;
-        if (cmdText.startsWith('!')) answer = `No export ${cmdText.slice(1).split(/\s/)[0]} found`;
-        else {
-          // Unknown dot-commands put the caret under their last character, others under the first.
-          const at = cmdText.startsWith('.') ? cmdText.split(/\s/)[0].length - 1 : 0;
-          answer = fmt.caretError(column + lead + at, 'Syntax error', cmdText);
-        }
-        return note ? `${answer}\n${note}` : answer;
-      }
-      const result = found.command.handler(this, found.args, { text: cmdText, argsOffset: found.argsOffset, name: found.name, column: column + lead });
-      return typeof result === 'string' ? result : yield* result;
-    } catch (e) {
-      if (e instanceof LoopSignal && this.loopDepth > 0) throw e;
-      if (e instanceof LoopSignal) return `${e.message} is ignored.`;
-      if (e instanceof CaretError) return fmt.caretError(column + lead + e.column, e.kind, cmdText);
-      if (e instanceof ExprError || e instanceof PlainError) return e.message;
-      // A defect in the debugger itself: say so in one line rather than a stack trace.
-      return `Internal debugger error: ${e instanceof Error ? e.message : String(e)}`;
-    }
+    return yield* runOneCommand(this, text, column);
   }
 
   // --- expressions --------------------------------------------------------------------------
 
   readonly exprContext: ExprContext = {
     register: (name) => this.registers.get(name),
-    symbol: (name) => this.kernel.symbols.resolve(name),
+    symbol: (name) => this.kernel.symbols.resolve(name) ?? sharedUserDataAddress(name),
     read: (a, n) => this.machine.readVirtual(a, n),
     // The C++ evaluator comes with the full command set (@@c++ is not a lab's business).
     cpp: (text) => {
@@ -320,7 +254,7 @@ export class KdSession {
 
   symbolize(address: bigint): string | undefined {
     const near = this.kernel.symbols.nearest(address);
-    if (!near) return undefined;
+    if (!near) return sharedUserDataName(address);
     return fmt.symbolWithOffset(near.name, address - near.address);
   }
 
@@ -356,104 +290,14 @@ export class KdSession {
     return runToEnd(this.goSteps(options));
   }
 
-  /** `go` as a run that yields after each slice. */
-  *goSteps(options: { tempAt?: bigint; showRegisters?: boolean } = {}): RunSteps {
-    if (this.halted) return this.halted;
-    if (options.tempAt !== undefined) this.breakpoints.addTemporary(options.tempAt);
-    try {
-      const refused = this.beforeRun();
-      if (refused) return refused;
-      this.skipHardcodedBreak();
-      const rip = this.machine.getReg('rip');
-      const out: string[] = [];
-      // Resuming from a breakpoint: execute the original instruction first (with its byte
-      // restored, single-stepped through the kernel's #DB path), then plant and run.
-      if (this.breakpoints.at(rip) || this.breakpoints.isTemporaryAt(rip)) {
-        const stop = this.kernel.resume({ budget: STEP_BUDGET, singleStep: true });
-        if (!(stop.kind === 'debug-break' && stop.code === SINGLE_STEP)) return this.report(stop, 'g');
-      }
-      const failed = this.unrecorded(() => this.breakpoints.insert(this.machine));
-      if (failed.length) {
-        for (const b of failed) out.push(fmt.breakpointInsertFailure(b.id, b.address!));
-        return out.join('\n');
-      }
-      let stop: KernelStop = { kind: 'budget' };
-      let ran = 0;
-      try {
-        while (ran < this.budget) {
-          const n = Math.min(SLICE, this.budget - ran);
-          stop = this.kernel.resume({ budget: n });
-          ran += n;
-          if (stop.kind !== 'budget') break;
-          yield;
-          if (this.options.interruptRequested?.() || this.stopPoll?.()) {
-            stop = { kind: 'break-in' };
-            break;
-          }
-        }
-      } finally {
-        this.unrecorded(() => this.breakpoints.restore(this.machine));
-      }
-      return this.report(stop, options.showRegisters ? 't' : 'g', ran);
-    } finally {
-      this.breakpoints.clearTemporaries();
-    }
-  }
-
-  /**
-   * Continuing from an `int 3` that is in the code (not one of ours, whose bytes are out while
-   * the target is stopped): Windows' KdpTrap moves the context's RIP past the one-byte `int 3`
-   * when the debugger left it unchanged, so the target does not break on it again.
-   */
-  private skipHardcodedBreak(): void {
-    const last = this.lastStop;
-    if (!last || last.kind !== 'break' || last.breakpoint !== null || last.code !== BREAKPOINT) return;
-    const rip = this.machine.getReg('rip');
-    if (rip !== last.address || this.machine.readVirtual(rip, 1)?.[0] !== 0xcc) return;
-    this.machine.setReg('rip', rip + 1n);
+  /** `go` as a run that yields after each slice (run-control.ts). */
+  *goSteps(options: GoOptions = {}): RunSteps {
+    return yield* goSteps(this, options);
   }
 
   /** One instruction through the kernel's single-step path (TF set, #DB reported). */
   step(): string {
-    if (this.halted) return this.halted;
-    const refused = this.beforeRun();
-    if (refused) return refused;
-    this.skipHardcodedBreak();
-    const stop = this.kernel.resume({ budget: STEP_BUDGET, singleStep: true });
-    return this.report(stop, 't');
-  }
-
-  /**
-   * Before the target runs: the stop is marked for time travel, and the processor breakpoints go
-   * into the debug registers as kd puts them there (the KPRCB's KernelDr slots, which the kernel
-   * loads when it continues). Continuing from an execute breakpoint sets RF in the context, so the
-   * instruction runs once without faulting again (SDM Vol. 3B §18.3.1.1). Returns kd's refusal.
-   */
-  private beforeRun(): string | null {
-    recordMark(this, this.marks);
-    const regs = this.breakpoints.debugRegisters();
-    if (!regs) return 'Too many data breakpoints for processor 0';
-    this.drSlots = regs.slots;
-    this.kernel.setDebugRegisters?.(regs.addresses, regs.dr7);
-    const last = this.lastStop;
-    if (last?.kind === 'break' && last.breakpoint !== null && this.breakpoints.get(last.breakpoint)?.access === 'e' && this.machine.getReg('rip') === last.address) {
-      this.machine.setReg('rflags', this.machine.getReg('rflags') | RF);
-    }
-    return null;
-  }
-
-  /** The processor breakpoint a debug exception reports in DR6 (B0-B3 -> the ids in DR0-DR3). */
-  private processorBreakpointHit(): number | undefined {
-    if (!this.kernel.debugStatus || this.drSlots.length === 0) return undefined;
-    const b = Number(this.kernel.debugStatus() & 0xfn);
-    for (let n = 0; n < this.drSlots.length; n++) if (b & (1 << n)) return this.drSlots[n];
-    return undefined;
-  }
-
-  /** Runs `f` without recording its memory writes in the time-travel history (kd's int 3s). */
-  private unrecorded<T>(f: () => T): T {
-    const h = this.kernel.history;
-    return h?.enabled ? h.unrecorded(f) : f();
+    return stepOnce(this);
   }
 
   /** Records a stop made without running the target (time travel). */
@@ -466,83 +310,19 @@ export class KdSession {
     this.nextUnassemble = null;
   }
 
-  /** Turns a kernel stop into kd's output, and records it. */
+  /** Turns a kernel stop into kd's output (stop-report.ts), and records it. */
   report(stop: KernelStop, how: 'g' | 't', ran = 0): string {
-    let info: StopInfo;
-    let text: string;
-    switch (stop.kind) {
-      case 'debug-break': {
-        const address = stop.address;
-        const hw = stop.code === SINGLE_STEP ? this.processorBreakpointHit() : undefined;
-        const bp = hw !== undefined ? this.breakpoints.get(hw) : this.breakpoints.at(address);
-        const temp = this.breakpoints.isTemporaryAt(address);
-        if (hw !== undefined && bp) {
-          info = { kind: 'break', breakpoint: bp.id, address, symbol: this.symbolize(address), code: stop.code };
-          text = `${fmt.breakpointHit(bp.id)}
-${this.currentLocation()}`;
-          if (bp.oneShot) this.breakpoints.remove(bp.id);
-        } else if (stop.code === SINGLE_STEP || (temp && !bp)) {
-          info = { kind: 'step', address, symbol: this.symbolize(address) };
-          text = how === 't' ? `${fmt.registerBlock(this.registerFile())}\n${this.currentLocation()}` : this.currentLocation();
-        } else if (bp) {
-          info = { kind: 'break', breakpoint: bp.id, address, symbol: this.symbolize(address), code: stop.code };
-          text = `${fmt.breakpointHit(bp.id)}\n${this.currentLocation()}`;
-          if (bp.oneShot) this.breakpoints.remove(bp.id);
-        } else {
-          info = { kind: 'break', breakpoint: null, address, symbol: this.symbolize(address), code: stop.code };
-          text = `Break instruction exception - code ${fmt.hexN(stop.code, 8)} (first chance)\n${this.currentLocation()}`;
-        }
-        break;
-      }
-      case 'bugcheck': {
-        const args = [...stop.args, 0n, 0n, 0n, 0n].slice(0, 4) as [bigint, bigint, bigint, bigint];
-        this.bugcheck = { code: stop.code, args };
-        info = { kind: 'bugcheck', code: stop.code, args };
-        this.halted = 'The target is stopped in KeBugCheckEx; .reboot restarts it.';
-        text = `${fmt.bugCheckBanner(this.bugcheck)}\n${this.currentLocation()}`;
-        break;
-      }
-      case 'triple-fault':
-        info = { kind: 'triple-fault' };
-        this.halted = 'The target has reset (triple fault); use .reboot to start it again.';
-        text = [
-          'The processor shut down: a fault occurred while it was delivering a double fault (triple fault).',
-          'No bug check was raised; the machine resets and the debugger loses the target.',
-          'Shutdown occurred...unloading all symbol tables.',
-        ].join('\n');
-        break;
-      case 'exited':
-        info = { kind: 'exited', status: stop.status };
-        this.halted = 'The target has no runnable thread left; use .reboot to start it again.';
-        text = `The process exited${stop.status !== undefined ? ` with status ${fmt.hexN(stop.status, 8)}` : ''}; the processor is idle.`;
-        break;
-      case 'halt':
-        info = { kind: 'exited' };
-        this.halted = 'The processor is halted; use .reboot to start the target again.';
-        text = `The processor halted (hlt) with nothing left to wake it.\n${this.currentLocation()}`;
-        break;
-      case 'internal-error':
-        info = { kind: 'exited' };
-        this.halted = 'The emulator stopped on an internal error; use .reboot to start the target again.';
-        text = `Emulator error: ${stop.message}`;
-        break;
-      case 'break-in':
-        info = { kind: 'break-in', address: this.machine.getReg('rip') };
-        text = `${fmt.breakInBanner()}\n${this.currentLocation()}`;
-        break;
-      case 'budget':
-      default:
-        info = { kind: 'budget', instructions: ran || STEP_BUDGET };
-        text = `Instruction budget exhausted: the target ran ${ran || STEP_BUDGET} instructions with no event; stopped here (g continues).\n${this.currentLocation()}`;
-        break;
-    }
+    const d = describeStop(this, stop, how, ran, () => processorBreakpointHit(this));
+    if (d.bugcheck) this.bugcheck = d.bugcheck;
+    if (d.halted) this.halted = d.halted;
+    const info = d.info;
     this.lastStop = info;
     this.contextOverride = null;
     this.events.push({ ...info, command: this.currentCommand });
     this.nextUnassemble = null;
     const h = this.kernel.history;
     if (h?.enabled) this.furthest = Math.max(this.furthest, h.position);
-    return text;
+    return d.text;
   }
 
   registerFile(): fmt.RegisterFile {
@@ -588,8 +368,7 @@ export function runToEnd<T>(steps: Generator<void, T, void>): T {
   }
 }
 
-export const SINGLE_STEP = 0x80000004;
-export const BREAKPOINT = 0x80000003;
+export { BREAKPOINT, SINGLE_STEP };
 
 function walkStackFor(s: KdSession, max?: number) {
   const m = s.view;

@@ -61,10 +61,16 @@ export interface StructFieldView {
   type: string;
   kind: 'int' | 'sint' | 'ptr' | 'struct' | 'array';
   size: number;
+  /** A bit field: its first bit and width in the `size`-byte storage unit. */
+  bits?: { pos: number; len: number };
 }
 
 export interface StructView {
   name: string;
+  /** Bytes, when known (`dt -v`). */
+  size?: number | null;
+  /** A union rather than a struct (`dt -v`). */
+  union?: boolean;
   fields: readonly StructFieldView[];
   /** How many fields WinDbg's `dt` lists for the real type; more than `fields.length` means the
    *  model knows only part of the structure, and `dt` says so. */
@@ -88,7 +94,9 @@ export interface KernelView {
   machine: MachineView;
   symbols: SymbolTable;
   structs: Readonly<Record<string, StructView>>;
-  resume(options: { budget: number; singleStep?: boolean }): KernelStop;
+  /** `notHandled`: answer the pending exception report with "not handled" (KdTrap returns FALSE
+   *  and the kernel dispatches the exception on), as `gn` and `sxd`/`sxn` events do. */
+  resume(options: { budget: number; singleStep?: boolean; notHandled?: boolean }): KernelStop;
   /** Address of processor 0's KPCR, when the kernel exposes it. */
   kpcr?: bigint;
   /** Starts recording which public routines the processor enters; the returned function stops

@@ -63,7 +63,15 @@ export class KernelHistory {
   /** Runs forward, unobserved, until the debuggee has retired `position` instructions, or the
    *  kernel stops on its own (a report, a bug check...) or `budget` steps have run. */
   runTo(position: number, budget: number): KernelStop | null {
-    this.leaveReport();
+    if (this.k.reportedTrapFrame !== null) {
+      // Stopped in a report (a breakpoint or a step kd showed): the report returns first, as a
+      // resume does, rather than reporting the same event again.
+      this.k.reportedTrapFrame = null;
+      this.k.lastStop = null;
+      this.k.cpu.resumeAtHook(true);
+    } else {
+      this.leaveReport();
+    }
     const cpu = this.k.cpu;
     for (let n = 0; n < budget && this.journal.position < position; n++) {
       const r = cpu.step();

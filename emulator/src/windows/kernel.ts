@@ -199,11 +199,21 @@ export class Kernel {
    * Runs the machine until the kernel reports something or `budget` instructions have run.
    * `singleStep` sets the trap flag in the context first (as kd does for `t`), so the next
    * instruction ends in the kernel's #DB handler and its report; TF is cleared from the reported
-   * context afterwards.
+   * context afterwards. `notHandled` answers the pending report with "not handled".
    */
-  resume(opts: { budget?: number; singleStep?: boolean } = {}): KernelStop {
+  resume(opts: { budget?: number; singleStep?: boolean; notHandled?: boolean } = {}): KernelStop {
     if (this.lastStop?.kind === 'bugcheck' || this.lastStop?.kind === 'triple-fault' || this.lastStop?.kind === 'exited') {
       return this.lastStop; // the target cannot run on; kd offers .reboot
+    }
+    if (opts.notHandled && this.reportedTrapFrame !== null) {
+      // The debugger continues with DBG_EXCEPTION_NOT_HANDLED (kd's `gn`, or an exception it only
+      // reports, `sxd`/`sxn`): the report returns FALSE to KdTrap, whose caller, KiDispatchException,
+      // goes on as without a debugger. The processor stands at KdpReport's first instruction;
+      // returning from it with al = 0 is that answer (x64 calling convention: the result in rax).
+      const rsp = this.cpu.getReg('rsp');
+      this.cpu.setReg('rax', this.cpu.getReg('rax') & ~0xffn);
+      this.cpu.setReg('rip', readLe(this.machine, rsp, 8));
+      this.cpu.setReg('rsp', rsp + 8n);
     }
     if (opts.singleStep) {
       this.machine.setReg('rflags', this.machine.getReg('rflags') | TF_FLAG);

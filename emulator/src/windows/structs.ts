@@ -7,48 +7,10 @@
 // Every offset and type here is checked against the Vergilius 17134 layout
 // (tests/unit/windows-structs-17134.test.ts); provenance/structs.ts says where each came from.
 
-/** How `dt <type> <address>` reads the field: an integer of `size` bytes, a pointer, an embedded
- *  struct (named by `type`) or an array. */
-export type FieldKind = 'int' | 'sint' | 'ptr' | 'struct' | 'array';
+import { f, type StructDef } from './struct-field.ts';
+import { KGDTENTRY64, KIDTENTRY64, KTSS64, KUSER_SHARED_DATA } from './structs-system.ts';
 
-export interface StructField {
-  offset: number;
-  name: string;
-  /** Type as `dt` prints it. */
-  type: string;
-  kind: FieldKind;
-  /** Bytes occupied (the whole array for arrays). */
-  size: number;
-}
-
-export interface StructDef {
-  name: string;
-  /** Total size when known from a source, else null. */
-  size: number | null;
-  /** True when every field of the real type is listed. */
-  complete: boolean;
-  /** Fields `dt` lists for the 17134 type (Vergilius layout, anonymous-union members and bit
-   *  fields counted one each); more than `fields.length` means a partial structure. */
-  layoutFields: number;
-  fields: StructField[];
-}
-
-function f(offset: number, name: string, type: string, size?: number): StructField {
-  let kind: FieldKind = 'int';
-  let bytes = size ?? 0;
-  if (type.startsWith('Ptr64')) { kind = 'ptr'; bytes = 8; }
-  else if (type.startsWith('[')) { kind = 'array'; }
-  else if (type.startsWith('_')) { kind = 'struct'; }
-  else {
-    const sizes: Record<string, number> = {
-      UChar: 1, Char: 1, Uint2B: 2, Int2B: 2, Uint4B: 4, Int4B: 4, Uint8B: 8, Int8B: 8,
-    };
-    bytes = sizes[type] ?? bytes;
-    if (type.startsWith('Int') || type === 'Char') kind = 'sint';
-  }
-  if (bytes === 0) throw new Error(`structs.ts: size missing for ${name} : ${type}`);
-  return { offset, name, type, kind, size: bytes };
-}
+export type { FieldKind, StructDef, StructField } from './struct-field.ts';
 
 // _NT_TIB (winnt.h; x64 layout).
 export const NT_TIB: StructDef = {
@@ -302,6 +264,7 @@ export const TEB: StructDef = {
 export const STRUCTS: Record<string, StructDef> = {
   _NT_TIB: NT_TIB, _KPCR: KPCR, _KPRCB: KPRCB, _KSPECIAL_REGISTERS: KSPECIAL_REGISTERS,
   _KTHREAD: KTHREAD, _KPROCESS: KPROCESS, _EPROCESS: EPROCESS, _KTRAP_FRAME: KTRAP_FRAME, _TEB: TEB,
+  _KTSS64: KTSS64, _KGDTENTRY64: KGDTENTRY64, _KIDTENTRY64: KIDTENTRY64, _KUSER_SHARED_DATA: KUSER_SHARED_DATA,
 };
 
 /** Offset of a field, by `Struct.Field` path (`_KTRAP_FRAME.Rip`); throws on a typo so that

@@ -84,3 +84,40 @@ export function toBytes(v: bigint, size: number): Uint8Array {
 export function structOffset(s: KdSession, struct: string, field: string): number | undefined {
   return s.kernel.structs[struct]?.fields.find((f) => f.name === field)?.offset;
 }
+
+/** A segment register named before an address (`gs:188`, `gs:[188]`, `ds:0`). */
+export interface SegmentQualifier {
+  name: string;
+  selector: number;
+  /** The segment base the processor adds: FS/GS bases in 64-bit mode, 0 for CS/DS/ES/SS (SDM
+   *  Vol. 1 §3.3.4 "Protected Mode Addressing Models", 64-bit mode). */
+  base: bigint;
+}
+
+/**
+ * Strips a segment qualifier from the front of an address argument. `gs:[188]` and `gs:188` name
+ * the same offset; the address kd reads is the segment's base plus it. Returns the arguments with
+ * the qualified address replaced by the linear address in hex (so the range parsers see a plain
+ * address), and the segment, or undefined when the arguments start with no segment register.
+ */
+export function stripSegment(s: KdSession, args: string): { args: string; segment?: SegmentQualifier } {
+  const m = /^(\s*)(cs|ds|es|fs|gs|ss):\s*/i.exec(args);
+  if (!m) return { args };
+  const name = m[2].toLowerCase();
+  let rest = args.slice(m[0].length);
+  let offset: bigint;
+  if (rest.startsWith('[')) {
+    const close = rest.indexOf(']');
+    if (close < 0) return { args };
+    offset = s.evalPrefix(rest.slice(1, close)).value;
+    rest = rest.slice(close + 1);
+  } else {
+    const r = s.evalPrefix(rest);
+    offset = r.value;
+    rest = r.rest;
+  }
+  const seg = s.view.getSeg(name);
+  const base = name === 'fs' || name === 'gs' ? seg.base : 0n;
+  const linear = (base + offset) & MASK64;
+  return { args: `${m[1]}0x${linear.toString(16)} ${rest}`, segment: { name, selector: seg.selector, base } };
+}

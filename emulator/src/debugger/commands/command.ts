@@ -8,7 +8,7 @@ import type { KdSession, RunSteps } from '../session.ts';
 /** The command families, one file each in this folder (see index.ts for the whole table). */
 export type Family =
   | 'breakpoints' | 'execution' | 'time-travel' | 'memory' | 'disassembly' | 'stacks'
-  | 'registers' | 'system' | 'types' | 'scripting' | 'session';
+  | 'registers' | 'system' | 'types' | 'scripting' | 'session' | 'events';
 
 export interface CommandContext {
   /** The whole command as typed (trimmed), e.g. `u nt!KiSystemCall64 L4`. */

@@ -4,25 +4,29 @@
 import { BREAKPOINT_COMMANDS } from './breakpoints.ts';
 import type { Command } from './command.ts';
 import { DISASSEMBLY_COMMANDS } from './disassembly.ts';
+import { EVENT_COMMANDS } from './events.ts';
 import { EXECUTION_COMMANDS } from './execution.ts';
 import { MEMORY_COMMANDS } from './memory.ts';
 import { REGISTER_COMMANDS } from './registers.ts';
 import { registerCommands } from './registry.ts';
 import { SCRIPTING_COMMANDS } from './scripting.ts';
+import { SEARCH_COMMANDS } from './search.ts';
 import { SESSION_COMMANDS } from './session.ts';
 import { STACK_COMMANDS } from './stacks.ts';
 import { SYSTEM_COMMANDS } from './system.ts';
+import { TARGET_COMMANDS } from './targets.ts';
 import { TIME_TRAVEL_COMMANDS } from './time-travel.ts';
 import { TYPE_COMMANDS } from './types.ts';
+import { WATCH_COMMANDS } from './watch-trace.ts';
 
 export type { Command, CommandContext, Family } from './command.ts';
 export { findCommand, registeredCommands } from './registry.ts';
 
 /** Every command, family by family. */
 export const COMMANDS: Command[] = [
-  ...BREAKPOINT_COMMANDS, ...EXECUTION_COMMANDS, ...TIME_TRAVEL_COMMANDS, ...REGISTER_COMMANDS,
-  ...DISASSEMBLY_COMMANDS, ...MEMORY_COMMANDS, ...STACK_COMMANDS, ...SYSTEM_COMMANDS,
-  ...TYPE_COMMANDS, ...SCRIPTING_COMMANDS, ...SESSION_COMMANDS,
+  ...BREAKPOINT_COMMANDS, ...EXECUTION_COMMANDS, ...WATCH_COMMANDS, ...TIME_TRAVEL_COMMANDS, ...REGISTER_COMMANDS,
+  ...DISASSEMBLY_COMMANDS, ...MEMORY_COMMANDS, ...SEARCH_COMMANDS, ...STACK_COMMANDS, ...SYSTEM_COMMANDS, ...TARGET_COMMANDS,
+  ...TYPE_COMMANDS, ...SCRIPTING_COMMANDS, ...SESSION_COMMANDS, ...EVENT_COMMANDS,
 ];
 
 registerCommands(COMMANDS);

@@ -51,3 +51,35 @@ export function dumpString(start: bigint, max: number, wide: boolean, read: Byte
   if (line !== '' || lines.length === 0) lines.push(`${addr64(lineStart)}  "${line}"`);
   return { text: lines.join('\n'), next: at };
 }
+
+/** A segment-qualified display (`dd fs:[0]`): each line's address shows as selector:offset, as kd
+ *  prints it (`0030:00000000  f8b04e04 f8b05df0 ...` in public kd transcripts of `dd fs:[0]`). */
+export function segmentLines(text: string, selector: number, base: bigint): string {
+  return text
+    .split('\n')
+    .map((line) => {
+      const m = /^([0-9a-f]{8})`([0-9a-f]{8})/.exec(line);
+      if (!m) return line;
+      const linear = BigInt(`0x${m[1]}${m[2]}`);
+      return `${hexN(selector, 4)}:${addr64((linear - base) & MASK64)}${line.slice(17)}`;
+    })
+    .join('\n');
+}
+
+/** dyb: bytes in binary and hex, four per line, under a bit-number header ("d, da, db, ...,
+ *  dyb, dyd (Display Memory)": binary and byte values, default 32 bytes). */
+export function dumpBinaryBytes(start: bigint, count: number, read: ByteReader): string {
+  const pad = ' '.repeat(19);
+  const lines = [`${pad}76543210 76543210 76543210 76543210`, `${pad}-------- -------- -------- --------`];
+  for (let i = 0; i < count; i += 4) {
+    const bits: string[] = [];
+    const hex: string[] = [];
+    for (let j = i; j < Math.min(count, i + 4); j++) {
+      const b = read((start + BigInt(j)) & MASK64, 1);
+      bits.push(b ? b[0].toString(2).padStart(8, '0') : '????????');
+      hex.push(b ? hexN(b[0], 2) : '??');
+    }
+    lines.push(`${addr64(start + BigInt(i))}  ${bits.join(' ').padEnd(35)}  ${hex.join(' ')}`);
+  }
+  return lines.join('\n');
+}

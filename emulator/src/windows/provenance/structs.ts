@@ -20,6 +20,10 @@ const STRUCTS: StructProvenance[] = [
   vergilius('_EPROCESS', 'Pcb, UniqueProcessId, ExitStatus (624h) and SecurityDomain (838h, the slot the 17134 KiSystemCall64 reads) at their 17134 offsets.'),
   vergilius('_KTRAP_FRAME', 'Every field, including the FaultIndicator / NmiMsrIbrs union at 2Ah.'),
   vergilius('_TEB', 'The first fields, through SystemReserved1, at their 17134 offsets.'),
+  vergilius('_KTSS64', 'Every field (the 68h-byte 64-bit TSS of SDM Vol. 3A §8.7).'),
+  vergilius('_KGDTENTRY64', 'The scalar members of the union (LimitLow, BaseLow, BaseUpper, MustBeZero, DataLow, DataHigh) at their 17134 offsets; the named sub-structures Bytes and Bits are not modeled.'),
+  vergilius('_KIDTENTRY64', 'Every member of the union, the IstIndex/Reserved0/Type/Dpl/Present bit fields of the word at 4 included (the gate layout of SDM Vol. 3A §7.14.1).'),
+  vergilius('_KUSER_SHARED_DATA', 'The fields the model writes at boot (SystemTime, NtBuildNumber, NtMajorVersion, NtMinorVersion, SystemCall) at their 17134 offsets.'),
 ];
 
 export const STRUCT_PROVENANCE: Record<string, StructProvenance> = Object.fromEntries(STRUCTS.map((s) => [s.name, s]));
