@@ -82,3 +82,13 @@ describe('#AC on the modeled Windows (CR0.AM is set, as kd shows on Windows 10 x
     }
   });
 });
+
+describe('IRETQ with RFLAGS.NT set (SDM Vol. 2A IRET, IA-32e mode: "IF NT = 1 THEN #GP(0)")', () => {
+  it('raises #GP(0) before it reads its frame, whatever the frame holds', () => {
+    const { m } = world({ user: 'iretq' });
+    m.setReg('rflags', m.getReg('rflags') | (1n << 14n));
+    m.setReg('rsp', 0x10n); // not mapped: a pop would #PF
+    expect(runToStub(m).vector).toBe(13);
+    expect(frame(m, true).error).toBe(0n);
+  });
+});

@@ -6,7 +6,7 @@ import { K_REL, K_REG } from '../machine.ts';
 import { cond } from '../flags.ts';
 import { CpuFault, GP, UD, NP, SS as SS_VEC } from '../fault.ts';
 import {
-  TWO32, CANON_LIMIT, ZF, RF, VM, IF, IOPL, RESERVED1, EFER_SCE, CS, SS, ES, DS, FS, GS,
+  TWO32, CANON_LIMIT, ZF, RF, VM, IF, IOPL, NT, RESERVED1, EFER_SCE, CS, SS, ES, DS, FS, GS,
   ATTR_P, ATTR_S, ATTR_L, ATTR_DB, ATTR_G, attrDpl, isCanonicalPair, linearToBig,
 } from '../state.ts';
 import { softwareInterrupt } from '../interrupts.ts';
@@ -82,6 +82,8 @@ const ud2: Semantics = () => { throw new CpuFault(UD, 0, 'UD2'); };
 /** IRET/IRETQ in 64-bit mode (SDM Vol. 2A IRET "Operation", IA-32e mode; Vol. 3A §6.14.3): pops
  *  RIP, CS, RFLAGS, RSP and SS unconditionally. Only returns to 64-bit code are modeled. */
 const iret: Semantics = (m, d) => {
+  // IA-32e mode: "IF NT = 1 THEN #GP(0)" comes before any pop (SDM Vol. 2A IRET, Operation).
+  if (m.rflags & NT) throw new CpuFault(GP, 0, 'IRET with RFLAGS.NT set in IA-32e mode (task return is not supported)');
   const size = d.size;
   const rd = (k: number): [number, number] => { const lo = m.peek(k * size, size); return [lo, m.rhi]; };
   const [ripLo, ripHi0] = rd(0);
