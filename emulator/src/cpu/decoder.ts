@@ -57,6 +57,11 @@ class Failure {
 /** Valid control registers in 64-bit mode (SDM Vol. 3A §2.5; others raise #UD). */
 const VALID_CR = new Set([0, 2, 3, 4, 8]);
 
+/** One-byte opcodes that 64-bit mode leaves invalid, by the instruction they were. */
+const LEGACY_SEG_STACK_OPS: Record<number, string> = {
+  0x06: 'PUSH ES', 0x07: 'POP ES', 0x0e: 'PUSH CS', 0x16: 'PUSH SS', 0x17: 'POP SS', 0x1e: 'PUSH DS', 0x1f: 'POP DS',
+};
+
 export function decode(fetch: FetchByte, address: bigint): DecodeResult {
   let pos = 0;
   let opsz = false;
@@ -129,7 +134,13 @@ export function decode(fetch: FetchByte, address: bigint): DecodeResult {
   pos++;
   const key = map * 256 + b;
   const cands = INDEX[key];
-  if (cands === undefined) return undecodable(address, pos, `unsupported opcode ${MAP_TEXT[map]}${hex2(b)}`);
+  if (cands === undefined) {
+    // PUSH/POP of ES, CS, SS, DS are invalid in 64-bit mode (#UD; Vol. 2B POP and PUSH pages,
+    // "Invalid" in the 64-Bit Mode column of 07h, 17h, 1Fh, 06h, 0Eh, 16h, 1Eh).
+    const legacy = map === 0 ? LEGACY_SEG_STACK_OPS[b] : undefined;
+    if (legacy) return undecodable(address, pos, `${legacy} is invalid in 64-bit mode`);
+    return undecodable(address, pos, `unsupported opcode ${MAP_TEXT[map]}${hex2(b)}`);
+  }
   if (vvvv >= 0 && vexL !== 0) return undecodable(address, pos, 'VEX.L = 1 on an instruction that needs L = 0');
   let modrm = -1;
   if (HAS_MODRM[key]) {

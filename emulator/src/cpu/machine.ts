@@ -648,12 +648,20 @@ export class Machine {
       // the single-step trap (§18.3.1.4), one #DB with DR6 naming them all (§18.2.3).
       let db = this.dbPending;
       if (this.trapsOnTF(d, flagsBefore)) db |= DR6_BS;
-      if (this.ssShadow !== 0) { db |= this.dbHeld; this.ssShadow = 0; this.dbHeld = 0; }
-      if (d.ins.op === 'mov_sreg' && d.o[0].reg === SS && (db !== 0 || this.debug.armed !== 0 || (this.rflags & TF))) {
-        // MOV SS: debug exceptions wait until after the next instruction (Vol. 3A §6.8.3), even
-        // when that instruction is SYSCALL, whose #DB then arrives at the handler's first
-        // instruction at CPL0 (the behaviour the §6.8.3 note warns system software about).
-        this.ssShadow = 1; this.dbHeld = db; db = 0;
+      // The shadow of a load of SS (Vol. 3A §6.8.3, "Masking Exceptions and Interrupts When
+      // Switching Stacks"; MOV and POP pages of Vol. 2B):
+      // - a data breakpoint the load hit is inhibited until the boundary after the next
+      //   instruction, even when that instruction is SYSCALL (or INT n / INT3), whose #DB then
+      //   arrives at the handler's first instruction, at CPL0;
+      // - a single-step trap that would follow the load (TF = 1) is suppressed, not held: only
+      //   the next instruction's own single-step trap, if any, is delivered;
+      // - "only the first" of consecutive SS loads "is guaranteed" to inhibit: in this model a
+      //   load inside the shadow opens no new one, so what was held is delivered after it.
+      // (POP SS does not exist in 64-bit mode: opcode 17h is #UD there, Vol. 2B POP.)
+      const inShadow = this.ssShadow !== 0;
+      if (inShadow) { db |= this.dbHeld; this.ssShadow = 0; this.dbHeld = 0; }
+      else if (d.ins.op === 'mov_sreg' && d.o[0].reg === SS && (db !== 0 || this.debug.armed !== 0 || (this.rflags & TF))) {
+        this.ssShadow = 1; this.dbHeld = db & ~DR6_BS; db = 0;
       }
       if (db !== 0) {
         // The delivery is a journal entry of its own, so history has a boundary between the
@@ -667,6 +675,11 @@ export class Machine {
     } catch (e) {
       if (e instanceof CpuFault) {
         this.rip = startRip;
+        // A fault on the instruction in the shadow ends the shadow (Vol. 3A §6.8.3: "ends after
+        // delivery of an exception"), and the #DB it held is dropped: the SDM does not say what
+        // becomes of it; processors drop it (observed, Linux tools/testing/selftests/x86/
+        // mov_ss_trap.c: "Any fault: drop the pending #DB trap").
+        if (this.ssShadow !== 0) { this.ssShadow = 0; this.dbHeld = 0; }
         return this.handleFault(e, startRip, 'fault');
       }
       this.rip = startRip;
