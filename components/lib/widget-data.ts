@@ -41,13 +41,14 @@ export interface LabData extends LabListing {
   shadow?: LabListing;
 }
 
-export type MitigationName = 'smep' | 'smap' | 'kvaShadow' | 'dfReloadsGs';
+export type MitigationName = 'smep' | 'smap' | 'kvaShadow' | 'dfReloadsGs' | 'movSsFix';
 
 export const MITIGATIONS: Record<MitigationName, { label: string; detail: string }> = {
   smep: { label: 'SMEP', detail: 'CR4 bit 20: the kernel cannot execute user pages' },
   smap: { label: 'SMAP', detail: 'CR4 bit 21: the kernel cannot touch user pages unless RFLAGS.AC is set' },
   kvaShadow: { label: 'KVA shadow', detail: 'separate user and kernel page tables; LSTAR points at KiSystemCall64Shadow' },
   dfReloadsGs: { label: '#DF reloads GS', detail: 'assumption, not 17134 evidence: the double-fault entry loads the KPCR into the GS base, as later builds\' shadow #DF handler does' },
+  movSsFix: { label: 'MOV SS fix (May 2018)', detail: 'the CVE-2018-8897 update, later than 17134.1: #DB gets its own IST stack, and a kernel-mode #DB raised at a kernel entry point is dismissed' },
 };
 
 export interface StepperData {

@@ -1,6 +1,6 @@
 // Remark plugin for the chapters' MDX: fenced blocks that the build computes on the emulator.
 //
-//   ```windbg run [claim="..."] [smep|nosmep] [smap] [kvaShadow] [dfReloadsGs] [budget=N] [id=name] [live]
+//   ```windbg run [claim="..."] [smep|nosmep] [smap] [kvaShadow] [dfReloadsGs] [movSsFix] [budget=N] [id=name] [live]
 //   rdmsr c0000082                 <- only commands (`kd>` prompts are optional)
 //   ```
 //   The build runs the commands on the modeled kernel and puts the whole session, with kd's
@@ -260,6 +260,8 @@ export default function remarkLiveBlocks(options: LiveBlocksOptions = {}) {
         const claimText = meta.get('claim');
         const claim = claimText ? readClaim(where, claimText) : undefined;
         const breakpoints = (meta.get('bp') ?? '').split(',').map((b) => b.trim()).filter(Boolean);
+        // `ba="r2 @rip+40h; w8 @rsp-8"`: processor breakpoints, set (in order) after the `bp`s.
+        for (const b of (meta.get('ba') ?? '').split(';').map((x) => x.trim()).filter(Boolean)) breakpoints.push(`ba ${b}`);
         const budget = budgetOf(where, meta);
         const source = node.value ?? '';
         const result = runProgramWith({ id, options: opts, source, breakpoints, budget, claim }, await getBoot(), { routines: true });

@@ -17,9 +17,10 @@ function json(commands: string, options: object = {}, budget = 100_000) {
 describe('kd arguments', () => {
   it('parses the options and rejects bad input with one sentence', () => {
     expect(parseArgs(['--smap', '--no-smep', '--kva-shadow', '--budget', '500', '-c', 'r; q', '--json'])).toEqual({
-      json: true, help: false, smep: false, smap: true, kvaShadow: true, dfReloadsGs: false, budget: 500, commands: 'r; q',
+      json: true, help: false, smep: false, smap: true, kvaShadow: true, dfReloadsGs: false, movSsFix: false, budget: 500, commands: 'r; q',
     });
     expect(parseArgs(['--df-reloads-gs'])).toMatchObject({ dfReloadsGs: true });
+    expect(parseArgs(['--mov-ss-fix'])).toMatchObject({ movSsFix: true });
     expect(parseArgs(['--budget', 'abc'])).toEqual({ error: "kd: --budget needs a positive whole number of instructions (got 'abc')" });
     expect(parseArgs(['--history', '0'])).toMatchObject({ history: 0 });
     expect(parseArgs(['--history', '-1'])).toEqual({ error: "kd: --history needs a whole number of steps, 0 to 100000000 (got '-1')" });
@@ -28,7 +29,7 @@ describe('kd arguments', () => {
     expect(parseArgs(['--frobnicate'])).toEqual({ error: "kd: unknown option '--frobnicate' (see kd --help)" });
   });
   it('--help names every option', () => {
-    for (const o of ['-c', '--json', '--smap', '--no-smep', '--kva-shadow', '--df-reloads-gs', '--budget', '--history', '--help']) expect(USAGE).toContain(o);
+    for (const o of ['-c', '--json', '--smap', '--no-smep', '--kva-shadow', '--df-reloads-gs', '--mov-ss-fix', '--budget', '--history', '--help']) expect(USAGE).toContain(o);
   });
 });
 

@@ -441,10 +441,11 @@ export class Machine {
     if (write && !(mmu.wFlags & T_D)) mmu.setDirty();
     const ppn = Math.floor(mmu.wPa / PAGE_SIZE);
     const p = write ? this.phys.pageForWrite(ppn) : this.phys.pageForRead(ppn);
-    // A page a data breakpoint watches gets no TLB entry: every access to it comes here and is
-    // compared (debug.ts). Instruction fetches never match a data breakpoint.
-    if (this.debug.watchedPages.size !== 0 && access !== ACC_EXEC && this.debug.watchedPages.has(vpn)) {
-      this.dbPending |= dataHits(this, la, size, write);
+    // A page a data breakpoint watches gets no TLB entry, not even from an instruction fetch
+    // (code and data may share the page): every access to it comes here, and every data access
+    // is compared (debug.ts). Instruction fetches never match a data breakpoint.
+    if (this.debug.watchedPages.size !== 0 && this.debug.watchedPages.has(vpn)) {
+      if (access !== ACC_EXEC) this.dbPending |= dataHits(this, la, size, write);
       return p;
     }
     mmu.tag[i] = vpn; mmu.flags[i] = mmu.wFlags; mmu.page[i] = p;

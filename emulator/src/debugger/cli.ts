@@ -31,6 +31,9 @@ Options:
   --df-reloads-gs the #DF entry reloads the GS base with the KPCR before KiDoubleFaultAbort, as
                   later builds' KiDoubleFaultAbortShadow does (not public for 17134; off by
                   default: public KiDoubleFaultAbort code decides swapgs from the saved CS only)
+  --mov-ss-fix    the May 2018 update for CVE-2018-8897 (later than 17134.1): #DB on its own
+                  IST stack, and a kernel-mode #DB at a kernel entry point dismissed with iretq
+                  (without --kva-shadow only)
   --budget <N>    instructions one 'g' may run before kd stops it (default 2000000)
   --history <N>   steps of history kept for time travel (t- p- g- !tt; default 1000000,
                   about 40 bytes each; 0 turns time travel off and runs about 3x faster)
@@ -63,7 +66,7 @@ export interface CliOptions extends KernelOptions {
 
 /** Parses the command line; returns an error sentence for bad input. */
 export function parseArgs(argv: string[]): CliOptions | { error: string } {
-  const o: CliOptions = { json: false, help: false, smep: true, smap: false, kvaShadow: false, dfReloadsGs: false };
+  const o: CliOptions = { json: false, help: false, smep: true, smap: false, kvaShadow: false, dfReloadsGs: false, movSsFix: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     switch (a) {
@@ -73,6 +76,7 @@ export function parseArgs(argv: string[]): CliOptions | { error: string } {
       case '--no-smep': o.smep = false; break;
       case '--kva-shadow': o.kvaShadow = true; break;
       case '--df-reloads-gs': o.dfReloadsGs = true; break;
+      case '--mov-ss-fix': o.movSsFix = true; break;
       case '-c':
         if (i + 1 >= argv.length) return { error: 'kd: -c needs a command string, e.g. -c "r; q"' };
         o.commands = argv[++i];
@@ -108,7 +112,7 @@ export function parseArgs(argv: string[]): CliOptions | { error: string } {
 
 
 function sessionOptions(o: CliOptions, boot: (k: KernelOptions) => KernelView): KdSessionOptions {
-  return { smep: o.smep, smap: o.smap, kvaShadow: o.kvaShadow, dfReloadsGs: o.dfReloadsGs, budget: o.budget, boot, history: o.history ?? DEFAULT_HISTORY };
+  return { smep: o.smep, smap: o.smap, kvaShadow: o.kvaShadow, dfReloadsGs: o.dfReloadsGs, movSsFix: o.movSsFix, budget: o.budget, boot, history: o.history ?? DEFAULT_HISTORY };
 }
 
 const bigintsAsHex = (_k: string, v: unknown) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v);

@@ -15,7 +15,8 @@ export interface Program {
   options?: ScenarioOptions;
   /** WinDbg-syntax assembly (labels, `;` comments, `db`). */
   source: string;
-  /** Breakpoints to set before `g` (kd expressions). */
+  /** Breakpoints to set before `g`: kd expressions for `bp`, or whole `ba ...` commands
+   *  (processor breakpoints, e.g. `ba r2 @rip+20h`). */
   breakpoints?: string[];
   /** Instructions `g` may run (default 100 000: a program that loops stops quickly). */
   budget?: number;
@@ -99,8 +100,13 @@ function prepare(p: Program, boot: BootKernel, code: ProgramCode): Prepared | { 
   const fill = new Uint8Array(room).fill(0xcc);
   fill.set(bytes);
   if (!kernel.machine.writeVirtual(entry, fill)) return { error: programProblem(p.source, 1, 1, 'the program page is not writable from the debugger') };
-  const commands = [...(p.breakpoints ?? []).map((b) => `bp ${b}`), 'g', 'r'];
+  const commands = [...(p.breakpoints ?? []).map(breakpointCommand), 'g', 'r'];
   return { session, entry, bytes, scenario: { id: p.id, options: p.options, commands, claim: p.claim } };
+}
+
+/** `bp <expr>`, or a `ba` command as written. */
+export function breakpointCommand(b: string): string {
+  return /^ba\s/.test(b) ? b : `bp ${b}`;
 }
 
 function result(r: Prepared, trace: Trace): ProgramResult {

@@ -33,9 +33,13 @@ export interface WindowsOptions {
    *  builds' KiDoubleFaultAbortShadow does (whether 17134's does is not public). Off by default:
    *  the public KiDoubleFaultAbort disassemblies decide swapgs from the saved CS only. */
   dfReloadsGs?: boolean;
+  /** The May 2018 update for CVE-2018-8897 (later than 17134.1): #DB on IST4 and the check of
+   *  nt!KiDebugTrapOrFaultEntryCheck before KiDebugTrapOrFault. Off by default; without KVA
+   *  shadow only. */
+  movSsFix?: boolean;
 }
 
-export interface ResolvedOptions { smep: boolean; smap: boolean; kvaShadow: boolean; dfReloadsGs: boolean; }
+export interface ResolvedOptions { smep: boolean; smap: boolean; kvaShadow: boolean; dfReloadsGs: boolean; movSsFix: boolean; }
 
 export interface BootImage {
   machine: Machine;
@@ -77,14 +81,17 @@ export const SELECTORS = {
 } as const;
 
 /** IDT vectors the model fills: handler name, gate DPL, IST index (published `!idt` dumps and
- *  ReactOS' KiInterruptInitTable; #DB takes IST4 only with KVA shadow, as in those dumps). */
-export function idtTable(kvaShadow: boolean, dfReloadsGs = false): Array<{ vector: number; handler: string; dpl: number; ist: number }> {
+ *  ReactOS' KiInterruptInitTable; #DB takes IST4 only with KVA shadow, as in those dumps, or with
+ *  the May 2018 fix, as later builds' dumps without KVA shadow show). */
+export function idtTable(kvaShadow: boolean, dfReloadsGs = false, movSsFix = false): Array<{ vector: number; handler: string; dpl: number; ist: number }> {
   const s = kvaShadow ? 'Shadow' : '';
   // With dfReloadsGs the #DF gate names the shadow entry, whose GS reload the option stands for.
   const df = kvaShadow || dfReloadsGs ? 'Shadow' : '';
+  // With movSsFix (no KVA shadow) the #DB gate names the entry check that the fix put first.
+  const db = kvaShadow ? 'KiDebugTrapOrFaultShadow' : movSsFix ? 'KiDebugTrapOrFaultEntryCheck' : 'KiDebugTrapOrFault';
   return [
     { vector: 0x00, handler: `KiDivideErrorFault${s}`, dpl: 0, ist: 0 },
-    { vector: 0x01, handler: `KiDebugTrapOrFault${s}`, dpl: 0, ist: kvaShadow ? 4 : 0 },
+    { vector: 0x01, handler: db, dpl: 0, ist: kvaShadow || movSsFix ? 4 : 0 },
     { vector: 0x03, handler: `KiBreakpointTrap${s}`, dpl: 3, ist: 0 },
     { vector: 0x06, handler: `KiInvalidOpcodeFault${s}`, dpl: 0, ist: 0 },
     { vector: 0x08, handler: `KiDoubleFaultAbort${df}`, dpl: 0, ist: 1 },
@@ -291,7 +298,15 @@ export function boot(opts: WindowsOptions = {}, image: KernelImage = prebuiltIma
   mem.pokeQ(PCR.tss + 4n, options.kvaShadow ? PCR.transitionStackTop : rspBase);   // RSP0
   for (let i = 1; i < PCR.istTops.length; i++) mem.pokeQ(PCR.tss + 0x24n + BigInt(i - 1) * 8n, PCR.istTops[i]);
   mem.pokeW(PCR.tss + 0x66n, 0x68);                                                 // no I/O map
-  for (const g of idtTable(options.kvaShadow, options.dfReloadsGs)) {
+  const gates = idtTable(options.kvaShadow, options.dfReloadsGs, options.movSsFix);
+  if (options.movSsFix && !options.kvaShadow) {
+    // KiDebugTraps as later builds fill it: the handler of every gate user mode may invoke (DPL 3;
+    // KiInitializeIdt), then the SYSCALL targets (KiInitializeBootStructures: LSTAR's, and CSTAR's,
+    // which the model does not have).
+    const traps = [...gates.filter((g) => g.dpl === 3).map((g) => nt.get(g.handler)!), nt.get('KiSystemCall64')!];
+    traps.forEach((a, i) => mem.pokeQ(data.KiDebugTraps + BigInt(i * 8), a));
+  }
+  for (const g of gates) {
     const h = nt.get(g.handler);
     if (h === undefined) throw new Error(`boot: IDT handler ${g.handler} missing`);
     const lo = (h & 0xffffn) | (BigInt(SELECTORS.KGDT64_R0_CODE) << 16n) | (BigInt(g.ist) << 32n) |

@@ -142,6 +142,8 @@ export class Kernel {
     const dataInNt: Record<string, bigint> = {};
     // Model-only slots (the dfReloadsGs switch and its KPCR copy) are not symbols of nt.
     const hidden = new Set(['SharedUserDataKernel', 'KiDoubleFaultReloadsGs', 'KiDoubleFaultPcr']);
+    // nt!KiDebugTraps came with the May 2018 update: a symbol only on a machine that has it.
+    if (!image.options.movSsFix) hidden.add('KiDebugTraps');
     for (const [k, v] of Object.entries(image.data)) if (!hidden.has(k)) dataInNt[k] = v;
     this.symbols = new Symbols(image.labels.nt, dataInNt, image.labels.ntdll, image.labels.app);
     const nt = image.labels.nt;

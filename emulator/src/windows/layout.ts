@@ -96,6 +96,9 @@ export const NT_DATA = {
   KeUserExceptionDispatcher: NT.data + 0x020n,
   KiBugCheckData: NT.data + 0x040n,
   KeServiceDescriptorTable: NT.data + 0x100n,
+  // Later builds put KiDebugTraps after KeServiceDescriptorTable too (8 entries; public
+  // decompilations of KiInitializeIdt / KiInitializeBootStructures fill it).
+  KiDebugTraps: NT.data + 0x140n,
   SharedUserDataKernel: SHARED_DATA.kernel,
   KiServiceTable: NT.data + PAGE,
   KiKvaShadowKernelCr3: NT.kvascode + PAGE,

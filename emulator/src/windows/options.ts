@@ -20,6 +20,9 @@ export const MACHINE_OPTIONS = [
   // Not a mitigation: a model of a handler whose 17134 form is not public. Off by default, as the
   // public KiDoubleFaultAbort disassemblies decide swapgs from the saved CS only.
   { name: 'dfReloadsGs', default: false, label: '#DF reloads GS', detail: 'assumption, not 17134 evidence: the double-fault entry loads the KPCR into the GS base first, as later builds\' shadow #DF handler does' },
+  // The May 2018 update for CVE-2018-8897, which build 17134.1 (April 2018) predates: off by
+  // default. Reconstructed from later builds' code (provenance: nt!KiDebugTrapOrFaultEntryCheck).
+  { name: 'movSsFix', default: false, label: 'MOV SS fix (May 2018)', detail: 'the CVE-2018-8897 update, later than 17134.1: #DB gets its own IST stack, and a kernel-mode #DB raised at a kernel entry point (KiDebugTraps: the DPL 3 gates and the SYSCALL target) is dismissed with IRETQ; not modeled with KVA shadow' },
 ] as const satisfies readonly MachineOption[];
 
 export type MachineOptionName = (typeof MACHINE_OPTIONS)[number]['name'];

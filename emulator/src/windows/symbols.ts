@@ -9,12 +9,14 @@ import { BUILD } from './build.ts';
 export interface ModuleInfo { name: string; base: bigint; size: bigint; image: string }
 export interface SymbolEntry { name: string; address: bigint }
 
-/** nt's public code symbols (labels of kernel/ntoskrnl.ts and kernel/kvascode.ts). */
+/** nt's public code symbols (labels of kernel/ntoskrnl.ts and kernel/kvascode.ts); one is the
+ *  model's name for code later builds have under another (KiDebugTrapOrFaultEntryCheck, see its
+ *  provenance). */
 const NT_PUBLIC_CODE = [
   'KiSystemCall64', 'KiSystemServiceUser', 'KiSystemServiceStart', 'KiSystemServiceRepeat',
   'KiSystemServiceExit', 'KiSystemService', 'KiDivideErrorFault', 'KiDebugTrapOrFault',
   'KiBreakpointTrap', 'KiInvalidOpcodeFault', 'KiGeneralProtectionFault', 'KiPageFault', 'KiAlignmentFault',
-  'KiDoubleFaultAbort', 'KiExceptionDispatch', 'KiDispatchException', 'KdTrap', 'KdpReport',
+  'KiDoubleFaultAbort', 'KiDebugTrapOrFaultEntryCheck', 'KiExceptionDispatch', 'KiDispatchException', 'KdTrap', 'KdpReport',
   'KiExceptionExit', 'KiBugCheckDispatch', 'KeBugCheckEx', 'KeBugCheck2', 'KiBugCheckDebugBreak',
   'DbgBreakPointWithStatus', 'KiIdleLoop', 'NtClose',
   'NtYieldExecution', 'NtQuerySystemTime', 'NtTerminateProcess', 'KiServiceNotModeled',

@@ -17,6 +17,9 @@ export interface KernelDataAddresses {
   SharedUserDataKernel: bigint;
   /** nt!KeUserExceptionDispatcher: holds the address of ntdll!KiUserExceptionDispatcher. */
   KeUserExceptionDispatcher: bigint;
+  /** nt!KiDebugTraps: the kernel entry points a #DB may arrive at from the shadow of a load of SS
+   *  (8 qwords, zero when the machine option movSsFix is off). */
+  KiDebugTraps: bigint;
 }
 
 /** .text labels the source also needs as 64-bit immediates (known after a first pass). */

@@ -96,5 +96,41 @@ KiPageFaultRaiseNotExec:
     },
   ];
 
-  return traps.map((t) => trapHandler(t, d)).join('\n');
+  return traps.map((t) => trapHandler(t, d)).join('\n') + debugTrapEntryCheck(d);
+}
+
+/** The May 2018 fix for CVE-2018-8897 (machine option movSsFix; the #DB gate names this routine
+ *  then, on IST4). Reconstructed from a public Hex-Rays decompilation of a later build's
+ *  nt!KiDebugTrapOrFault: a #DB from kernel mode whose saved RIP is one of the eight entries of
+ *  nt!KiDebugTraps (the kernel entry points user mode can reach: a #DB held by MOV SS arrives
+ *  there) is dismissed at once with IRETQ, before anything reads GS; every other #DB goes on to
+ *  the handler. Later builds have this check at the start of KiDebugTrapOrFault and the handler
+ *  in KxDebugTrapOrFault; the model keeps 17134.1's KiDebugTrapOrFault and gives the check a
+ *  name of its own. The registers it borrows are pushed on the IST stack and popped again. */
+function debugTrapEntryCheck(d: KernelDataAddresses): string {
+  return `
+KiDebugTrapOrFaultEntryCheck:
+  test    byte ptr [rsp+8],1
+  jne     KiDebugTrapOrFault
+  push    rax
+  push    rcx
+  push    rdx
+  mov     rax,qword ptr [rsp+18h]
+  mov     rcx,${hex(d.KiDebugTraps)}
+  mov     edx,8
+KiDebugTrapOrFaultEntryCheckNext:
+  cmp     rax,qword ptr [rcx+rdx*8-8]
+  je      KiDebugTrapOrFaultEntryDismiss
+  dec     edx
+  jne     KiDebugTrapOrFaultEntryCheckNext
+  pop     rdx
+  pop     rcx
+  pop     rax
+  jmp     KiDebugTrapOrFault
+KiDebugTrapOrFaultEntryDismiss:
+  pop     rdx
+  pop     rcx
+  pop     rax
+  iretq
+`;
 }

@@ -20,6 +20,7 @@ export const ROUTINE_STATUS: Record<string, readonly [ProvenanceStatus, string]>
   'nt!KiAlignmentFault': ['reconstructed', '#AC handler'],
   'nt!KiPageFault': ['assumption', 'MmAccessFault reduced to one rule'],
   'nt!KiDoubleFaultAbort': ['reconstructed', '#DF handler: swapgs from the saved CS only'],
+  'nt!KiDebugTrapOrFaultEntryCheck': ['reconstructed', 'May 2018 fix: #DB at a kernel entry point dismissed (model name)'],
   'nt!KiExceptionDispatch': ['reconstructed', 'exception record built on the stack'],
   'nt!KiDispatchException': ['assumption', 'no exception tables'],
   'nt!KdTrap': ['assumption', 'debugger entry reduced to a report'],

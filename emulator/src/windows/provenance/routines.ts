@@ -58,7 +58,15 @@ const ROUTINES: Record<string, Rec> = {
     note: 'The int 2Eh path builds the rest of the frame (RBX/RDI/RSI, then RAX/RCX/RDX) and joins KiSystemServiceUser, as KiSystemService does in the WRK; taken only when KUSER_SHARED_DATA.SystemCall says so.',
   },
   'nt!KiDivideErrorFault': trap(),
-  'nt!KiDebugTrapOrFault': trap(),
+  'nt!KiDebugTrapOrFault': {
+    ...trap(),
+    note: `${trap().note} The 17134.1 form, before the May 2018 fix: its gate has no IST without KVA shadow (ReactOS' table and the !idt dumps of that configuration), so a #DB that arrives at KiSystemCall64's first instruction runs it on the stack user mode left, and, as the saved CS is kernel mode, with the user's GS base.`,
+    sources: ['win10-trap-listings', 'wrk-trap-asm', 'idt-dumps-db-ist', 'cve-2018-8897'],
+  },
+  'nt!KiDebugTrapOrFaultEntryCheck': {
+    build: LATER, sources: ['kidebugtraporfault-decompilations', 'idt-dumps-db-ist', 'cve-2018-8897'],
+    note: 'Only with the machine option movSsFix (the May 2018 update, which 17134.1 predates; without KVA shadow). The #DB gate then names this routine, on IST4. From kernel mode, it compares the saved RIP with the eight entries of nt!KiDebugTraps, which boot fills as later builds do (the handlers of the DPL 3 gates, KiBreakpointTrap and KiSystemService, and the LSTAR target, KiSystemCall64), and on a match returns at once with iretq: the #DB a load of SS held across SYSCALL is dropped before anything reads GS. Otherwise it goes on to KiDebugTrapOrFault. The name is the model\'s: later builds have this check at the start of KiDebugTrapOrFault and the handler in KxDebugTrapOrFault; which registers the check borrows is the model\'s. The IST4 gate follows later builds\' !idt dumps without KVA shadow, which show a Stack for #DB; when that IST came in is not public.',
+  },
   'nt!KiBreakpointTrap': trap(),
   'nt!KiInvalidOpcodeFault': trap(),
   'nt!KiGeneralProtectionFault': {

@@ -71,6 +71,19 @@ export const SOURCES: Record<string, Source> = {
     url: 'https://learn.microsoft.com/en-us/windows-hardware/drivers/debugger/bug-check-0x7f--unexpected-kernel-mode-trap',
     build: 'all Windows versions',
   },
+  'kidebugtraporfault-decompilations': {
+    name: 'Public IDA disassembly and Hex-Rays decompilations of nt!KiDebugTrapOrFault ("XREFs of KiDebugTrapOrFault @ 0x140423580": a kernel-mode #DB whose saved RIP is one of the 8 entries of KiDebugTraps returns with iretq, or KiKernelIstExit with KVA shadow; every other #DB goes on to KxDebugTrapOrFault) and of KiInitializeIdt / KiInitializeBootStructures (KiDebugTraps[KiDebugTrapIndex++] = the handler of every IDT entry with DPL > 0, then the LSTAR and CSTAR targets)',
+    build: 'Windows 10 and 11 x64 kernels later than the May 2018 update; builds not named',
+  },
+  'idt-dumps-db-ist': {
+    name: 'Public `!idt` output of Windows 10 x64: with KVA shadow, "01: nt!KiDebugTrapOrFaultShadow Stack = ..." (an IST stack); in later builds without KVA shadow, "01: nt!KiDebugTrapOrFault Stack = 0xFFFFF80764A7A000"; ReactOS\' KiInterruptInitTable gives #DB IST 0',
+    build: 'Windows 10 x64, builds not named',
+  },
+  'cve-2018-8897': {
+    name: 'Nick Peterson and Nemanja Mulasmajic, "POP SS/MOV SS Vulnerability" (Everdox Tech / Triplefault, May 2018); Microsoft, CVE-2018-8897 Windows Kernel Elevation of Privilege Vulnerability (May 8, 2018 updates); CERT/CC VU#631579',
+    url: 'https://www.kb.cert.org/vuls/id/631579',
+    build: 'every Windows x64 before the May 2018 updates',
+  },
   'ms-bugcheck-codes': {
     name: 'Microsoft, Bug check code reference (0x1E, 0x3B, 0x50)',
     url: 'https://learn.microsoft.com/en-us/windows-hardware/drivers/debugger/bug-check-code-reference2',
