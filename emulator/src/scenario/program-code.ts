@@ -132,7 +132,8 @@ export async function runProgramCodeAsync(p: Program, boot: BootKernel, code: Pr
  *  next (delivery to the kernel's handler and on) up to the following `syscall`. */
 function faultIn(session: KdSession, start: bigint, end: bigint): ProgramFault | undefined {
   const events = (session.machine.events?.events ?? []) as unknown as Array<Record<string, unknown>>;
-  const i = events.findIndex((e) => e.kind === 'exception-raised' && typeof e.rip === 'bigint' && e.rip >= start && e.rip < end && e.vector !== 3);
+  // #BP and #DB are the debugger's events (an int 3, a breakpoint or a step), not faults of the code.
+  const i = events.findIndex((e) => e.kind === 'exception-raised' && typeof e.rip === 'bigint' && e.rip >= start && e.rip < end && e.vector !== 3 && e.vector !== 1);
   if (i < 0) return undefined;
   const e = events[i];
   let j = events.findIndex((x, k) => k > i && x.kind === 'syscall');
