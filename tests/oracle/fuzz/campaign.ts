@@ -23,7 +23,7 @@ export interface Report extends Stats {
 }
 
 export function newReport(): Report {
-  return { sequences: 0, instructions: 0, faults: 0, rowsCovered: new Set(), rejected: 0, crashed: 0, found: [], undefinedFlagDiffs: 0, undefinedFlagChecks: 0, unmodeled: new Map(), sdmOverHost: 0, outsideArena: 0, repSelfOverwrite: 0, hostDependent: 0, invalidAtPageEnd: 0 };
+  return { sequences: 0, instructions: 0, faults: 0, rowsCovered: new Set(), rejected: 0, crashed: 0, found: [], undefinedFlagDiffs: 0, undefinedFlagChecks: 0, unmodeled: new Map(), sdmOverHost: 0, outsideArena: 0, repSelfOverwrite: 0, hostDependent: 0, invalidAtPageEnd: 0, selfBranch: 0 };
 }
 
 /** Compares one case on both sides. */
@@ -111,7 +111,7 @@ export function summary(r: Report): string {
   return `${r.sequences} sequences, ${r.instructions} instructions, ${r.faults} faults compared, ` +
     `${[...r.rowsCovered].filter((i) => i >= 0).length} of ${OPCODES.length} table rows covered (${FUZZ_ROWS.length} generated), ${r.found.length} mismatches` +
     ` (undefined flags differing from the host: ${r.undefinedFlagDiffs} of ${r.undefinedFlagChecks} masked checks; ${r.crashed} runner crashes;` +
-    ` ${r.sdmOverHost} cases where the model follows the SDM over the host; ${r.outsideArena} host faults outside the arena; ${r.repSelfOverwrite} REP instructions that overwrote themselves; ${r.hostDependent} runs into host-dependent instructions; ${r.invalidAtPageEnd} invalid encodings at a page end; ${[...r.unmodeled.values()].reduce((a, b) => a + b, 0)} runs into bytes outside the table)`;
+    ` ${r.sdmOverHost} cases where the model follows the SDM over the host; ${r.outsideArena} host faults outside the arena; ${r.repSelfOverwrite} REP instructions that overwrote themselves; ${r.hostDependent} runs into host-dependent instructions; ${r.invalidAtPageEnd} invalid encodings at a page end; ${r.selfBranch} branches to themselves; ${[...r.unmodeled.values()].reduce((a, b) => a + b, 0)} runs into bytes outside the table)`;
 }
 
 export function describe(f: Found): string {
