@@ -38,6 +38,9 @@ export default function BreakpointLab(props: { lab: string }) {
 /** The warm-up run in progress, if any: a reader's Go waits for it before reusing the machine. */
 let warming: Promise<void> = Promise.resolve();
 
+/** A lab run is `bp`/`bc` lines and `g`: kd's core families, so kd's other families never load. */
+const LAB_RUN = { yield: nextTask, commandSet: 'core' as const };
+
 function preboot(data: LabData, started: { current: boolean }): void {
   idle(() => {
     loadEmulator().then((emu) => idle(() => {
@@ -48,7 +51,7 @@ function preboot(data: LabData, started: { current: boolean }): void {
         if (started.current) return;
         // Sliced like a reader's run; a Go pressed meanwhile waits for it (the machine is shared).
         warming = emu.traceSessionAsync({ id: data.id, options: data.options, commands: first ? [`bp ${first.label}`, 'g'] : ['g'], ...(data.budget ? { budget: data.budget } : {}) },
-          emu.openSession({ options: data.options, ...(data.budget ? { budget: data.budget } : {}) }, emu.labBoot), { yield: nextTask }).then(() => undefined, () => undefined);
+          emu.openSession({ options: data.options, ...(data.budget ? { budget: data.budget } : {}) }, emu.labBoot), LAB_RUN).then(() => undefined, () => undefined);
       });
     }), () => undefined);
   });
@@ -150,7 +153,7 @@ function Lab({ data }: { data: LabData }) {
       await nextTask();
       const session = emu.openSession({ options: optionsFor(m), ...(data.budget ? { budget: data.budget } : {}) }, emu.labBoot);
       await nextTask();
-      const trace = await emu.traceSessionAsync({ id: data.id, options: optionsFor(m), commands: [...list, 'g'], ...(data.budget ? { budget: data.budget } : {}) }, session, { yield: nextTask });
+      const trace = await emu.traceSessionAsync({ id: data.id, options: optionsFor(m), commands: [...list, 'g'], ...(data.budget ? { budget: data.budget } : {}) }, session, LAB_RUN);
       performance.measure('bp-lab-run', 'bp-lab-run-start');
       setResult(trace);
       setRan(list);

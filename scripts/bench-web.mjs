@@ -97,6 +97,10 @@ async function settle(page) {
 
 /** Scrolls an island into view and waits until Astro has hydrated it (the `ssr` attribute goes). */
 async function hydrate(island) {
+  // A widget that is a prediction's demo sits in a closed <details>: the reader reveals it first.
+  await island.evaluate((el) => {
+    for (let d = el.closest('details'); d; d = d.parentElement?.closest('details') ?? null) d.open = true;
+  });
   await island.scrollIntoViewIfNeeded();
   await island.evaluate((el) => new Promise((resolve) => {
     if (!el.hasAttribute('ssr')) return resolve();
@@ -109,6 +113,8 @@ async function hydrate(island) {
 async function useOnce(page, island) {
   const w = island.locator('[data-live-widget]').first();
   if (!(await w.count())) return 'no widget';
+  // A prediction's island holds its demo's island: that one is used when its turn comes.
+  if (!(await w.evaluate((el, isl) => el.closest('astro-island') === isl, await island.elementHandle()))) return 'hydrated only';
   const cls = (await w.getAttribute('class')) ?? '';
   if (cls.includes('bp-lab')) {
     await w.getByRole('button', { name: /^Set breakpoint at / }).first().click();

@@ -5,7 +5,7 @@
 import { decode } from '../cpu/decoder.ts';
 import { formatDisassemblyLine } from '../cpu/disassembler.ts';
 import type { Instruction } from '../cpu/instruction.ts';
-import { addr64, hexN } from './format.ts';
+import { addr64, hexN } from './format/core.ts';
 import type { MachineView } from './target.ts';
 
 export interface Disassembled {

@@ -3,11 +3,10 @@
 // in the debugger itself, never a stack trace). A command kd does not have gets WinDbg's answer
 // plus, for a command WinDbg has, one line saying this kd lacks it (unmodeled.ts).
 
-import { findCommand } from './commands/registry.ts';
-import { unmodeledNote } from './commands/unmodeled.ts';
+import { findCommand, unmodeledNoteFor } from './commands/registry.ts';
 import { CaretError, LoopSignal, PlainError } from './errors.ts';
 import { ExprError } from './expr.ts';
-import * as fmt from './format.ts';
+import * as fmt from './format/core.ts';
 import type { KdSession, RunSteps } from './session.ts';
 
 export function* runOneCommand(s: KdSession, text: string, column: number): RunSteps {
@@ -20,7 +19,7 @@ export function* runOneCommand(s: KdSession, text: string, column: number): RunS
     const found = findCommand(cmdText);
     if (!found) {
       // WinDbg's own answer, then (for a command WinDbg has) one line saying this kd lacks it.
-      const note = unmodeledNote(cmdText);
+      const note = unmodeledNoteFor(cmdText);
       let answer: string;
       if (cmdText.startsWith('!')) answer = `No export ${cmdText.slice(1).split(/\s/)[0]} found`;
       else {

@@ -3,7 +3,7 @@
 // parts, rip, efl and the flag codes (`zf`...), segment selectors, control registers, and the
 // pseudo-registers `$ip`, `$csp`, `$ra`, `$pcr`, `$prcb`, `$thread`, `$proc`, `$teb` and `$t0`..`$t19`.
 
-import { FLAG_MNEMONICS, hexN } from './format.ts';
+import { FLAG_MNEMONICS, hexN } from './format/core.ts';
 import type { DescriptorTables, MachineView } from './target.ts';
 
 const GPR64 = ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'];

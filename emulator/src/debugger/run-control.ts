@@ -4,8 +4,8 @@
 // Before any run the stop is marked for time travel and the processor breakpoints go into the
 // KPRCB's KernelDr slots; an exception kd did not cause follows `sx` (event-filters.ts).
 
-import * as fmt from './format.ts';
-import { recordMark } from './time-travel.ts';
+import * as fmt from './format/core.ts';
+import { recordMark } from './time-travel-marks.ts';
 import { SLICE, type KdSession, type RunSteps } from './session.ts';
 import { BREAKPOINT, SINGLE_STEP, STEP_BUDGET } from './stop-report.ts';
 import type { KernelStop } from './target.ts';

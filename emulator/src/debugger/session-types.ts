@@ -25,6 +25,11 @@ export interface ExecAsyncOptions {
   yield: () => Promise<void>;
   /** Polled between slices; true breaks into the target, as Ctrl+C / Ctrl+Break does. */
   shouldStop?: () => boolean;
+  /** 'core': the line needs only the core families (breakpoints, execution), so the rest of the
+   *  command set is not loaded for it (the breakpoint lab's `bp`/`bc`/`g`); a line the core does
+   *  not cover loads it anyway. Default 'full': a kd console loads every family on its first
+   *  command. */
+  commandSet?: 'core' | 'full';
 }
 
 export interface ExecResult {

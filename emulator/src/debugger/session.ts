@@ -6,10 +6,9 @@
 
 import { BreakpointTable } from './breakpoints.ts';
 import './commands/core.ts';
-import { cppEvaluator } from './commands/registry.ts';
+import { cppEvaluator, findCommand } from './commands/registry.ts';
 import { runOneCommand } from './dispatch.ts';
 import { loadFullCommandSet } from '#kd-command-set';
-import { unmodeledNote } from './commands/unmodeled.ts';
 import { ContextOverride } from './context.ts';
 import { EventFilters } from './event-filters.ts';
 import { BREAKPOINT, SINGLE_STEP, describeStop } from './stop-report.ts';
@@ -17,13 +16,13 @@ import { goSteps, processorBreakpointHit, stepOnce, type GoOptions } from './run
 import { disassembleAt, memoryAnnotation } from './disasm.ts';
 import { CaretError, LoopSignal, PlainError } from './errors.ts';
 import { ExprError, evaluatePrefix, type ExprContext } from './expr.ts';
-import * as fmt from './format.ts';
+import * as fmt from './format/core.ts';
 import { RegisterAccess } from './registers.ts';
 import { splitCommands } from './split.ts';
 import { pseudoRegister } from './pseudo.ts';
 import { sharedUserDataAddress, sharedUserDataName } from './shared-user-data.ts';
 import { walkStack } from './stack.ts';
-import type { Mark } from './time-travel.ts';
+import type { Mark } from './time-travel-marks.ts';
 import { chooseBranch, isJ } from './conditional.ts';
 import type { KernelOptions, KernelStop, KernelView, MachineView } from './target.ts';
 import { bootWindows } from '../windows/index.ts';
@@ -131,7 +130,7 @@ export class KdSession {
    * returning true breaks into the target. One call at a time.
    */
   async execAsync(line: string, options: ExecAsyncOptions): Promise<ExecResult> {
-    await loadFullCommandSet();
+    if (options.commandSet !== 'core' || !coreCovers(line)) await loadFullCommandSet();
     const steps = this.execSteps(line);
     this.stopPoll = options.shouldStop ?? null;
     try {
@@ -358,6 +357,16 @@ export class KdSession {
 /** Boots the modeled Windows kernel with the session's mitigation options. */
 export function bootKernel(o: KernelOptions): KernelView {
   return bootWindows(pickMachineOptions(o)) as unknown as KernelView;
+}
+
+/** Whether the families registered now run every command of the line (none unknown, and no
+ *  quoted breakpoint command string, whose commands run later). */
+function coreCovers(line: string): boolean {
+  if (line.includes('"')) return false;
+  return splitCommands(line).every(({ text }) => {
+    const t = text.trim();
+    return t === '' || findCommand(t) !== undefined;
+  });
 }
 
 /** Drives a run to its end without pausing (a generator's yields are only pause points). */

@@ -5,7 +5,7 @@
 // expression may name it (`dd SharedUserData+0x308`).
 
 import { SHARED_DATA } from '../windows/layout.ts';
-import { symbolWithOffset } from './format.ts';
+import { symbolWithOffset } from './format/core.ts';
 
 const SIZE = 0x1000n;
 

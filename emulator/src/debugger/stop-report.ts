@@ -3,7 +3,7 @@
 // exit, break-in, budget) and the StopInfo the session logs. The session keeps the bookkeeping
 // (session.ts, report()).
 
-import * as fmt from './format.ts';
+import * as fmt from './format/core.ts';
 import type { KdSession, StopInfo } from './session.ts';
 import type { KernelStop } from './target.ts';
 

@@ -18,21 +18,13 @@ import * as fmt from './format.ts';
 import type { KdSession, RunSteps, StopInfo } from './session.ts';
 import type { HistoryEntry, HistoryView } from './target.ts';
 import { PlainError } from './errors.ts';
+import type { Mark } from './time-travel-marks.ts';
 
-/** A recorded stop: the state at the prompt when a forward command started. */
-export interface Mark {
-  index: number;
-  position: number;
-  stop: StopInfo | null;
-  kernelStop: unknown;
-  trapFrame: bigint | null;
-}
+export { recordMark, type Mark } from './time-travel-marks.ts';
 
 const TF = 0x100n;
 /** Undo steps between pauses of a long reverse run (as `SLICE` for forward runs). */
 const REVERSE_SLICE = 50_000;
-/** Marks kept (the oldest are dropped; they only make landings exact). */
-const MAX_MARKS = 4096;
 
 export function history(s: KdSession): HistoryView {
   const h = s.kernel.history;
@@ -42,17 +34,6 @@ export function history(s: KdSession): HistoryView {
 
 export function positionText(position: number): string {
   return `${position.toString(16).toUpperCase()}:0`;
-}
-
-/** Records the state at the prompt before a forward command runs. */
-export function recordMark(s: KdSession, marks: Mark[]): void {
-  const h = s.kernel.history;
-  if (!h || !h.enabled) return;
-  const index = h.index;
-  const m: Mark = { index, position: h.position, stop: s.lastEvent, kernelStop: h.kernelStop, trapFrame: h.trapFrame };
-  while (marks.length && marks[marks.length - 1].index >= index) marks.pop(); // a new future
-  marks.push(m);
-  if (marks.length > MAX_MARKS) marks.splice(0, marks.length - MAX_MARKS);
 }
 
 /** The mark at the current position that lies at or before the current journal index, if only

@@ -1,16 +1,14 @@
 // Argument parsing shared by the command families: address ranges, single values, breakpoint id
-// lists, and little-endian byte helpers.
+// lists, and little-endian byte helpers. What the core families (breakpoints, execution) use is
+// in args-core.ts, re-exported here.
 
 import { CaretError } from '../errors.ts';
 import type { KdSession } from '../session.ts';
 import type { CommandContext } from './command.ts';
 
-export const MASK64 = (1n << 64n) - 1n;
-/** Largest element count a display or listing accepts; kd's own limit is a 256 MB range, ours is
- *  smaller so that a typo cannot produce millions of lines. */
-export const MAX_ELEMENTS = 0x10000;
-export const MAX_INSTRUCTIONS = 0x1000;
-export const MAX_STEPS = 0x1000;
+import { MASK64 } from './args-core.ts';
+
+export { MASK64, MAX_ELEMENTS, MAX_INSTRUCTIONS, MAX_STEPS, oneValue, parseIds } from './args-core.ts';
 
 /** Parses `[Address] [L Count | EndAddress]`. Count is in elements of `unit` bytes. */
 export function parseRange(
@@ -42,30 +40,6 @@ export function parseRange(
   const count = (bytes + BigInt(unit) - 1n) / BigInt(unit);
   if (count > BigInt(max)) throw new CaretError('Range error', ctx.text.length - 1);
   return { start, count: Number(count), end: r.value };
-}
-
-/** A single required expression with nothing after it. */
-export function oneValue(s: KdSession, args: string, ctx: CommandContext): bigint {
-  const r = s.evalPrefix(args);
-  if (r.rest.trim() !== '') throw new CaretError('Syntax error', ctx.text.length - r.rest.trim().length);
-  return r.value;
-}
-
-/** Breakpoint id lists: `0`, `1 3`, `1,3`, `1-3`, `*`. Returns the ids of existing breakpoints
- *  that the list names (ids that name no breakpoint are ignored, as kd does). */
-export function parseIds(s: KdSession, args: string, ctx: CommandContext): number[] {
-  const a = args.trim();
-  const existing = s.breakpoints.all().map((b) => b.id);
-  if (a === '*') return existing;
-  if (a === '') throw new CaretError('Syntax error', ctx.text.length - 1);
-  const ranges: Array<[bigint, bigint]> = [];
-  for (const part of a.split(/[\s,]+/)) {
-    const m = /^([0-9a-f]+)(?:-([0-9a-f]+))?$/i.exec(part);
-    if (!m) throw new CaretError('Syntax error', ctx.text.indexOf(part, ctx.argsOffset));
-    const lo = BigInt(`0x${m[1]}`);
-    ranges.push([lo, m[2] !== undefined ? BigInt(`0x${m[2]}`) : lo]);
-  }
-  return existing.filter((id) => ranges.some(([lo, hi]) => BigInt(id) >= lo && BigInt(id) <= hi));
 }
 
 export function readLE(bytes: Uint8Array): bigint {

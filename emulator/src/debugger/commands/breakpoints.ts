@@ -5,9 +5,9 @@
 
 import { CaretError, PlainError } from '../errors.ts';
 import { ExprError } from '../expr.ts';
-import * as fmt from '../format.ts';
+import * as fmt from '../format/core.ts';
 import type { KdSession } from '../session.ts';
-import { MASK64, oneValue, parseIds } from './args.ts';
+import { MASK64, oneValue, parseIds } from './args-core.ts';
 import { family, type CommandContext } from './command.ts';
 
 function setBreakpoint(s: KdSession, args: string, ctx: CommandContext, deferredOnly: boolean): string {

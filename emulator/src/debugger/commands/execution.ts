@@ -4,7 +4,7 @@
 
 import { CaretError, PlainError } from '../errors.ts';
 import type { KdSession, RunSteps } from '../session.ts';
-import { MASK64, MAX_STEPS, oneValue } from './args.ts';
+import { MASK64, MAX_STEPS, oneValue } from './args-core.ts';
 import { family, type CommandContext } from './command.ts';
 
 function stepCommand(over: boolean) {

@@ -8,7 +8,7 @@ import { EVENT_COMMANDS } from './events.ts';
 import { EXECUTION_COMMANDS } from './execution.ts';
 import { MEMORY_COMMANDS } from './memory.ts';
 import { REGISTER_COMMANDS } from './registers.ts';
-import { registerCommands } from './registry.ts';
+import { registerCommands, registerUnmodeledNote } from './registry.ts';
 import { SCRIPTING_COMMANDS } from './scripting.ts';
 import { SEARCH_COMMANDS } from './search.ts';
 import { SESSION_COMMANDS } from './session.ts';
@@ -17,6 +17,7 @@ import { SYSTEM_COMMANDS } from './system.ts';
 import { TARGET_COMMANDS } from './targets.ts';
 import { TIME_TRAVEL_COMMANDS } from './time-travel.ts';
 import { TYPE_COMMANDS } from './types.ts';
+import { unmodeledNote } from './unmodeled.ts';
 import { WATCH_COMMANDS } from './watch-trace.ts';
 
 export type { Command, CommandContext, Family } from './command.ts';
@@ -30,3 +31,4 @@ export const COMMANDS: Command[] = [
 ];
 
 registerCommands(COMMANDS);
+registerUnmodeledNote(unmodeledNote);

@@ -15,6 +15,18 @@ export function registerCppEvaluator(f: (s: KdSession, text: string) => bigint):
 export function cppEvaluator(): ((s: KdSession, text: string) => bigint) | undefined {
   return cpp;
 }
+let unmodeled: ((text: string) => string | undefined) | undefined;
+
+/** The note for a command WinDbg has and this kd lacks (unmodeled.ts), registered with the full
+ *  command set: only a kd console, which loads that set first, can type such a command. */
+export function registerUnmodeledNote(f: (text: string) => string | undefined): void {
+  unmodeled = f;
+}
+
+export function unmodeledNoteFor(text: string): string | undefined {
+  return unmodeled?.(text);
+}
+
 const byName = new Map<string, Command>();
 
 /** Adds a family's commands (a name registered twice keeps its first definition). */
