@@ -5,6 +5,7 @@
 //  - gzip bytes of HTML, CSS and JS the page transferred before any interaction, and after every
 //    widget on the page was scrolled into view, hydrated and used once (a lab run, a step, a kd
 //    command, a Run of the code block);
+//  - per widget kind, the JS a fresh page loads with only that widget hydrated and used once;
 //  - click -> outcome for every breakpoint-lab scenario (the rows the build checked claims on):
 //    median and p95 over --runs clicks (default 20), from the lab's own performance marks
 //    (`bp-lab-click` at the click, `bp-lab-click-to-outcome` once the result is in the DOM), and
@@ -236,6 +237,37 @@ async function benchChapter(browser, base, slug) {
   return result;
 }
 
+/** Per widget kind: a fresh page of the first chapter that has one, that one widget (the first of
+ *  its kind) hydrated and used once, and the JS that brought in (a prediction's demo counts as the
+ *  demo's kind). */
+async function benchWidgets(browser, base, slugs) {
+  const seen = new Map();
+  for (const slug of slugs) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${base}/chapters/${slug}/`);
+    const kinds = await page.locator('astro-island').evaluateAll((els) => els.map((el) => (el.getAttribute('component-url') ?? '').replace(/^.*\//, '').replace(/\..*$/, '')));
+    await context.close();
+    kinds.forEach((k, i) => { if (k && k !== 'Predict' && !seen.has(k)) seen.set(k, { slug, index: i }); });
+  }
+  const rows = [];
+  for (const [kind, { slug, index }] of seen) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const t = trackTransfers(page);
+    await page.goto(`${base}/chapters/${slug}/`);
+    await settle(page);
+    const before = (await t.total()).js;
+    const island = page.locator('astro-island').nth(index);
+    await hydrate(island);
+    const used = await useOnce(page, island);
+    await settle(page);
+    rows.push({ widget: kind, chapter: slug, used, before, after: (await t.total()).js, files: t.files() });
+    await context.close();
+  }
+  return rows;
+}
+
 async function lighthouseScores(browserPath, base, slugs) {
   let lighthouse;
   try {
@@ -289,6 +321,13 @@ async function main() {
     } finally {
       await browser.close();
     }
+    let widgets = [];
+    const browser2 = await chromium.launch({ executablePath: browserInfo.path });
+    try {
+      widgets = await benchWidgets(browser2, base, slugs);
+    } finally {
+      await browser2.close();
+    }
     const scores = await lighthouseScores(browserInfo.path, base, slugs);
 
     console.log(`gzip bytes transferred per chapter (${browserInfo.kind} Chromium; "after" = every widget hydrated and used once)\n`);
@@ -300,6 +339,13 @@ async function main() {
     if (heaviest) {
       console.log(`\nJS files of the heaviest chapter (${heaviest.chapter}), gzip:`);
       for (const [f, n] of Object.entries(heaviest.jsFiles)) console.log(`  ${kb(n).padStart(8)}  ${f}`);
+    }
+    if (widgets.length) {
+      console.log('\nJS per widget: a fresh page, only that widget hydrated and used once (gzip)\n');
+      console.log(table(
+        ['widget', 'chapter', 'JS before', 'JS after', 'used'],
+        widgets.map((w) => [w.widget, w.chapter, kb(w.before), kb(w.after), w.used]),
+      ));
     }
     const labs = results.flatMap((r) => r.labs.map((l) => ({ chapter: r.chapter, ...l })));
     if (labs.length) {
@@ -316,7 +362,7 @@ async function main() {
       console.log('\nLighthouse: the `lighthouse` package is not installed (it is large, so it is not a dependency).');
       console.log('To add its scores: `npm install --no-save lighthouse && npm run bench:web`.');
     }
-    if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ results, lighthouse: scores }, null, 2));
+    if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ results, widgets, lighthouse: scores }, null, 2));
   } finally {
     server.kill();
   }

@@ -58,11 +58,17 @@ test('the heaviest chapter stays under its JavaScript ceilings; the assembler lo
   await stepper.getByRole('button', { name: 'Step into (F11)' }).click();
   await expect(stepper.locator('.widget-note')).toHaveText('Steps taken: 1');
 
+  // The lab and the stepper run on kd's core: the rest of the command set is a console's.
+  await page.waitForLoadState('networkidle');
+  expect((await js.names()).filter((n) => COMMAND_SET.test(n))).toEqual([]);
+  expect(await js.total()).toBeLessThanOrEqual(CEILING.labAndStepperUsed);
+
   const kd = page.locator('[data-widget-id="syscall-entry-u"]');
   await kd.scrollIntoViewIfNeeded();
   await kd.getByRole('textbox').fill('r rip');
   await kd.getByRole('textbox').press('Enter');
   await expect(kd.locator('.kd-live')).toContainText('rip=');
+  await expect.poll(async () => (await js.names()).filter((n) => COMMAND_SET.test(n)).length).toBe(1);
 
   await page.waitForLoadState('networkidle');
   expect((await js.names()).filter((n) => n.includes('program-runner'))).toEqual([]);
