@@ -9,7 +9,7 @@ import type { Trace } from '../emulator/src/scenario/trace.ts';
 import type { AsmProblem, ProgramFault } from '../emulator/src/scenario/program-code.ts';
 import EventChain from './EventChain.tsx';
 import { parseProp, type ProgramData } from './lib/widget-data.ts';
-import { EMULATOR_VERSION, loadEmulator, loadProgramRunner } from './lib/load.ts';
+import { EMULATOR_VERSION, loadEmulator, loadProgramCode, loadProgramRunner } from './lib/load.ts';
 import { clearHash, fromBase64Url, setHash, toBase64Url, writeHash } from './lib/permalink.ts';
 import { usePermalinkRestore } from './lib/permalink-restore.ts';
 import { emulatorAction } from './lib/emulator-action.ts';
@@ -32,6 +32,7 @@ export default function RunBlock(props: { program: string }) {
 function prefetchRunner(): void {
   loadProgramRunner().catch(() => undefined);
   loadEmulator().catch(() => undefined);
+  loadProgramCode().catch(() => undefined);
 }
 
 interface RunResult { trace: Trace; end?: string; fault?: ProgramFault }
@@ -74,12 +75,12 @@ function Runner({ data }: { data: ProgramData }) {
       const program = { id: data.id, options: data.options, source: text, breakpoints: data.breakpoints, budget: data.budget };
       // The unedited block runs from the bytes the build assembled; an edit needs the assembler.
       const stored = text === data.source ? data.code : undefined;
-      const [emu, asm] = await Promise.all([loadEmulator(), stored === undefined ? loadProgramRunner() : null]);
+      const [emu, pc, asm] = await Promise.all([loadEmulator(), loadProgramCode(), stored === undefined ? loadProgramRunner() : null]);
       performance.mark('run-block-run-start');
       // Sliced: a program that loops to its budget never blocks the page for long.
-      const code = asm ? asm.assembledCode(text) : emu.codeFromHex(text, stored!);
+      const code = asm ? asm.assembledCode(text) : pc.codeFromHex(text, stored!);
       await nextTask();
-      const r = await emu.runProgramCodeAsync(program, emu.bootModeledWindows, code, { yield: nextTask });
+      const r = await pc.runProgramCodeAsync(program, emu.bootModeledWindows, code, { yield: nextTask });
       performance.measure('run-block-run', 'run-block-run-start');
       if (r.ok) {
         const next = { trace: r.trace, end: r.end, fault: r.fault };

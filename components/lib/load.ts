@@ -7,6 +7,14 @@ export function loadEmulator(): Promise<Emulator> {
 }
 export { EMULATOR_VERSION } from '../../emulator/src/scenario/version.ts';
 
+// Code blocks' runs from the bytes the build assembled (RunBlock only, no assembler).
+export type ProgramCode = typeof import('../../emulator/src/scenario/program-code.ts');
+let programCode: Promise<ProgramCode> | null = null;
+export function loadProgramCode(): Promise<ProgramCode> {
+  if (!programCode) programCode = import('../../emulator/src/scenario/program-code.ts');
+  return programCode;
+}
+
 // The assembler and program runner (RunBlock only), loaded on the first edit or run.
 export type ProgramRunner = typeof import('./program-runner.ts');
 let runner: Promise<ProgramRunner> | null = null;
