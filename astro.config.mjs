@@ -34,5 +34,20 @@ export default defineConfig({
     rehypePlugins: [rehypeHeadingAnchors, rehypeCodeBlocks, [rehypeBaseLinks, { base }]],
   },
   build: { format: 'directory' },
+  // The widgets' JavaScript (the emulator chunk above all) is minified by terser, two passes:
+  // about 4% less gzip than the default minifier (`npm run bench:web`). The server build is
+  // not minified (Astro's choice).
+  vite: { plugins: [terserForTheBrowser()] },
   devToolbar: { enabled: false },
 });
+
+/** Vite's client environment minifies with terser (Astro sets `minify: true` there). */
+function terserForTheBrowser() {
+  return {
+    name: 'book-terser',
+    configEnvironment(name) {
+      if (name !== 'client') return undefined;
+      return { build: { minify: 'terser', terserOptions: { module: true, compress: { passes: 2 } } } };
+    },
+  };
+}
