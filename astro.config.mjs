@@ -35,7 +35,7 @@ export default defineConfig({
   },
   build: { format: 'directory' },
   // The widgets' JavaScript (the emulator chunk above all) is minified by terser, two passes:
-  // about 4% less gzip than the default minifier (`npm run bench:web`). The server build is
+  // about 3% less gzip than the default minifier (esbuild). The server build is
   // not minified (Astro's choice).
   vite: { plugins: [terserForTheBrowser()] },
   devToolbar: { enabled: false },
