@@ -7,7 +7,7 @@
 // `npm run bench:web`. The ceilings sit a little above today's weights so that a regression (a
 // dependency or a table pulled into the emulator chunk, kd's full command set or the assembler
 // shipped to a page that does not use them) fails. The issue's target for the heaviest chapter
-// is 50 KB; the emulator chunk alone (the CPU, the kernel image, kd's core: 55 KB) exceeds it, and
+// is 50 KB; the emulator chunk alone (the CPU, the kernel image, kd's core: 57 KB) exceeds it, and
 // the widgets' own code and Preact are about 25 KB more.
 import { test, expect, type Page } from '@playwright/test';
 import { gzipSync } from 'node:zlib';
@@ -16,10 +16,10 @@ const CHAPTER = '/chapters/handling-syscalls/';
 /** kd's command families beyond the core (commands/index.ts): a chunk of their own. */
 const COMMAND_SET = /\/commands\.[\w-]+\.js$/;
 const KB = 1024;
-// Measured (npm run bench:web's method, terser, kd core split): 13.2 KB before interaction, 82.3 KB
-// with the lab and the stepper used, 102.3 KB with a kd console too, 112.6 KB after an edited
-// code block; each ceiling is that plus about 1.8 KB.
-const CEILING = { beforeInteraction: 15 * KB, labAndStepperUsed: 84 * KB, widgetsUsed: 104 * KB, codeBlockRun: 114.5 * KB };
+// Measured (terser, kd core split, main's kd families): 13.6 KB before interaction, 84.0 KB with
+// the lab and the stepper used, 110.1 KB with a kd console too, 120.4 KB after an edited code
+// block; each ceiling is that plus about 2 KB. A new kd command family grows the last two only.
+const CEILING = { beforeInteraction: 15.5 * KB, labAndStepperUsed: 86 * KB, widgetsUsed: 112 * KB, codeBlockRun: 122.5 * KB };
 
 function trackJs(page: Page) {
   const js = new Map<string, number>();
