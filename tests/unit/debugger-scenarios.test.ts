@@ -266,11 +266,11 @@ describe('run control on the modeled kernel', () => {
 });
 
 describe('stepping over calls and int 3 in the code', () => {
-  it('p over the dispatcher\'s call r10 runs the service and stops after the call', () => {
+  it('p over the dispatcher\'s call rax runs the service and stops after the call', () => {
     const { s, cpu } = open({});
     // The dispatcher's call to the service routine (found by listing, not typed in).
-    const listing = s.exec('u nt!KiSystemServiceRepeat L10').output.split('\n');
-    const callLine = listing.find((l) => / call {4}r10$/.test(l))!;
+    const listing = s.exec('u nt!KiSystemServiceCopyEnd L4').output.split('\n');
+    const callLine = listing.find((l) => / call {4}rax$/.test(l))!;
     const callAt = BigInt(`0x${callLine.split(' ')[0].replace('`', '')}`);
     s.exec(`bp ${callAt.toString(16)}`);
     s.exec('g');

@@ -122,6 +122,7 @@ export const VERGILIUS_17134: Record<string, Vergilius17134Struct> = {
     [0x30, 'VOID *volatile StackLimit'],
     [0x38, 'VOID *StackBase'],
     [0x60, 'struct _XSAVE_FORMAT *StateSaveArea'],
+    [0x78, 'volatile LONG ThreadFlags'],
     [0x80, 'ULONG SystemCallNumber'],
     [0x88, 'VOID *FirstArgument'],
     [0x90, 'struct _KTRAP_FRAME *TrapFrame'],
@@ -136,6 +137,8 @@ export const VERGILIUS_17134: Record<string, Vergilius17134Struct> = {
     declared: [
     [0x0, 'struct _DISPATCHER_HEADER Header'],
     [0x28, 'ULONGLONG DirectoryTableBase'],
+    [0x50, 'struct _KAFFINITY_EX Affinity'],
+    [0x1bc, 'CHAR BasePriority'],
     [0x278, 'ULONGLONG UserDirectoryTableBase'],
     ],
   },
@@ -144,6 +147,8 @@ export const VERGILIUS_17134: Record<string, Vergilius17134Struct> = {
     declared: [
     [0x0, 'struct _KPROCESS Pcb'],
     [0x2e0, 'VOID *UniqueProcessId'],
+    [0x3e0, 'VOID *InheritedFromUniqueProcessId'],
+    [0x3f8, 'struct _PEB *Peb'],
     [0x624, 'LONG ExitStatus'],
     [0x838, 'ULONGLONG SecurityDomain'],
     ],

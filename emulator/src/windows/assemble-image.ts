@@ -55,6 +55,7 @@ export function assembleKernelImage(): KernelImage {
     NtQuerySystemTime: ntdll.get('NtQuerySystemTime')!,
     NtYieldExecution: ntdll.get('NtYieldExecution')!,
     NtClose: ntdll.get('NtClose')!,
+    NtQueryInformationProcess: ntdll.get('NtQueryInformationProcess')!,
   }), USER.imageText, new Map(), 'the user program');
   pieces.push({ at: USER.imageText, bytes: app.bytes });
 
@@ -63,13 +64,16 @@ export function assembleKernelImage(): KernelImage {
     KiDoubleFaultReloadsGs: data.KiDoubleFaultReloadsGs, KiDoubleFaultPcr: data.KiDoubleFaultPcr };
   let kva = new Map<string, bigint>();
   let self: KernelSelfAddresses = SELF_PLACEHOLDER;
-  let text = asm(ntoskrnlText(data, self), NT.text, new Map([['KiKernelSysretExit', NT.kvascode], ['KiKernelIretExit', NT.kvascode]]), 'nt .text');
+  // nt's data globals are symbols of .text too: `lea r10,[KeServiceDescriptorTable]` is
+  // RIP-relative, as in Windows' own code.
+  const dataSymbols = Object.entries(NT_DATA).filter(([, a]) => a >= NT.base && a < NT.base + NT.size);
+  let text = asm(ntoskrnlText(data, self), NT.text, new Map([...dataSymbols, ['KiKernelSysretExit', NT.kvascode], ['KiKernelIretExit', NT.kvascode]]), 'nt .text');
   let kvaCode = asm(kvascodeText(kvaData), NT.kvascode, text.labels, 'nt KVASCODE');
   // Branch forms depend on distances: iterate until both sections' labels stop moving.
   for (let pass = 0; pass < 6; pass++) {
     kva = kvaCode.labels;
     self = { KiServiceRoutinesStart: text.labels.get('KiServiceRoutinesStart')!, KiServiceRoutinesEnd: text.labels.get('KiServiceRoutinesEnd')! };
-    const t2 = asm(ntoskrnlText(data, self), NT.text, kva, 'nt .text');
+    const t2 = asm(ntoskrnlText(data, self), NT.text, new Map([...dataSymbols, ...kva]), 'nt .text');
     const k2 = asm(kvascodeText(kvaData), NT.kvascode, t2.labels, 'nt KVASCODE');
     const same = sameLabels(t2.labels, text.labels) && sameLabels(k2.labels, kvaCode.labels) &&
       t2.labels.get('KiServiceRoutinesStart') === self.KiServiceRoutinesStart;

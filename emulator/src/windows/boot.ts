@@ -11,7 +11,7 @@
 import { Machine, installExecutor } from '../cpu/machine.ts';
 import { decode } from '../cpu/decoder.ts';
 import { SEMANTICS } from '../cpu/semantics/index.ts';
-import { BUILD, SERVICE_NUMBERS } from './build.ts';
+import { BUILD, SERVICE_NUMBERS, stackArguments } from './build.ts';
 import type { ServiceName } from './build.ts';
 import { off } from './structs.ts';
 import { NT, NT_DATA, PCR, THREAD, SHARED_DATA, USER, PAGE, PHYS_ALLOC_START } from './layout.ts';
@@ -272,12 +272,17 @@ export function boot(opts: WindowsOptions = {}, image: KernelImage = prebuiltIma
   for (let n = 0; n < limit; n++) {
     const name = (Object.keys(SERVICE_NUMBERS) as ServiceName[]).find((k) => SERVICE_NUMBERS[k] === n);
     const routine = nt.get(name ? SERVICE_ROUTINES[name] : 'KiServiceNotModeled')!;
-    const rel = (routine - data.KiServiceTable) << 4n;
+    const rel = ((routine - data.KiServiceTable) << 4n) | BigInt(name ? stackArguments(name) : 0);
     mem.pokeD(data.KiServiceTable + BigInt(n * 4), BigInt.asUintN(32, rel));
   }
-  // KeServiceDescriptorTable: ServiceTableBase, ServiceCounterTableBase, NumberOfServices, ParamTableBase
+  // KeServiceDescriptorTable: ServiceTableBase, ServiceCounterTableBase, NumberOfServices,
+  // ParamTableBase; its second descriptor (+20h, win32k's place) stays zero: limit 0.
   mem.pokeQ(data.KeServiceDescriptorTable, data.KiServiceTable);
   mem.pokeQ(data.KeServiceDescriptorTable + 0x10n, BigInt(limit));
+  // KeServiceDescriptorTableShadow: nt's descriptor again, then win32k's. The model loads no
+  // win32k.sys, so that descriptor is present and empty (no W32pServiceTable, limit 0).
+  mem.pokeQ(data.KeServiceDescriptorTableShadow, data.KiServiceTable);
+  mem.pokeQ(data.KeServiceDescriptorTableShadow + 0x10n, BigInt(limit));
 
   // ---- GDT (SDM Vol. 3A §3.4.5; Windows' KGDT64 layout), TSS (§8.7), IDT (§6.14.1) ----
   const gdt: Array<[number, bigint]> = [
@@ -347,6 +352,15 @@ export function boot(opts: WindowsOptions = {}, image: KernelImage = prebuiltIma
   mem.pokeQ(pr + BigInt(off('_KPROCESS.UserDirectoryTableBase')), userCr3);
   mem.pokeQ(pr + BigInt(off('_EPROCESS.UniqueProcessId')), 0x1a4n);
   mem.pokeD(pr + BigInt(off('_EPROCESS.ExitStatus')), 0x103);          // STATUS_PENDING while alive
+  // What NtQueryInformationProcess(ProcessBasicInformation) reads. Model values: the parent's
+  // id is made up (there is no other process), the base priority is the normal class's 8, and the
+  // affinity holds the one processor (_KAFFINITY_EX: Count 1, Size 20, Bitmap[0] = 1).
+  mem.pokeQ(pr + BigInt(off('_EPROCESS.InheritedFromUniqueProcessId')), 0x1c8n);
+  mem.pokeQ(pr + BigInt(off('_EPROCESS.Peb')), USER.peb);
+  mem.pokeB(pr + BigInt(off('_KPROCESS.BasePriority')), 8);
+  mem.pokeW(pr + BigInt(off('_KPROCESS.Affinity')), 1);
+  mem.pokeW(pr + BigInt(off('_KPROCESS.Affinity')) + 2n, 20);
+  mem.pokeQ(pr + BigInt(off('_KPROCESS.Affinity')) + 8n, 1n);
 
   // ---- KUSER_SHARED_DATA (ntddk.h layout) ----
   mem.pokeQ(SHARED_DATA.kernel + 0x14n, SYSTEM_TIME);                  // SystemTime.LowPart/High1Time

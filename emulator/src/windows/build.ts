@@ -56,6 +56,7 @@ export const BUILD = {
 
 /** System-service numbers of build 17134 (j00ru's table, "Windows 10 (1803)" column). */
 export const SERVICE_NUMBERS = {
+  NtQueryInformationProcess: 0x19,
   NtClose: 0x0f,
   NtTerminateProcess: 0x2c,
   NtYieldExecution: 0x46,
@@ -64,12 +65,29 @@ export const SERVICE_NUMBERS = {
 
 export type ServiceName = keyof typeof SERVICE_NUMBERS;
 
+/** How many arguments each modeled service takes (its prototype: Microsoft's documentation of
+ *  the Zw/Nt routines). The first four travel in RCX (R10), RDX, R8, R9; the rest on the stack,
+ *  and their count is the low 4 bits of the service's KiServiceTable entry. */
+export const SERVICE_ARGUMENTS: Record<ServiceName, number> = {
+  NtQueryInformationProcess: 5, // ProcessHandle, ProcessInformationClass, ProcessInformation, ProcessInformationLength, ReturnLength
+  NtClose: 1,
+  NtTerminateProcess: 2,
+  NtYieldExecution: 0,
+  NtQuerySystemTime: 1,
+};
+
+/** Arguments a service takes on the stack (the count its table entry carries). */
+export function stackArguments(name: ServiceName): number {
+  return Math.max(0, SERVICE_ARGUMENTS[name] - 4);
+}
+
 /** NTSTATUS values used by the modeled services (ntstatus.h). */
 export const STATUS = {
   SUCCESS: 0x00000000,
   INVALID_HANDLE: 0xc0000008,
   ACCESS_VIOLATION: 0xc0000005,
   NOT_IMPLEMENTED: 0xc0000002,
+  INFO_LENGTH_MISMATCH: 0xc0000004,
   INVALID_SYSTEM_SERVICE: 0xc000001c,
   ILLEGAL_INSTRUCTION: 0xc000001d,
   INTEGER_DIVIDE_BY_ZERO: 0xc0000094,

@@ -136,6 +136,7 @@ export const KTHREAD: StructDef = {
     f(0x030, 'StackLimit', 'Ptr64 Void'),
     f(0x038, 'StackBase', 'Ptr64 Void'),
     f(0x060, 'StateSaveArea', 'Ptr64 _XSAVE_FORMAT'),
+    f(0x078, 'ThreadFlags', 'Int4B'),
     f(0x080, 'SystemCallNumber', 'Uint4B'),
     f(0x088, 'FirstArgument', 'Ptr64 Void'),
     f(0x090, 'TrapFrame', 'Ptr64 _KTRAP_FRAME'),
@@ -153,6 +154,8 @@ export const KPROCESS: StructDef = {
   fields: [
     f(0x000, 'Header', '_DISPATCHER_HEADER', 0x18),
     f(0x028, 'DirectoryTableBase', 'Uint8B'),
+    f(0x050, 'Affinity', '_KAFFINITY_EX', 0xa8),
+    f(0x1bc, 'BasePriority', 'Char'),
     f(0x278, 'UserDirectoryTableBase', 'Uint8B'),
   ],
 };
@@ -162,6 +165,8 @@ export const EPROCESS: StructDef = {
   fields: [
     f(0x000, 'Pcb', '_KPROCESS', 0x2d8),
     f(0x2e0, 'UniqueProcessId', 'Ptr64 Void'),
+    f(0x3e0, 'InheritedFromUniqueProcessId', 'Ptr64 Void'),
+    f(0x3f8, 'Peb', 'Ptr64 _PEB'),
     f(0x624, 'ExitStatus', 'Int4B'),
     f(0x838, 'SecurityDomain', 'Uint8B'),
   ],

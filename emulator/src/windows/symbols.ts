@@ -14,12 +14,13 @@ export interface SymbolEntry { name: string; address: bigint }
  *  provenance). */
 const NT_PUBLIC_CODE = [
   'KiSystemCall64', 'KiSystemServiceUser', 'KiSystemServiceStart', 'KiSystemServiceRepeat',
+  'KiSystemServiceCopyStart', 'KiSystemServiceCopyEnd',
   'KiSystemServiceExit', 'KiSystemService', 'KiDivideErrorFault', 'KiDebugTrapOrFault',
   'KiBreakpointTrap', 'KiInvalidOpcodeFault', 'KiGeneralProtectionFault', 'KiPageFault', 'KiAlignmentFault',
   'KiDoubleFaultAbort', 'KiDebugTrapOrFaultEntryCheck', 'KiExceptionDispatch', 'KiDispatchException', 'KdTrap', 'KdpReport',
   'KiExceptionExit', 'KiBugCheckDispatch', 'KeBugCheckEx', 'KeBugCheck2', 'KiBugCheckDebugBreak',
   'DbgBreakPointWithStatus', 'KiIdleLoop', 'NtClose',
-  'NtYieldExecution', 'NtQuerySystemTime', 'NtTerminateProcess', 'KiServiceNotModeled',
+  'NtYieldExecution', 'NtQuerySystemTime', 'NtTerminateProcess', 'NtQueryInformationProcess', 'KiServiceNotModeled',
   'KiSystemCall64Shadow', 'KiDivideErrorFaultShadow', 'KiDebugTrapOrFaultShadow',
   'KiBreakpointTrapShadow', 'KiInvalidOpcodeFaultShadow', 'KiGeneralProtectionFaultShadow',
   'KiPageFaultShadow', 'KiAlignmentFaultShadow', 'KiSystemServiceShadow', 'KiDoubleFaultAbortShadow', 'KiKernelSysretExit',

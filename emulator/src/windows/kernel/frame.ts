@@ -13,6 +13,8 @@ export interface KernelDataAddresses {
   MmUserProbeAddress: bigint;
   KiBugCheckData: bigint;
   KeServiceDescriptorTable: bigint;
+  /** Its shadow: the nt descriptor again, then the win32k one (present, empty in the model). */
+  KeServiceDescriptorTableShadow: bigint;
   /** KUSER_SHARED_DATA's kernel alias. */
   SharedUserDataKernel: bigint;
   /** nt!KeUserExceptionDispatcher: holds the address of ntdll!KiUserExceptionDispatcher. */

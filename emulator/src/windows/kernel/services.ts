@@ -5,6 +5,7 @@
 /** The services the table routes to, by service number (others below the limit route to
  *  KiServiceNotModeled). */
 export const SERVICE_ROUTINES: Record<string, string> = {
+  NtQueryInformationProcess: 'NtQueryInformationProcess',
   NtClose: 'NtClose',
   NtYieldExecution: 'NtYieldExecution',
   NtQuerySystemTime: 'NtQuerySystemTime',

@@ -1,5 +1,5 @@
 // nt's system-call path: KiSystemCall64 (its first 7Ch bytes copied from the 17134 listing), the
-// service dispatcher, the sysret exit, and the int 2Eh entry KiSystemService.
+// service dispatcher (table choice, compact entries, stack-argument copy), the sysret exit, and the int 2Eh entry KiSystemService.
 
 import { off } from '../structs.ts';
 import { STATUS } from '../build.ts';
@@ -75,27 +75,65 @@ KiSystemServiceNoStac:
   mov     byte ptr ${tf('PreviousMode')},sil
   mov     byte ptr [rbx+${hex(off('_KTHREAD.PreviousMode'))}],1
 KiSystemServiceStart:
-  ; service number: bits 0..11 index, bit 12 selects the table (0 = nt, 20h = win32k)
+  ; Service dispatch, after the Windows 10 listings of KiSystemServiceStart/KiSystemServiceRepeat
+  ; and the WRK's trap.asm: bits 0..11 of the number index a table, bits 12..13 pick the descriptor
+  ; (shr 7 / and 20h: the descriptor's offset, 0 for nt, 20h for win32k).
   mov     edi,eax
   shr     edi,7
   and     edi,20h
   and     eax,0FFFh
 KiSystemServiceRepeat:
-  mov     r10,${hex(d.KeServiceDescriptorTable)}
+  lea     r10,[KeServiceDescriptorTable]
+  lea     r11,[KeServiceDescriptorTableShadow]
+  ; KTHREAD.ThreadFlags bit 7, GuiThread: a GUI thread dispatches through the shadow descriptors.
+  ; (Windows also tests RestrictedGuiThread, bit 21, for KeServiceDescriptorTableFilter; the model
+  ; has no filter table.)
+  test    dword ptr [rbx+${hex(off('_KTHREAD.ThreadFlags'))}],80h
+  je      KiSystemServiceNotGui
+  mov     r10,r11
+KiSystemServiceNotGui:
   cmp     eax,dword ptr [r10+rdi+10h]
   jae     KiSystemServiceInvalid
   inc     dword ptr gs:[${hex(0x180 + off('_KPRCB.KeSystemCalls'))}]
   mov     r10,qword ptr [r10+rdi]
+  ; the compact entry: routine = table + (entry >> 4), arithmetic; the low 4 bits count the
+  ; arguments passed on the stack
   movsxd  r11,dword ptr [r10+rax*4]
   mov     rax,r11
   sar     r11,4
   add     r10,r11
-  ; (Windows copies (rax & 0Fh) stack arguments here; the modeled services take at most four,
-  ; all in registers.)
+  ; (Windows flushes the GDI batch here for a win32k service; the model's win32k table is empty.)
+  and     eax,0Fh
+  je      KiSystemServiceCopyEnd
+  shl     eax,3
+  lea     rsp,[rsp-70h]
+  lea     rdi,[rsp+18h]
+  mov     rsi,qword ptr ${tf('Rsp')}
+  lea     rsi,[rsi+20h]
+  test    byte ptr ${tf('SegCs')},1
+  je      KiSystemServiceCopyKernel
+  ; a user caller's stack must lie below MmUserProbeAddress: above it, copy from it (and fault)
+  mov     r11,${hex(d.MmUserProbeAddress)}
+  cmp     rsi,qword ptr [r11]
+  cmovae  rsi,qword ptr [r11]
+KiSystemServiceCopyKernel:
+  ; exactly 8 bytes of code per argument: jump 8 x count bytes before the end
+  lea     r11,[KiSystemServiceCopyEnd]
+  sub     r11,rax
+  jmp     r11
+  align   10h
+KiSystemServiceCopyStart:
+${[0x70, 0x68, 0x60, 0x58, 0x50, 0x48, 0x40, 0x38, 0x30, 0x28, 0x20, 0x18, 0x10, 0x08].map((o) => `  mov     rax,qword ptr [rsi+${hex(o)}]
+  mov     qword ptr [rdi+${hex(o)}],rax`).join('\n')}
+KiSystemServiceCopyEnd:
   mov     rdx,qword ptr ${tf('Rdx')}
-  call    r10
+  mov     rax,r10
+  call    rax
   jmp     KiSystemServiceExit
 KiSystemServiceInvalid:
+  ; Out of range. Windows tries to make the thread a GUI thread for a win32k number
+  ; (KiConvertToGuiThread) and repeats; model (assumption): there is no win32k.sys to convert to,
+  ; so the conversion is taken as failed and every out-of-range number ends here.
   mov     eax,${hex(STATUS.INVALID_SYSTEM_SERVICE)}
 KiSystemServiceExit:
   mov     rbx,qword ptr gs:[${hex(GS_CURRENT_THREAD)}]

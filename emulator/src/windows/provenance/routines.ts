@@ -42,12 +42,20 @@ const ROUTINES: Record<string, Rec> = {
     note: 'Starts, as in the Windows 10 listings, with mov byte ptr [rbp-55h],2 / mov rbx,gs:[188h] / stmxcsr / ldmxcsr, after the trap frame is complete (KiSystemCall64, KiSystemService and KiSystemCall64Shadow save RAX/RCX/RDX before reaching it). Shortened: no user-mode debug or APC checks. Its place (after the speculation-control stand-in, KiSystemCall64+A5h) is the model\'s; in 17134 too it lies after that block, not at KiSystemCall64+50h.',
   },
   'nt!KiSystemServiceStart': {
-    build: 'Windows 10 x64', sources: ['win10-syscall-listings'],
-    note: 'Splits the service number into table (bit 12) and index (bits 0..11) as the Windows 10 listings do.',
+    build: 'Windows 10 x64', sources: ['win10-syscall-listings', 'win10-copy-listings'],
+    note: 'Splits the service number as the Windows 10 listings do: mov edi,eax / shr edi,7 / and edi,20h (bits 12-13, as the byte offset of a 20h-byte descriptor: 0 for nt, 20h for win32k) / and eax,0FFFh (the index). The listings store KTHREAD.TrapFrame here; the model does it a few instructions earlier, in KiSystemServiceUser.',
   },
   'nt!KiSystemServiceRepeat': {
-    build: 'Windows 10 x64', sources: ['win10-syscall-listings'],
-    note: 'Bounds check, KeSystemCalls increment and the compact table entry (offset << 4 | stack-argument count) as in the listings. Windows then copies the stack arguments; the modeled services take at most four, all in registers, so none are copied.',
+    build: 'Windows 10 x64 (table walk, copy); WRK (out-of-range path)', sources: ['win10-copy-listings', 'wrk-trap-asm', 'vergilius-17134', 'sec665-ssdt'],
+    note: 'As in the Windows 10 listings: KeServiceDescriptorTable, or KeServiceDescriptorTableShadow when KTHREAD.ThreadFlags bit 7 (GuiThread, Vergilius 17134) is set; the bounds check against the descriptor\'s limit; the compact entry decoded with movsxd / sar 4 / add (arithmetic shift: a routine may lie below the table) and its low 4 bits as the count of stack arguments; then the copy setup (rsp lowered by 70h, source TrapFrame.Rsp+20h capped at MmUserProbeAddress for a user caller, a jump 8 x count bytes before KiSystemServiceCopyEnd). Left out: the RestrictedGuiThread test and KeServiceDescriptorTableFilter, the GDI batch flush for win32k services. KeSystemCalls is counted before the call (the WRK counts after it). Out of range, Windows would first try KiConvertToGuiThread for a win32k number (WRK KiSS50) and repeat; assumed: the model has no win32k.sys, so the conversion is taken as failed and every out-of-range number returns STATUS_INVALID_SYSTEM_SERVICE (C000001Ch), where the WRK would return the per-service byte stored after W32pServiceTable.',
+  },
+  'nt!KiSystemServiceCopyStart': {
+    build: 'Windows 10 x64; WRK', sources: ['win10-copy-listings', 'wrk-trap-asm'],
+    note: 'Fourteen pairs mov rax,[rsi+70h] / mov [rdi+70h],rax down to [rsi+8] / [rdi+8], exactly 8 bytes each (the WRK: "very carefully optimized so there is exactly 8 bytes of code for each argument move"), entered 8 x count bytes before its end, so only the last count pairs run. Same instructions as the listings; the bytes are this assembler\'s, which picks the same 4-byte forms.',
+  },
+  'nt!KiSystemServiceCopyEnd': {
+    build: 'Windows 10 x64', sources: ['win10-copy-listings'],
+    note: 'mov rax,r10 / call rax to the service, then KiSystemServiceExit, as in the listings. Left out: the KiDynamicTraceMask and PerfGlobalGroupMask tests before the call (no tracing is modeled). The model reloads RDX from the trap frame here (its KiSystemServiceUser may clobber EDX on the speculation-control stand-in).',
   },
   'nt!KiSystemServiceExit': {
     build: 'Windows 10 x64', sources: ['win10-syscall-listings'],
@@ -145,6 +153,10 @@ const ROUTINES: Record<string, Rec> = {
     build: 'none', sources: [],
     note: 'Assumed: the only process ends whatever the handle; the status goes to EPROCESS.ExitStatus and the processor goes idle. No object manager, no thread rundown.',
   },
+  'nt!NtQueryInformationProcess': {
+    build: 'none', sources: ['ms-ntqueryinformationprocess', 'j00ru-syscalls', 'vergilius-17134'],
+    note: 'Shortened: the documented interface (five arguments, the fifth on the stack; ProcessBasicInformation fills PROCESS_BASIC_INFORMATION, 30h bytes: ExitStatus, PebBaseAddress, AffinityMask, BasePriority, UniqueProcessId, InheritedFromUniqueProcessId, read here from the 17134 EPROCESS/KPROCESS fields), number 19h from j00ru\'s table. Assumed: only NtCurrentProcess() (-1) names a process (no handle table: any other handle is STATUS_INVALID_HANDLE); other information classes return STATUS_NOT_IMPLEMENTED; a length other than 30h is STATUS_INFO_LENGTH_MISMATCH; the probes clamp to MmUserProbeAddress as NtQuerySystemTime\'s do. The parent process id, base priority 8 and affinity 1 are the model\'s values. No disassembly of the 17134 routine was used.',
+  },
   'nt!KiServiceNotModeled': {
     build: 'none', sources: [],
     note: 'Not a Windows routine: the table entry of every real 17134 service the model does not implement returns STATUS_NOT_IMPLEMENTED.',
@@ -173,6 +185,8 @@ const ROUTINES: Record<string, Rec> = {
     build: 'none', sources: [],
     note: 'Windows has a routine of this name in KVASCODE; its body here (frame moved to the transition stack, user CR3, swapgs, iretq) is the model\'s, not taken from a listing.',
   },
+  'ntdll!NtQueryInformationProcess': exactStub('NtQueryInformationProcess'),
+  'ntdll!ZwQueryInformationProcess': exactStub('NtQueryInformationProcess'),
   'ntdll!NtClose': exactStub('NtClose'),
   'ntdll!ZwClose': exactStub('NtClose'),
   'ntdll!NtYieldExecution': exactStub('NtYieldExecution'),

@@ -66,6 +66,20 @@ export const SOURCES: Record<string, Source> = {
     url: 'https://j00ru.vexillium.org/syscalls/nt/64/',
     build: '10.0.17134',
   },
+  'win10-copy-listings': {
+    name: 'Public IDA listings of a Windows 10 x64 nt!KiSystemCall64 past the trap frame: KiSystemServiceStart (mov edi,eax / shr edi,7 / and edi,20h / and eax,0FFFh), KiSystemServiceRepeat (lea r10,KeServiceDescriptorTable / lea r11,KeServiceDescriptorTableShadow / test [rbx+78h],80h GuiThread / test [rbx+78h],200000h RestrictedGuiThread / cmp eax,[r10+rdi+10h] / movsxd r11,[r10+rax*4] / sar r11,4), the stack-argument copy (and eax,0Fh / shl eax,3 / lea rsp,[rsp-70h] / lea rdi,[rsp+18h] / rsi = TrapFrame.Rsp+20h, capped at MmUserProbeAddress / lea r11,KiSystemServiceCopyEnd / sub r11,rax / jmp r11; KiSystemServiceCopyStart: 14 pairs mov rax,[rsi+70h]..[rsi+8] / mov [rdi+..],rax), then mov rax,r10 / call rax',
+    build: 'Windows 10 x64, builds not named (annotated IDA dumps published on GitHub)',
+  },
+  'sec665-ssdt': {
+    name: 'SEC665 syscalls book, "KiSystemServiceRepeat" (KeServiceDescriptorTable, KeServiceDescriptorTableShadow and KeServiceDescriptorTableFilter; the descriptor: ServiceTable, CounterTable, ServiceLimit, ArgumentTable; the stack-argument count as (((int*)&nt!KiServiceTable)[N] & 0xf) in WinDbg)',
+    url: 'https://books.syscalls.sec665.io/ki-system-service-repeat.html',
+    build: 'Windows 10/11 x64, build not named',
+  },
+  'ms-ntqueryinformationprocess': {
+    name: 'Microsoft, NtQueryInformationProcess function (winternl.h): the five parameters, ProcessBasicInformation and PROCESS_BASIC_INFORMATION, STATUS_INFO_LENGTH_MISMATCH',
+    url: 'https://learn.microsoft.com/en-us/windows/win32/api/winternl/nf-winternl-ntqueryinformationprocess',
+    build: 'all Windows versions',
+  },
   'ms-bugcheck-7f': {
     name: 'Microsoft, Bug Check 0x7F: UNEXPECTED_KERNEL_MODE_TRAP',
     url: 'https://learn.microsoft.com/en-us/windows-hardware/drivers/debugger/bug-check-0x7f--unexpected-kernel-mode-trap',

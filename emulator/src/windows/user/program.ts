@@ -8,6 +8,7 @@ export interface ProgramImports {
   NtQuerySystemTime: bigint;
   NtYieldExecution: bigint;
   NtClose: bigint;
+  NtQueryInformationProcess: bigint;
 }
 
 /** Service number no table of the modeled build holds (index FFFh of table 0). */
@@ -33,6 +34,19 @@ MainLoop:
   mov     r10,rcx
   mov     eax,${hex(UNKNOWN_SERVICE)}
   syscall
+  ; NtQueryInformationProcess(NtCurrentProcess(), ProcessBasicInformation, &info, 30h, &length):
+  ; five arguments, so the fifth (ReturnLength) goes on the stack, at [rsp+20h] before the call;
+  ; info is the 30h bytes at [rsp+28h], length the 4 bytes at [rsp+58h]
+  sub     rsp,60h
+  mov     rcx,0FFFFFFFFFFFFFFFFh
+  xor     edx,edx
+  lea     r8,[rsp+28h]
+  mov     r9d,30h
+  lea     rax,[rsp+58h]
+  mov     qword ptr [rsp+20h],rax
+  mov     rax,${hex(imp.NtQueryInformationProcess)}
+  call    rax
+  add     rsp,60h
   jmp     MainLoop
 `;
 }
