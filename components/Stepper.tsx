@@ -76,7 +76,7 @@ function StepperWidget({ data }: { data: StepperData }) {
   const ensure = async (): Promise<Live> => {
     if (machine.current) return machine.current;
     const emu = await loadEmulator();
-    machine.current = emu.CpuStepper.start(emu.bootModeledWindows, data.options, data.from);
+    machine.current = emu.CpuStepper.start(emu.bootModeledWindows, data.options, data.from, data.passes ?? 1);
     return machine.current;
   };
 
@@ -85,7 +85,7 @@ function StepperWidget({ data }: { data: StepperData }) {
   useEffect(() => preload(loadEmulator, (emu) => {
     if (machine.current) return;
     try {
-      machine.current = emu.CpuStepper.start(emu.bootModeledWindows, data.options, data.from);
+      machine.current = emu.CpuStepper.start(emu.bootModeledWindows, data.options, data.from, data.passes ?? 1);
     } catch {
       /* reported on the first step */
     }
@@ -148,7 +148,7 @@ function StepperWidget({ data }: { data: StepperData }) {
     id: data.id,
     keys: ['s'],
     unknownKey: () => 'it sets a field this stepper does not have',
-    fallback: ` The stepper starts at ${data.from}.`,
+    fallback: ` The stepper starts at ${data.from}${(data.passes ?? 1) > 1 ? ` (arrival number ${data.passes})` : ''}.`,
     setNotice,
     restore: (f) => {
       const s = f.get('s') ?? '';
@@ -172,7 +172,7 @@ function StepperWidget({ data }: { data: StepperData }) {
   return (
     <section ref={root} class="live-widget stepper" aria-labelledby={titleId} data-live-widget data-pagefind-ignore data-widget-id={data.id} onKeyDown={onKey}>
       <header class="widget-head">
-        <h3 id={titleId} class="widget-title">Stepping the processor from <code>{data.from}</code></h3>
+        <h3 id={titleId} class="widget-title">Stepping the processor from <code>{data.from}</code>{(data.passes ?? 1) > 1 ? ` (its arrival number ${data.passes})` : ''}</h3>
         <p class="widget-hint">
           This view steps the emulated CPU itself, one instruction at a time, like a hardware debugger: no breakpoint
           instruction and no debug exception, so it can stand where kd cannot. Step into (F11) executes one

@@ -57,6 +57,8 @@ export interface StepperData {
   version: string;
   /** kd expression of the starting point. */
   from: string;
+  /** Which arrival at `from` the stepper starts at (1 = the first; absent means 1). */
+  passes?: number;
   /** views[0] is the machine at `from`; views[i] after i instructions (computed at build time). */
   views: StepView[];
   claims: Array<{ step: number; claim: string }>;

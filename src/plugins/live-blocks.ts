@@ -13,7 +13,7 @@
 //   A BreakpointLab widget. Each `claim+<offset>` is a run the build makes (`bp <row>`, `g`)
 //   and checks; the page shows those runs without JavaScript.
 //
-//   ```windbg stepper from=nt!KiSystemCall64 steps=4 [claim@2="..."] [options] [id=name]
+//   ```windbg stepper from=nt!KiSystemCall64 [passes=N] steps=4 [claim@2="..."] [options] [id=name]
 //   ```
 //   A Stepper widget: the processor stopped (from the outside) at `from`, stepped `steps` times
 //   at build time; `claim@N` is checked after N instructions.
@@ -205,8 +205,8 @@ function importNode(local: string, file: string): MdNode {
 const WIDGETS = { LiveKdSession: 'KdSession.tsx', LiveBreakpointLab: 'BreakpointLab.tsx', LiveStepper: 'Stepper.tsx', LiveRunBlock: 'RunBlock.tsx', LiveBreakpointMap: 'BreakpointMap.tsx' } as const;
 type WidgetName = keyof typeof WIDGETS;
 
-export function stepperViews(boot: BootKernel, options: ScenarioOptions, from: string, steps: number): { stepper: CpuStepper; views: StepView[] } {
-  const stepper = CpuStepper.start(boot, options, from);
+export function stepperViews(boot: BootKernel, options: ScenarioOptions, from: string, steps: number, passes = 1): { stepper: CpuStepper; views: StepView[] } {
+  const stepper = CpuStepper.start(boot, options, from, passes);
   const views = [stepper.view()];
   for (let i = 0; i < steps; i++) {
     stepper.step();
@@ -353,11 +353,13 @@ export default function remarkLiveBlocks(options: LiveBlocksOptions = {}) {
       if (!from) throw new BlockError(where, 'a stepper block needs from=<address> (a kd expression such as nt!KiSystemCall64).');
       const steps = Number(meta.get('steps') ?? '4');
       if (!Number.isInteger(steps) || steps < 0 || steps > 64) throw new BlockError(where, `steps=${meta.get('steps')} should be a whole number from 0 to 64.`);
+      const passes = Number(meta.get('passes') ?? '1');
+      if (!Number.isInteger(passes) || passes < 1 || passes > 1000) throw new BlockError(where, `passes=${meta.get('passes')} should be a whole number from 1 to 1000.`);
       const claims: StepperData['claims'] = [];
       let views: StepView[];
       let stepper: CpuStepper;
       try {
-        ({ stepper, views } = stepperViews(b, opts, from, 0));
+        ({ stepper, views } = stepperViews(b, opts, from, 0, passes));
       } catch (e) {
         throw new BlockError(where, e instanceof Error ? e.message : String(e));
       }
@@ -388,7 +390,7 @@ export default function remarkLiveBlocks(options: LiveBlocksOptions = {}) {
       }
       // The instructions stepped are the demo: the routines they are in.
       ran = [...(ran ?? []), ...views.map((v) => v.at.replace(/\+0x[0-9a-f]+$/i, ''))];
-      const data: StepperData = { id, options: opts, version: EMULATOR_VERSION, from, views, claims };
+      const data: StepperData = { id, options: opts, version: EMULATOR_VERSION, from, ...(passes > 1 ? { passes } : {}), views, claims };
       used.add('LiveStepper');
       return jsxWidget('LiveStepper', { stepper: JSON.stringify(data) });
     };

@@ -128,7 +128,7 @@ for (const ch of CHAPTERS) {
           }
         } else {
           const steps = Number(b.meta.get('steps') ?? '4');
-          const s = CpuStepper.start(bootModeledWindows, b.options, b.meta.get('from')!);
+          const s = CpuStepper.start(bootModeledWindows, b.options, b.meta.get('from')!, Number(b.meta.get('passes') ?? '1'));
           const ats = [s.view().at];
           for (let i = 0; i < steps; i++) { s.step(); ats.push(s.view().at); }
           for (const at of ats) expect(text, `${b.id}: step at ${at}`).toContain(at);

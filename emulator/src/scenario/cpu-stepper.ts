@@ -83,8 +83,9 @@ export class CpuStepper {
     this.session = new KdSession({ kernel });
   }
 
-  /** Boots a kernel and runs its processor, unobserved, until RIP reaches `from` (a kd expression). */
-  static start(boot: BootKernel, options: ScenarioOptions, from: string): CpuStepper {
+  /** Boots a kernel and runs its processor, unobserved, until RIP reaches `from` (a kd expression)
+   *  for the `passes`-th time (kd's `bp Address Passes` counts the same way; default the first). */
+  static start(boot: BootKernel, options: ScenarioOptions, from: string, passes = 1): CpuStepper {
     const kernel = boot(options) as SteppableKernel;
     if (!kernel.cpu || typeof kernel.cpu.step !== 'function') throw new StepperError('This kernel does not expose its processor; the stepper needs one.');
     const s = new CpuStepper(kernel);
@@ -92,11 +93,13 @@ export class CpuStepper {
     if (!/^[0-9a-f]{16}$/.test(target)) throw new StepperError(`Cannot start the stepper at "${from}": ${target}`);
     const address = BigInt('0x' + target);
     const cpu = kernel.cpu;
-    cpu.addHook(address, () => ({ stop: true, reason: 'stepper start' }));
+    if (!Number.isInteger(passes) || passes < 1) throw new StepperError(`passes=${passes} should be a whole number of at least 1.`);
+    let seen = 0;
+    cpu.addHook(address, () => (++seen >= passes ? { stop: true, reason: 'stepper start' } : undefined));
     const stop = cpu.run({ budget: START_BUDGET });
     cpu.removeHook(address);
     if (stop.kind !== 'hook' || stop.rip !== address) {
-      throw new StepperError(`The machine never reached ${from}: it stopped with ${stop.kind} at ${hex64(stop.rip)} first.`);
+      throw new StepperError(`The machine never reached ${from}${passes > 1 ? ` ${passes} times` : ''}: it stopped with ${stop.kind} at ${hex64(stop.rip)} first.`);
     }
     cpu.journal.enable(JOURNAL_STEPS);
     return s;

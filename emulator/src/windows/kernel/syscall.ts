@@ -113,9 +113,8 @@ KiSystemServiceNotGui:
   test    byte ptr ${tf('SegCs')},1
   je      KiSystemServiceCopyKernel
   ; a user caller's stack must lie below MmUserProbeAddress: above it, copy from it (and fault)
-  mov     r11,${hex(d.MmUserProbeAddress)}
-  cmp     rsi,qword ptr [r11]
-  cmovae  rsi,qword ptr [r11]
+  cmp     rsi,qword ptr [MmUserProbeAddress]
+  cmovae  rsi,qword ptr [MmUserProbeAddress]
 KiSystemServiceCopyKernel:
   ; exactly 8 bytes of code per argument: jump 8 x count bytes before the end
   lea     r11,[KiSystemServiceCopyEnd]
