@@ -60,3 +60,13 @@ describe('CpuStepper over nt!KiSystemCall64', () => {
     expect(() => CpuStepper.start(bootModeledWindows, {}, 'nt!NoSuchSymbol')).toThrow(/Cannot start the stepper at "nt!NoSuchSymbol"/);
   });
 });
+
+describe('CpuStepper from a later arrival (passes)', () => {
+  it('passes=N starts at the N-th arrival: the program\'s fifth call is NtQueryInformationProcess', async () => {
+    const { SERVICE_NUMBERS } = await import('../../emulator/src/windows/build.ts');
+    const eax = (s: CpuStepper) => BigInt('0x' + s.evaluate(['@eax'])['@eax']);
+    expect(eax(CpuStepper.start(bootModeledWindows, {}, 'nt!KiSystemServiceStart'))).toBe(BigInt(SERVICE_NUMBERS.NtQuerySystemTime));
+    expect(eax(CpuStepper.start(bootModeledWindows, {}, 'nt!KiSystemServiceStart', 5))).toBe(BigInt(SERVICE_NUMBERS.NtQueryInformationProcess));
+    expect(() => CpuStepper.start(bootModeledWindows, {}, 'nt!KiSystemServiceStart', 0)).toThrow(StepperError);
+  });
+});
