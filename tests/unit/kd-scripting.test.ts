@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { KdSession } from '../../emulator/src/debugger/session.ts';
 import '../../emulator/src/debugger/commands/index.ts';
 import { addr64 } from '../../emulator/src/debugger/format.ts';
+import { SERVICE_NUMBERS } from '../../emulator/src/windows/build.ts';
 
 const SRC = {
   formats: 'learn.microsoft.com ".formats (Show Number Formats)": `.formats 1c407e62` (Decimal 473988706, Octal 03420077142, Chars .@~b, Float low 6.36908e-022 high 0, Double 2.34182e-315); x64 widths',
@@ -67,6 +68,17 @@ describe('scripting transcripts', () => {
     expect(s.exec('.cls').cleared).toBe(true);
     expect(s.exec('.echo x').cleared).toBeUndefined();
     expect(s.exec('.break').output).toBe('.break outside a loop is ignored.');
+  });
+  it('C casts and pointer indexing read a compact service-table entry as a signed int (the SEC665 write-up\'s (((int*)&nt!KiServiceTable)[N] & 0xf))', () => {
+    // The entry, read as a 32-bit two's-complement int through MASM, is the reference.
+    const n = SERVICE_NUMBERS.NtQueryInformationProcess;
+    const raw = s.exec(`? dwo(nt!KiServiceTable+4*${n.toString(16)})`).output.match(/= ([0-9a-f`]+)$/)![1].replace('`', '');
+    const entry = BigInt.asIntN(32, BigInt('0x' + raw));
+    expect(s.exec(`?? ((int*)&nt!KiServiceTable)[0x${n.toString(16)}] & 0xf`).output).toBe(`int 0n${entry & 0xfn}`);
+    expect(s.exec(`?? ((int*)&nt!KiServiceTable)[0x${n.toString(16)}] >> 4`).output).toBe(`int 0n${entry >> 4n}`);
+    expect(s.exec(`? nt!KiServiceTable + @@c++(((int*)&nt!KiServiceTable)[0x${n.toString(16)}] >> 4)`).output).toBe(s.exec('? nt!NtQueryInformationProcess').output);
+    expect(s.exec('?? (unsigned char)0x141').output).toBe("unsigned char 0x41 'A'");
+    expect(s.exec('?? -5 >> 1').output).toBe('int 0n-3');
   });
   it('malformed programs answer with a syntax error, never a stack trace', () => {
     for (const bad of ['.if (1)', '.if (1) { .echo x } .else', '.for (a; b) { }', '.while { }', '.block', '?? @$pcr->', '?? ((1)', '.printf "%d"', '.printf nope']) {

@@ -1,7 +1,8 @@
 // A small C++ expression evaluator for `??` and `@@c++()` ("C++ Numbers and Operators", "??
 // (Evaluate C++ Expression)" in Microsoft's debugger reference): decimal numbers by default (0x
 // hex), registers `@rax`, typed pseudo-registers (`@$pcr` is a `_KPCR *`, `@$thread` an
-// `_ETHREAD *`...), `->` and `.` over the modeled struct layouts, `[i]` on arrays, `*` and `&`,
+// `_ETHREAD *`...), `->` and `.` over the modeled struct layouts, `[i]` on arrays and on pointers
+// to integers, C integer casts (`(int*)&nt!KiServiceTable`, `(unsigned char)x`), `*` and `&`,
 // unary `- ! ~`, the binary operators of C with C precedence, and `@@masm(...)` back to MASM.
 // Values keep their C type so that `??` can print it (`unsigned int64 0x...`, `struct _KPRCB *`).
 
@@ -49,6 +50,24 @@ const INT_TYPES: Record<string, CType> = {
   Int8B: INT64,
 };
 
+/** C's integer type names, for casts (`(int*)`, `(unsigned char)`); x64 Windows is LLP64: `long`
+ *  is 32 bits. A pointer cast points to the name (`int *`), and `[i]` on it reads that size. */
+const CAST_INTS: Record<string, CType> = {
+  char: { kind: 'int', name: 'char', size: 1, signed: true },
+  'unsigned char': INT_TYPES.UChar,
+  short: INT_TYPES.Int2B,
+  'unsigned short': INT_TYPES.Uint2B,
+  int: INT,
+  'unsigned int': { kind: 'int', name: 'unsigned int', size: 4, signed: false },
+  long: INT_TYPES.Int4B,
+  'unsigned long': INT_TYPES.Uint4B,
+  __int64: INT64,
+  'unsigned __int64': UINT64,
+};
+const intType = (name: string): CType | undefined => INT_TYPES[name] ?? CAST_INTS[name];
+/** A signed value as a number (its bits are kept unsigned, in its size), for C's conversions. */
+const numeric = (v: CValue): bigint => (v.type.kind === 'int' && v.type.signed ? BigInt.asIntN(v.type.size * 8, v.value) : v.value);
+
 /** The C type of a field as dt names it (`Uint8B`, `Ptr64 _KPRCB`, `_KPRCB`, `[2] Uint8B`). */
 export function fieldType(f: StructFieldView): CType {
   const t = f.type.trim();
@@ -94,7 +113,8 @@ export function evaluateCpp(text: string, ctx: CppContext): CValue {
   const deref = (p: CValue, at: number): CValue => {
     if (p.type.kind !== 'ptr') return fail('syntax', at);
     const to = p.type.to;
-    if (INT_TYPES[to]) return load(p.value, INT_TYPES[to], at);
+    const it = intType(to);
+    if (it) return load(p.value, it, at);
     if (to === 'void') return fail('syntax', at);
     return { type: { kind: 'struct', name: to }, value: p.value, address: p.value };
   };
@@ -122,6 +142,16 @@ export function evaluateCpp(text: string, ctx: CppContext): CValue {
       const st = ctx.pseudoType(name);
       return { type: st ? { kind: 'ptr', to: st } : UINT64, value: v };
     }
+    const cast = /^\(\s*((?:unsigned\s+)?(?:char|short|int|long|__int64))\s*(\*?)\s*\)/.exec(text.slice(i));
+    if (cast) {
+      // A C cast: `(int*)&nt!KiServiceTable`, `(int)x`.
+      i += cast[0].length;
+      const name = cast[1].replace(/\s+/g, ' ');
+      const v = unary();
+      if (cast[2]) return { type: { kind: 'ptr', to: name }, value: v.value };
+      const t = CAST_INTS[name] as CType & { kind: 'int' };
+      return { type: t, value: BigInt.asUintN(t.size * 8, numeric(v)) };
+    }
     if (text[i] === '(') {
       i++;
       const v = expr(0);
@@ -142,7 +172,8 @@ export function evaluateCpp(text: string, ctx: CppContext): CValue {
       if (word[0] === 'true' || word[0] === 'false') return { type: { kind: 'bool' }, value: word[0] === 'true' ? 1n : 0n };
       const v = ctx.symbol(word[0]);
       if (v === undefined) return fail('resolve', at);
-      return { type: UINT64, value: v };
+      // The symbol's address is its value here (the model has no symbol types); & takes it too.
+      return { type: UINT64, value: v, address: v };
     }
     return fail(i >= text.length ? 'missing' : 'syntax');
   };
@@ -162,6 +193,10 @@ export function evaluateCpp(text: string, ctx: CppContext): CValue {
           const elem = INT_TYPES[v.type.elem] ?? (/^Ptr64/.test(v.type.elem) ? { kind: 'ptr', to: v.type.elem.replace(/^Ptr64\s+/, '') } as CType : UINT64);
           const size = elem.kind === 'int' ? elem.size : 8;
           v = load(v.address + idx.value * BigInt(size), elem, at);
+        } else if (v.type.kind === 'ptr' && intType(v.type.to)) {
+          // p[i] on a pointer to an integer type: *(p + i)
+          const elem = intType(v.type.to)! as CType & { kind: 'int' };
+          v = load(BigInt.asUintN(64, v.value + numeric(idx) * BigInt(elem.size)), elem, at);
         } else return fail('syntax', at);
         continue;
       }
@@ -185,7 +220,11 @@ export function evaluateCpp(text: string, ctx: CppContext): CValue {
   };
 
   const binary = (op: string, a: CValue, b: CValue, at: number): CValue => {
-    const x = a.value, y = b.value;
+    // C's conversions: a signed operand keeps its sign when widened (x >> 4 on a negative int is
+    // arithmetic); with an unsigned 64-bit operand both are compared as unsigned.
+    const unsigned = [a.type, b.type].some((t) => t.kind === 'ptr' || (t.kind === 'int' && t.size === 8 && !t.signed));
+    const x = unsigned ? BigInt.asUintN(64, numeric(a)) : numeric(a);
+    const y = unsigned ? BigInt.asUintN(64, numeric(b)) : numeric(b);
     const bool = (c: boolean): CValue => ({ type: { kind: 'bool' }, value: c ? 1n : 0n });
     const wide = [a.type, b.type].some((t) => t.kind === 'ptr' || (t.kind === 'int' && t.size === 8));
     const type: CType = wide ? ([a.type, b.type].some((t) => t.kind === 'ptr' || (t.kind === 'int' && !t.signed)) ? UINT64 : INT64) : INT;
