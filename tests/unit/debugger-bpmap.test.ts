@@ -106,7 +106,7 @@ describe('breakpoint map', () => {
     expect(maps[0].machines.map((m) => m.id)).toEqual(machines.map((m) => m.id));
   });
 
-  it('runs from the first instruction to the service call (the shadow entry: to its jump out)', () => {
+  it('runs from the first instruction to the dispatcher\'s computed jump into the argument copy (the shadow entry: to its jump out)', () => {
     const mnemonic = (line: string) => /^[0-9a-f`]+ [0-9a-f]+\s+(\S+)/.exec(line)?.[1];
     for (const map of maps) {
       expect(map.rows[0].offset).toBe(0);
@@ -114,10 +114,12 @@ describe('breakpoint map', () => {
       // No call before the last row; a jump before it only skips ahead within the routine.
       expect(map.rows.slice(0, -1).some((r) => mnemonic(r.line) === 'call')).toBe(false);
       for (const r of map.rows.slice(0, -1).filter((x) => mnemonic(x.line) === 'jmp')) {
+        // (only direct jumps before the last row)
         expect(BigInt('0x' + /\(([0-9a-f]{8})`([0-9a-f]{8})\)$/.exec(r.line)!.slice(1).join(''))).toBeGreaterThan(BigInt('0x' + r.address));
       }
     }
-    expect(mnemonic(maps[0].rows[maps[0].rows.length - 1].line)).toBe('call');
+    // KiSystemServiceRepeat's jmp r11 (into KiSystemServiceCopyStart): a target no listing can know.
+    expect(maps[0].rows[maps[0].rows.length - 1].line).toMatch(/ jmp {5}r11$/);
     expect(mnemonic(maps[1].rows[maps[1].rows.length - 1].line)).toBe('jmp');
   });
 

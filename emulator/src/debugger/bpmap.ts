@@ -96,8 +96,9 @@ export interface MapRequest {
   boot?: BootKernel;
 }
 
-/** The path ends at a call (the entry's call of the service), a return, or a jump that leaves the
- *  code ahead of it (the shadow entry's jump back into the common path). A direct jump to a
+/** The path ends at a call, a return, or a jump that leaves the code ahead of it (the shadow
+ *  entry's jump back into the common path) or whose target is computed (the dispatcher's jmp r11
+ *  into the argument copy, before the call of the service). A direct jump to a
  *  little further on is a branch over code of the same routine (which a conditional branch before
  *  it may reach), so the listing goes on past it. */
 const ENDS_PATH = new Set(['call', 'ret', 'iret', 'sysret']);
