@@ -54,14 +54,20 @@ describe('disassembly', () => {
     expect(s.exec(`u ${at} L1`).output.split('\n')[1].endsWith(text)).toBe(true);
   });
   it(`a qword immediate that names a symbol is offset Symbol (address) (${SRC.offset.slice(0, 40)}…)`, () => {
-    // The model's KiSystemServiceRepeat loads the descriptor table with mov r10,imm64; the
-    // immediate is read from the instruction's bytes, its name from the symbol table.
-    const at = s.kernel.symbols.resolve('nt!KiSystemServiceRepeat')!;
+    // The model's KiSystemServiceUser loads KeSmapEnabled's address with mov rdi,imm64 (found by
+    // walking its instructions, not typed in); the immediate is read from the instruction's bytes,
+    // its name from the symbol table.
+    let at = s.kernel.symbols.resolve('nt!KiSystemServiceUser')!;
+    for (let i = 0; i < 16; i++) {
+      const head = s.machine.readVirtual(at, 2)!;
+      if (head[0] === 0x48 && head[1] === 0xbf) break;
+      at += BigInt(s.disassemble(at).length);
+    }
     const b = s.machine.readVirtual(at, 10)!;
-    expect([b[0], b[1]]).toEqual([0x49, 0xba]);
+    expect([b[0], b[1]]).toEqual([0x48, 0xbf]);
     const imm = [...b.slice(2)].reduceRight((v, x) => (v << 8n) | BigInt(x), 0n);
-    expect(s.symbolize(imm)).toBe('nt!KeServiceDescriptorTable');
-    expect(s.exec('u nt!KiSystemServiceRepeat L1').output.split('\n')[1]).toBe(`${addr64(at)} 49ba${[...b.slice(2)].map((x) => hexN(x, 2)).join('')} mov r10,offset nt!KeServiceDescriptorTable (${addr64(imm)})`);
+    expect(s.symbolize(imm)).toBe('nt!KeSmapEnabled');
+    expect(s.exec(`u ${addr64(at)} L1`).output.split('\n')[1]).toBe(`${addr64(at)} 48bf${[...b.slice(2)].map((x) => hexN(x, 2)).join('')} mov rdi,offset nt!KeSmapEnabled (${addr64(imm)})`);
     // Small immediates stay numbers.
     expect(s.exec('u nt!KiSystemCall64+0x15 L1').output).toContain('push    2Bh');
   });
