@@ -99,8 +99,8 @@ export const NT_DATA = {
   // Later builds put KiDebugTraps after KeServiceDescriptorTable too (8 entries; public
   // decompilations of KiInitializeIdt / KiInitializeBootStructures fill it).
   KiDebugTraps: NT.data + 0x140n,
-  // Its shadow: the nt descriptor again, then win32k's (empty in the model), after KiDebugTraps'
-  // eight entries (model placement).
+  // KeServiceDescriptorTableShadow: the nt descriptor again, then win32k's (empty in the model),
+  // after KiDebugTraps' eight entries (model placement).
   KeServiceDescriptorTableShadow: NT.data + 0x180n,
   SharedUserDataKernel: SHARED_DATA.kernel,
   KiServiceTable: NT.data + PAGE,
