@@ -26,6 +26,9 @@ export interface MachineView {
   /** Debugger view of guest memory through the current page tables; null if any byte is unmapped. */
   readVirtual(va: bigint, n: number): Uint8Array | null;
   writeVirtual(va: bigint, bytes: Uint8Array): boolean;
+  /** Physical memory (what kd's `!dq` and the page-table walks of `!pte` / `!vtop` read).
+   *  Optional: stand-in kernels may lack it. */
+  readPhysical?(pa: bigint, n: number): Uint8Array;
   /** The descriptor-table registers (`r gdtr`, `dg`, `!idt`): GDTR/IDTR base and limit, TR and
    *  LDTR selector, base and limit (SDM Vol. 3A §2.4). Optional: stand-in kernels may lack it. */
   tables?(): DescriptorTables;

@@ -14,7 +14,7 @@ import { SEMANTICS } from '../cpu/semantics/index.ts';
 import { BUILD, SERVICE_NUMBERS, stackArguments } from './build.ts';
 import type { ServiceName } from './build.ts';
 import { off } from './structs.ts';
-import { NT, NT_DATA, PCR, THREAD, SHARED_DATA, USER, PAGE, PHYS_ALLOC_START } from './layout.ts';
+import { NT, NT_DATA, PCR, THREAD, SHARED_DATA, USER, PAGE, PHYS_ALLOC_START, SELF_MAP } from './layout.ts';
 import { SERVICE_ROUTINES } from './kernel/services.ts';
 import type { KernelDataAddresses } from './kernel/ntoskrnl.ts';
 import { decodeImage } from './image.ts';
@@ -137,7 +137,8 @@ class Memory {
     }
     this.wq(table + ((va >> 12n) & 0x1ffn) * 8n, leaf);
   }
-  /** Maps `pages` fresh pages at va (in both hierarchies when `shadow` or user). Returns nothing:
+  /** Maps `pages` fresh pages at va (kernel pages marked `shadow` in the user hierarchy too; user
+   *  pages reach it through shareUserHalf). Returns nothing:
    *  contents are written with poke(). */
   map(va: bigint, pages: number, f: Flags, pa?: bigint): void {
     for (let i = 0; i < pages; i++) {
@@ -145,7 +146,9 @@ class Memory {
       const p = pa !== undefined ? pa + BigInt(i) * PAGE : this.allocPage();
       const leaf = p | PTE_P | (f.writable ? PTE_RW : 0n) | (f.user ? PTE_US : 0n) | (f.exec ? 0n : PTE_NX);
       this.entry(this.kernelRoot, v, leaf, f.user);
-      if (this.userRoot !== null && (f.user || f.shadow)) this.entry(this.userRoot, v, leaf, f.user);
+      // User pages reach the user hierarchy through its shared PML4 entries (shareUserHalf);
+      // the few kernel pages it maps get page tables of its own.
+      if (this.userRoot !== null && f.shadow && !f.user) this.entry(this.userRoot, v, leaf, false);
       this.pageOf.set(v, p);
     }
   }
@@ -166,6 +169,18 @@ class Memory {
   pokeD(va: bigint, v: bigint | number): void { this.poke(va, le(BigInt(v), 4)); }
   pokeW(va: bigint, v: number): void { this.poke(va, le(BigInt(v), 2)); }
   pokeB(va: bigint, v: number): void { this.poke(va, le(BigInt(v), 1)); }
+  /** KVA shadow: the user hierarchy's lower half is the kernel hierarchy's, entry for entry (both
+   *  PML4s point at the same PDPTs), as a public `!dq` of both PML4s of one process shows (the
+   *  same first entry, 0a000000`3a487867, in each: LycorisGuard, 2019). Called once every page is
+   *  mapped. */
+  shareUserHalf(): void {
+    if (this.userRoot === null) return;
+    for (let i = 0n; i < 256n; i++) this.wq(this.userRoot + i * 8n, this.rq(this.kernelRoot + i * 8n));
+  }
+  /** The kernel hierarchy's self-map entry (see layout.ts SELF_MAP): supervisor, writable, NX. */
+  selfMap(): void {
+    this.wq(this.kernelRoot + SELF_MAP.index * 8n, this.kernelRoot | PTE_P | PTE_RW | PTE_NX);
+  }
   private rq(pa: bigint): bigint { return fromLe(this.m.phys.read(pa, 8)); }
   private wq(pa: bigint, v: bigint): void { this.m.phys.write(pa, le(v, 8)); }
 }
@@ -247,6 +262,8 @@ export function boot(opts: WindowsOptions = {}, image: KernelImage = prebuiltIma
   mem.poke(USER.imageBase, new TextEncoder().encode('MZ'));
   mem.poke(USER.ntdllBase, new TextEncoder().encode('MZ'));
 
+  mem.shareUserHalf();
+  mem.selfMap();
   const kernelCr3 = mem.kernelRoot;
   const userCr3 = mem.userRoot ?? mem.kernelRoot;
 
@@ -263,6 +280,7 @@ export function boot(opts: WindowsOptions = {}, image: KernelImage = prebuiltIma
   mem.pokeB(data.KdDebuggerEnabled, 1);
   mem.pokeQ(data.MmUserProbeAddress, 0x7fffffff0000n);
   mem.pokeQ(data.KeUserExceptionDispatcher, ntdll.get('KiUserExceptionDispatcher')!);
+  mem.pokeQ(data.MmPteBase, SELF_MAP.pteBase);
   mem.pokeQ(data.KiKvaShadowKernelCr3, kernelCr3);
   mem.pokeB(data.KiDoubleFaultReloadsGs, options.dfReloadsGs ? 1 : 0);
   mem.pokeQ(data.KiDoubleFaultPcr, PCR.kpcr);
@@ -333,7 +351,9 @@ export function boot(opts: WindowsOptions = {}, image: KernelImage = prebuiltIma
   mem.pokeQ(prcb + BigInt(off('_KPRCB.CurrentThread')), THREAD.ethread);
   mem.pokeQ(prcb + BigInt(off('_KPRCB.RspBase')), rspBase);
   mem.pokeQ(prcb + BigInt(off('_KPRCB.KernelDirectoryTableBase')), kernelCr3);
-  mem.pokeQ(prcb + BigInt(off('_KPRCB.RspBaseShadow')), rspBase);
+  // Without KVA shadow the shadow fields stay 0, as a public `dt _KPCR` of a KVAS-disabled system
+  // shows (RspBaseShadow 0, UserRspShadow 0; KPROCESS.UserDirectoryTableBase 0).
+  mem.pokeQ(prcb + BigInt(off('_KPRCB.RspBaseShadow')), options.kvaShadow ? rspBase : 0n);
   mem.pokeD(prcb + BigInt(off('_KPRCB.ShadowFlags')), 0);
 
   // ---- thread and process ----
@@ -349,7 +369,7 @@ export function boot(opts: WindowsOptions = {}, image: KernelImage = prebuiltIma
   const pr = THREAD.eprocess;
   mem.pokeB(pr, 3);                                                    // Header.Type = ProcessObject
   mem.pokeQ(pr + BigInt(off('_KPROCESS.DirectoryTableBase')), kernelCr3);
-  mem.pokeQ(pr + BigInt(off('_KPROCESS.UserDirectoryTableBase')), userCr3);
+  mem.pokeQ(pr + BigInt(off('_KPROCESS.UserDirectoryTableBase')), options.kvaShadow ? userCr3 : 0n);
   mem.pokeQ(pr + BigInt(off('_EPROCESS.UniqueProcessId')), 0x1a4n);
   mem.pokeD(pr + BigInt(off('_EPROCESS.ExitStatus')), 0x103);          // STATUS_PENDING while alive
   // What NtQueryInformationProcess(ProcessBasicInformation) reads. Model values: the parent's

@@ -99,6 +99,8 @@ export class ContextView {
   readVirtual(va: bigint, n: number): Uint8Array | null { return this.k.withKernelCr3(() => this.cpu.readVirtual(va, n)); }
   writeVirtual(va: bigint, bytes: ArrayLike<number>): boolean { return this.k.withKernelCr3(() => this.cpu.writeVirtual(va, bytes)); }
   translate(va: bigint) { return this.k.withKernelCr3(() => this.cpu.translate(va)); }
+  /** Physical memory as it is (no page tables): kd's page-table walks read it. */
+  readPhysical(pa: bigint, n: number): Uint8Array { return this.cpu.phys.read(pa, n); }
   get events() { return this.cpu.events; }
 }
 

@@ -83,6 +83,15 @@ export const USER = {
   stackPages: 16,
 } as const;
 
+/** The kernel page tables' self-map: PML4 entry 1EDh points at the PML4 itself, so every paging
+ *  entry of the kernel's hierarchy has a virtual address (SDM Vol. 3A §4.5: a PML4E that names a
+ *  PML4 page makes that page a PDPT, a PD and a PT in turn). Windows 10 1607 and later pick the
+ *  index at random at every boot (the PTE base kd shows varies: FFFFE381..., FFFFFA7D...); 1EDh is
+ *  the model's choice, the index of Windows versions before 1607, so the addresses read like the
+ *  classic `!pte` transcripts (PXE of address 0 at FFFFF6FB7DBED000). nt!MmPteBase holds the base.
+ *  The user (KVA-shadow) hierarchy has no self-map in the model. */
+export const SELF_MAP = { index: 0x1edn, pteBase: 0xfffff68000000000n } as const;
+
 /** Physical memory: page tables are allocated from here upwards, then every mapped page. */
 export const PHYS_ALLOC_START = 0x100000n;
 
@@ -94,6 +103,7 @@ export const NT_DATA = {
   KdDebuggerEnabled: NT.data + 0x010n,
   MmUserProbeAddress: NT.data + 0x018n,
   KeUserExceptionDispatcher: NT.data + 0x020n,
+  MmPteBase: NT.data + 0x028n,
   KiBugCheckData: NT.data + 0x040n,
   KeServiceDescriptorTable: NT.data + 0x100n,
   // Later builds put KiDebugTraps after KeServiceDescriptorTable too (8 entries; public

@@ -7,6 +7,7 @@ import { DISASSEMBLY_COMMANDS } from './disassembly.ts';
 import { EVENT_COMMANDS } from './events.ts';
 import { EXECUTION_COMMANDS } from './execution.ts';
 import { MEMORY_COMMANDS } from './memory.ts';
+import { PAGING_COMMANDS } from './paging.ts';
 import { REGISTER_COMMANDS } from './registers.ts';
 import { registerCommands, registerUnmodeledNote } from './registry.ts';
 import { SCRIPTING_COMMANDS } from './scripting.ts';
@@ -28,6 +29,7 @@ export const COMMANDS: Command[] = [
   ...BREAKPOINT_COMMANDS, ...EXECUTION_COMMANDS, ...WATCH_COMMANDS, ...TIME_TRAVEL_COMMANDS, ...REGISTER_COMMANDS,
   ...DISASSEMBLY_COMMANDS, ...MEMORY_COMMANDS, ...SEARCH_COMMANDS, ...STACK_COMMANDS, ...SYSTEM_COMMANDS, ...TARGET_COMMANDS,
   ...TYPE_COMMANDS, ...SCRIPTING_COMMANDS, ...SESSION_COMMANDS, ...EVENT_COMMANDS,
+  ...PAGING_COMMANDS,
 ];
 
 registerCommands(COMMANDS);

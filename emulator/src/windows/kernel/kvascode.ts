@@ -129,15 +129,31 @@ KiDoubleFaultAbortShadowGsDone:
 
 ; ===================== exits to user mode =====================
 ; From KiSystemServiceExit: r8 = user RSP, r9 = user RBP, rcx = user RIP, r11 = user RFLAGS;
-; still on the kernel stack and page tables, GS = KPCR.
+; still on the kernel stack and page tables, GS = KPCR. Instruction for instruction the public IDA
+; listing of a kernel with 17134's offsets (gs:[7018h] ShadowFlags, KPROCESS+278h): bit 1 of
+; ShadowFlags set = this process runs without the shadow (no CR3 switch); bit 0 of the user DTB =
+; PCID in use, then bit 63 (keep the TLB) unless ShadowFlags bit 0 asks for a flush. The model has
+; no PCID: its user DTB has bit 0 clear, so the path is the plain mov cr3.
 KiKernelSysretExit:
+  mov     esp,dword ptr gs:[${hex(GS_SHADOW_FLAGS)}]
+  bt      esp,1
+  jb      KiKernelSysretExitCr3Done
+  mov     rbp,qword ptr gs:[${hex(0x180 + off('_KPRCB.CurrentThread'))}]
+  mov     rbp,qword ptr [rbp+${hex(off('_KTHREAD.Process'))}]
+  mov     rbp,qword ptr [rbp+${hex(off('_KPROCESS.UserDirectoryTableBase'))}]
+  bt      ebp,0
+  jae     KiKernelSysretExitLoad
+  bt      esp,0
+  jb      KiKernelSysretExitFlush
+  bts     rbp,3Fh
+  jmp     KiKernelSysretExitLoad
+KiKernelSysretExitFlush:
+  and     dword ptr gs:[${hex(GS_SHADOW_FLAGS)}],0FFFFFFFEh
+KiKernelSysretExitLoad:
+  mov     cr3,rbp
+KiKernelSysretExitCr3Done:
   mov     rbp,r9
-  mov     r9,qword ptr gs:[${hex(0x180 + off('_KPRCB.CurrentThread'))}]
-  mov     r9,qword ptr [r9+${hex(off('_KTHREAD.Process'))}]
-  mov     r9,qword ptr [r9+${hex(off('_KPROCESS.UserDirectoryTableBase'))}]
   mov     rsp,r8
-  mov     cr3,r9
-  xor     r9d,r9d
   swapgs
   sysretq
 

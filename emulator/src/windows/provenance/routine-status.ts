@@ -50,7 +50,7 @@ export const ROUTINE_STATUS: Record<string, readonly [ProvenanceStatus, string]>
   'nt!KiPageFaultShadow': ['reconstructed', 'KVA-shadow trap entry stub'],
   'nt!KiSystemServiceShadow': ['reconstructed', 'KVA-shadow trap entry stub'],
   'nt!KiDoubleFaultAbortShadow': ['assumption', 'kernel CR3 (and, with dfReloadsGs, GS base) from a model data slot'],
-  'nt!KiKernelSysretExit': ['assumption', 'KVA-shadow sysret exit, model shape'],
+  'nt!KiKernelSysretExit': ['reconstructed', 'KVA-shadow sysret exit of a neighbouring build'],
   'nt!KiKernelIretExit': ['assumption', 'KVA-shadow iretq exit, model shape'],
   'ntdll!NtQueryInformationProcess': ['exact', 'ntdll system-call stub'],
   'ntdll!ZwQueryInformationProcess': ['exact', 'ntdll system-call stub'],

@@ -162,8 +162,8 @@ const ROUTINES: Record<string, Rec> = {
     note: 'Not a Windows routine: the table entry of every real 17134 service the model does not implement returns STATUS_NOT_IMPLEMENTED.',
   },
   'nt!KiSystemCall64Shadow': {
-    build: LATER, sources: ['deepdive-2023'],
-    note: 'Instruction for instruction the published KVA-shadow entry (+00h..+68h) of a later kernel, whose build the author does not name, with the 17134 offsets of the per-processor shadow fields: gs:[7000h..7018h] (Vergilius 17134 _KPRCB) where the listing reads gs:[9000h..]. No listing of the 17134 entry was available. The speculation-control and SMAP parts of the published listing are left out; RAX/RCX/RDX are saved before the jump to KiSystemServiceUser.',
+    build: LATER, sources: ['deepdive-2023', 'lycorisguard-2019'],
+    note: 'Instruction for instruction the published KVA-shadow entry (+00h..+68h) of a later kernel, whose build the author does not name, with the 17134 offsets of the per-processor shadow fields: gs:[7000h..7018h] (Vergilius 17134 _KPRCB) where the listing reads gs:[9000h..]. Its bytes +00h..+73h are identical to a 2019 WinDbg listing that reads gs:[7000h..7018h] itself (LycorisGuard; a neighbouring build, not named: its EPROCESS slot is 830h where 17134 reads 838h), which names +2Dh KiSystemCall64ShadowCommon (not a symbol here). The speculation-control and SMAP parts of the published listings are left out; RAX/RCX/RDX are saved before the jump to KiSystemServiceUser.',
   },
   'nt!KiDivideErrorFaultShadow': shadowStub('KiDivideErrorFault'),
   'nt!KiDebugTrapOrFaultShadow': shadowStub('KiDebugTrapOrFault'),
@@ -178,8 +178,8 @@ const ROUTINES: Record<string, Rec> = {
     note: 'Assumed: the #DF stub loads the kernel CR3 from a copy in the KVASCODE data page (it cannot trust GS), then joins KiDoubleFaultAbort. How 17134\'s shadow #DF entry finds the kernel CR3 is not public. With the machine option dfReloadsGs (off by default) it first writes the KPCR\'s address into IA32_GS_BASE, as a public decompilation of a Windows 11 KiDoubleFaultAbortShadow shows that entry doing; the model keeps that address in its data page, and the option routes the #DF gate here with or without KVA shadow.',
   },
   'nt!KiKernelSysretExit': {
-    build: 'none', sources: [],
-    note: 'Windows has a routine of this name in KVASCODE; its body here (user CR3 from KPROCESS.UserDirectoryTableBase, swapgs, sysretq) is the model\'s, not taken from a listing.',
+    build: 'a kernel with 17134\'s KVA-shadow offsets (build not named)', sources: ['lycorisguard-2019'],
+    note: 'Instruction for instruction the public IDA listing (KVASCODE): ShadowFlags (gs:[7018h]) bit 1 skips the switch; else CR3 <- KPROCESS.UserDirectoryTableBase through gs:[188h] and KTHREAD.Process, with bit 63 (no TLB flush) when the base\'s bit 0 says PCIDs are in use, unless ShadowFlags bit 0 asks for a flush; then rbp <- r9, rsp <- r8, swapgs, sysret. Same instruction lengths as the listing; the model has no PCIDs (its user base has bit 0 clear), so the plain mov cr3 runs.',
   },
   'nt!KiKernelIretExit': {
     build: 'none', sources: [],

@@ -18,6 +18,16 @@ export const SOURCES: Record<string, Source> = {
     name: '"From Userland to Kernel: Deep Dive into SYSCALLs using WinDbg and Binary Patching" (blog post, 2023-09-26; WinDbg listing of nt!KiSystemCall64Shadow with bytes)',
     build: 'a 2022 or later Windows 10/11 x64 kernel; the author does not name the build',
   },
+  'lycorisguard-2019': {
+    name: 'LycorisGuard, "CPU漏洞补丁修复导致KeServiceDescriptorTable获取变更" (blog post, 2019-01-11: IDA listings of nt!KiSystemCall64Shadow and nt!KiKernelSysretExit in KVASCODE, a WinDbg `u` of KiSystemCall64Shadow with bytes, `dt _KPROCESS` DirectoryTableBase/UserDirectoryTableBase, `!dq` of both PML4s and `!vtop` of KiSystemCall64Shadow and of a KPCR address under each)',
+    url: 'https://github.com/CrackerCat/LycorisGuard.github.io/blob/f47e03553bc673f4d155f33abe1d55cd5439bf5e/_posts/2019-1-11-CPU%E6%BC%8F%E6%B4%9E%E8%A1%A5%E4%B8%81%E4%BF%AE%E5%A4%8D%E5%AF%BC%E8%87%B4KeServiceDescriptorTable%E8%8E%B7%E5%8F%96%E5%8F%98%E6%9B%B4.markdown',
+    build: 'Windows 10 x64 kernels with 17134\'s KVA-shadow offsets (gs:[7000h], KPROCESS+278h, KTHREAD.Process 220h) but EPROCESS+830h where 17134 reads 838h: a neighbouring build (1709 or 1809), not named',
+  },
+  'msrc-kva-2018': {
+    name: 'Ken Johnson (MSRC), "KVA Shadow: Mitigating Meltdown on Windows" (2018-03-23)',
+    url: 'https://msrc.microsoft.com/blog/2018/03/kva-shadow-mitigating-meltdown-on-windows/',
+    build: 'Windows 10 and earlier x64 kernels with the January 2018 updates',
+  },
   'shadow-trap-listing': {
     name: 'Public WinDbg listing of nt!KiRaiseSecurityCheckFailureShadow (KVA-shadow trap entry stub)',
     build: 'a later Windows 10 x64 kernel; build not named',

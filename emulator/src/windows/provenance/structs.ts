@@ -16,7 +16,19 @@ const STRUCTS: StructProvenance[] = [
   vergilius('_KPRCB', 'The fields the model uses, at their 17134 offsets with their 17134 types (BpbState is a USHORT on 17134, a UCHAR only from 1809; KeExceptionDispatchCount is at 5BB0h; the KVA-shadow fields KernelDirectoryTableBase, RspBaseShadow, UserRspShadow and ShadowFlags at 6E80h..6E98h, i.e. gs:[7000h..7018h], where later builds have them at 8E80h, gs:[9000h]). The 17134 KiSystemCall64 listing reads CurrentThread (gs:[188h]), RspBase (gs:[1A8h]) and TrappedSecurityDomain (gs:[270h]) at these offsets.'),
   vergilius('_KSPECIAL_REGISTERS', 'The control-register, debug-register and MSR fields KdTrap and KeBugCheckEx store, at their 17134 offsets inside KPRCB.ProcessorState.'),
   vergilius('_KTHREAD', 'The fields the system-call path uses (80h, 88h, 90h, F0h and 220h are also what Windows 10 KiSystemCall64 listings read), StateSaveArea (60h), the XSAVE area above InitialStack, and ThreadFlags (78h), whose bit 7 (GuiThread) KiSystemServiceRepeat tests.'),
-  vergilius('_KPROCESS', 'Header, DirectoryTableBase, Affinity (50h), BasePriority (1BCh) and the KVA-shadow UserDirectoryTableBase at their 17134 offsets.'),
+  {
+    ...vergilius('_KPROCESS', 'Header, DirectoryTableBase, Affinity (50h), BasePriority (1BCh) and the KVA-shadow UserDirectoryTableBase at their 17134 offsets.'),
+    fields: {
+      DirectoryTableBase: {
+        status: 'assumption', build: 'none', sources: [],
+        note: 'Offset exact (Vergilius 17134). The hierarchy it names is the model\'s: 4 KiB pages only, no PCID bits in the low bits (Windows sets them when it uses PCIDs), and a self-map at PML4 index 1EDh (PTE base FFFFF680`00000000, nt!MmPteBase): Windows 10 1607 and later pick that index at random at every boot; the model takes the pre-1607 one so kd\'s !pte addresses read like the classic transcripts.',
+      },
+      UserDirectoryTableBase: {
+        status: 'reconstructed', build: 'kernels with 17134\'s KVA-shadow offsets', sources: ['msrc-kva-2018', 'lycorisguard-2019', 'vergilius-17134'],
+        note: 'With KVA shadow: a second hierarchy whose lower (user) half is the kernel hierarchy\'s own PML4 entries (a public !dq of both PML4s shows the same first entry) and whose upper half maps only what the entry and exit code touch before or after the CR3 switch: KVASCODE (code and its data page), the IDT, the GDT/TSS page, the transition stack (TSS.RSP0) and the IST stacks, and the KPCR page holding the four KPRCB shadow fields (gs:[7000h]); each with page tables of its own (public !vtop of KiSystemCall64Shadow under each base). Assumed: which KPCR pages Windows maps there (the model maps only that one page), no self-map, no PCID bit 0. Without KVA shadow the field is 0, as public dt output of KVAS-disabled systems shows.',
+      },
+    },
+  },
   vergilius('_EPROCESS', 'Pcb, UniqueProcessId, InheritedFromUniqueProcessId (3E0h), Peb (3F8h), ExitStatus (624h) and SecurityDomain (838h, the slot the 17134 KiSystemCall64 reads) at their 17134 offsets.'),
   vergilius('_KTRAP_FRAME', 'Every field, including the FaultIndicator / NmiMsrIbrs union at 2Ah.'),
   vergilius('_TEB', 'The first fields, through SystemReserved1, at their 17134 offsets.'),
