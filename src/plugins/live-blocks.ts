@@ -297,7 +297,8 @@ export default function remarkLiveBlocks(options: LiveBlocksOptions = {}) {
         note([trace]);
         if (meta.has('live')) {
           used.add('LiveKdSession');
-          return jsxWidget('LiveKdSession', { trace: JSON.stringify(trace) });
+          // `chain`: the causal chain of the run's end under the transcript (EventChain).
+          return jsxWidget('LiveKdSession', { trace: JSON.stringify(trace), ...(meta.has('chain') ? { chain: JSON.stringify(ASSUMED_ROUTINES) } : {}) });
         }
         return { type: 'code', lang: 'windbg', meta: null, value: transcriptText(trace) };
       }

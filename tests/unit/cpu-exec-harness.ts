@@ -31,12 +31,14 @@ export interface WorldOptions {
   /** Vectors with no gate (not present). */
   absent?: number[];
   journal?: number;
+  /** The processor's vendor (default Intel). */
+  vendor?: 'intel' | 'amd';
 }
 
 export interface World { m: Machine; pt: PageTableBuilder; ulabels: Map<string, bigint>; klabels: Map<string, bigint> }
 
 export function world(o: WorldOptions = {}): World {
-  const m = new Machine({ journal: o.journal ?? 0 });
+  const m = new Machine({ journal: o.journal ?? 0, vendor: o.vendor });
   const pt = new PageTableBuilder(m, 0x100000n, 0x80000n);
   const sup: MapFlags = {};
   pt.map(K, 0x10000n, 0x3000, sup); // GDT, IDT, TSS

@@ -140,7 +140,7 @@ describe('t- through a system call runs back into the kernel', () => {
     s.exec('bp ntdll!NtYieldExecution+0x12');
     s.exec('g');
     s.exec('t');
-    expect(s.exec('t-').output.split('\n').slice(-2)).toEqual(['nt!KiSystemServiceExit+0x70:', expect.stringMatching(/sysretq/)]);
+    expect(s.exec('t-').output.split('\n').slice(-2)).toEqual(['nt!KiSystemServiceExit+0xb8:', expect.stringMatching(/sysretq/)]);
     s.exec('t');
     expect(s.exec('p-').output.split('\n').slice(-2)).toEqual(['ntdll!NtYieldExecution+0x12:', expect.stringMatching(/syscall/)]);
   });

@@ -1,6 +1,9 @@
 // CPUID of the one modeled processor (SDM Vol. 2A CPUID, Table 3-8 "Information Returned by
-// CPUID"). It is a "GenuineIntel" family 6 model 55h (Skylake server) 64-bit processor: the
+// CPUID"). It is a "GenuineIntel" family 6 model 55h (Skylake server) 64-bit processor, and the
 // executor follows Intel's rules where vendors differ (SYSRET's #GP on a non-canonical RCX).
+// A machine built with `vendor: 'amd'` follows AMD's rules there (AMD APM Vol. 3 "SYSRET") and
+// names itself "AuthenticAMD" in leaf 0 (APM Vol. 3 Appendix E.3.1 "Function 0h"); every other
+// leaf stays the Intel processor's: only the vendor's SYSRET is modeled, not an AMD part.
 // Feature bits say what the executor implements, and the opcode table's instructions agree with
 // them: an instruction whose bit is clear here raises #UD (see `hasFeature`).
 //   leaf 1     EDX: TSC, MSR, PAE, CX8, PGE, CMOV, CLFSH, SSE/SSE2 (MXCSR and the fences only: the
@@ -44,12 +47,15 @@ function brand(i: number): [number, number, number, number] {
 const MAX_BASIC = 7, MAX_EXT = 0x80000008;
 
 /** Returns [eax, ebx, ecx, edx] for a leaf and subleaf. */
-export function cpuid(leaf: number, subleaf: number): [number, number, number, number] {
+export function cpuid(leaf: number, subleaf: number, vendor: 'intel' | 'amd' = 'intel'): [number, number, number, number] {
   leaf >>>= 0;
   // Leaves above the maximum return the highest basic leaf's data (Intel, SDM CPUID).
   if ((leaf > MAX_BASIC && leaf < 0x80000000) || leaf > MAX_EXT) leaf = MAX_BASIC;
   switch (leaf) {
-    case 0: return [MAX_BASIC, str4('Genu'), str4('ntel'), str4('ineI')];
+    // The vendor string is EBX, EDX, ECX: "Genu" "ineI" "ntel" / "Auth" "enti" "cAMD".
+    case 0: return vendor === 'amd'
+      ? [MAX_BASIC, str4('Auth'), str4('cAMD'), str4('enti')]
+      : [MAX_BASIC, str4('Genu'), str4('ntel'), str4('ineI')];
     case 1: return [0x00050654, 0x00000800, bits(1, 2), bits(1, 3)];
     case 7: return subleaf === 0 ? [0, bits(7, 1), bits(7, 2), 0] : [0, 0, 0, 0];
     case 0x80000000: return [MAX_EXT, 0, 0, 0];

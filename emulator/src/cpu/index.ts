@@ -8,7 +8,7 @@ import { SEMANTICS } from './semantics/index.ts';
 installExecutor(decode, SEMANTICS);
 
 export { Machine, semanticsKeys } from './machine.ts';
-export type { StopReason, Hook, HookResult, MachineOptions, SegmentState, Decoded, Translation } from './machine.ts';
+export type { StopReason, Hook, HookResult, MachineOptions, CpuVendor, SegmentState, Decoded, Translation } from './machine.ts';
 export type { CpuEvent, CpuEventBody, StackChoice } from './events.ts';
 export { EventLog } from './events.ts';
 export { CpuFault, VECTOR_NAMES } from './fault.ts';

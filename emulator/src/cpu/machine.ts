@@ -78,12 +78,17 @@ export interface Translation { pa: bigint; user: boolean; writable: boolean; nx:
 
 export interface SegmentState { selector: number; base: bigint; limit: number; attributes: number; }
 
+export type CpuVendor = 'intel' | 'amd';
+
 export interface MachineOptions {
   /** Deliver exceptions through the guest IDT (default). When false, `run` stops with
    *  `kind: 'exception'` and the state as it was before the faulting instruction. */
   deliverExceptions?: boolean;
   /** Steps kept for `stepBack()`; 0 disables the journal (default 0). */
   journal?: number;
+  /** The processor's vendor where Intel and AMD differ (SYSRET with a non-canonical RCX, the
+   *  CPUID vendor string). Default 'intel'. */
+  vendor?: CpuVendor;
   /** Decoder; filled in by index.ts so that this module does not depend on the decoder. */
   decode?: (fetch: (off: number) => number, address: bigint) => DecodeResult;
 }
@@ -161,6 +166,8 @@ export class Machine {
   readonly journal: Journal;
   readonly hooks = new Map<number, Hook>();
   deliverExceptions: boolean;
+  /** Which vendor's rules the executor follows where the manuals differ (see MachineOptions). */
+  vendor: CpuVendor;
   /** Second return value of operand reads: the high half of a 64-bit value. */
   rhi = 0;
   /** Start of the instruction being executed (faults report it). */
@@ -172,6 +179,7 @@ export class Machine {
 
   constructor(opts: MachineOptions = {}) {
     this.deliverExceptions = opts.deliverExceptions ?? true;
+    this.vendor = opts.vendor ?? 'intel';
     this.decodeFn = opts.decode;
     this.mmu = new Mmu(this);
     this.journal = new Journal(this, opts.journal ?? 0);

@@ -43,13 +43,15 @@ export interface Snapshot {
   dr: bigint[];
   /** Physical pages that are not all zero: [page number, 4096 bytes]. */
   pages: Array<[number, Uint8Array]>;
+  /** The processor's vendor when it is not Intel (a property of the machine, not of its state). */
+  vendor?: 'amd';
 }
 
 export function takeSnapshot(m: Machine): Snapshot {
   const pages: Array<[number, Uint8Array]> = [];
   for (const [ppn, p] of m.phys.pages) if (p.data.some((b) => b !== 0)) pages.push([ppn, p.data.slice()]);
   pages.sort((a, b) => a[0] - b[0]);
-  return { version: 1, regs: m.r.slice(), scalars: saveScalars(m), dr: m.dr.slice(), pages };
+  return { version: 1, regs: m.r.slice(), scalars: saveScalars(m), dr: m.dr.slice(), pages, ...(m.vendor === 'amd' ? { vendor: 'amd' as const } : {}) };
 }
 
 export function applySnapshot(m: Machine, s: Snapshot): void {
@@ -64,6 +66,7 @@ export function applySnapshot(m: Machine, s: Snapshot): void {
   for (const [ppn, p] of m.phys.pages) if (!keep.has(ppn)) { p.data.fill(0); }
   m.r.set(s.regs);
   loadScalars(m, s.scalars);
+  m.vendor = s.vendor ?? 'intel';
   for (let i = 0; i < 8; i++) m.dr[i] = s.dr[i] ?? 0n;
   m.debugRegistersChanged();
   m.invalidateCaches();

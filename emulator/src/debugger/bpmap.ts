@@ -14,7 +14,7 @@ import { CaretError, PlainError } from './errors.ts';
 import type { CommandContext } from './commands/command.ts';
 import { pickMachineOptions } from '../windows/options.ts';
 import type { KernelOptions } from './target.ts';
-import { MACHINE_OPTIONS, resolveMachineOptions, type MachineOptionName } from '../windows/options.ts';
+import { MACHINE_OPTIONS, resolveMachineOptions, type MachineOptionName, type MachineOption } from '../windows/options.ts';
 
 /** Instructions one cell's `g` may run. In this many the modeled program makes more than 500
  *  system calls (one per ~90 instructions, measured), so an instruction of the entry path not
@@ -122,7 +122,7 @@ function machineOf(options: KernelOptions): MapMachine {
 }
 
 /** The base machine, then the base with each varied option flipped. */
-export function mapMachines(base: KernelOptions = {}, vary: readonly MachineOptionName[] = MACHINE_OPTIONS.map((o) => o.name)): MapMachine[] {
+export function mapMachines(base: KernelOptions = {}, vary: readonly MachineOptionName[] = MACHINE_OPTIONS.filter((o) => (o as MachineOption).inMaps !== false).map((o) => o.name)): MapMachine[] {
   const resolved = resolveMachineOptions(base);
   const out = [machineOf(resolved)];
   for (const name of vary) out.push(machineOf({ ...resolved, [name]: !resolved[name] }));

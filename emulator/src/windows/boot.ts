@@ -37,9 +37,13 @@ export interface WindowsOptions {
    *  nt!KiDebugTrapOrFaultEntryCheck before KiDebugTrapOrFault. Off by default; without KVA
    *  shadow only. */
   movSsFix?: boolean;
+  /** An AMD processor: SYSRET as the AMD APM specifies it, CPUID vendor "AuthenticAMD". */
+  amdCpu?: boolean;
+  /** KiSystemServiceExit without its check of the saved RIP (the exit before MS12-042). */
+  sysretUnchecked?: boolean;
 }
 
-export interface ResolvedOptions { smep: boolean; smap: boolean; kvaShadow: boolean; dfReloadsGs: boolean; movSsFix: boolean; }
+export interface ResolvedOptions { smep: boolean; smap: boolean; kvaShadow: boolean; dfReloadsGs: boolean; movSsFix: boolean; amdCpu: boolean; sysretUnchecked: boolean; }
 
 export interface BootImage {
   machine: Machine;
@@ -48,7 +52,7 @@ export interface BootImage {
   labels: { nt: Map<string, bigint>; ntdll: Map<string, bigint>; app: Map<string, bigint> };
   data: KernelDataAddresses & {
     KiServiceTable: bigint; KiKvaShadowKernelCr3: bigint; KiBugCheckData: bigint;
-    KiDoubleFaultReloadsGs: bigint; KiDoubleFaultPcr: bigint;
+    KiDoubleFaultReloadsGs: bigint; KiDoubleFaultPcr: bigint; KiSysretUnchecked: bigint;
   };
   kernelCr3: bigint;
   userCr3: bigint;
@@ -216,7 +220,7 @@ const SYSTEM_TIME = (BigInt(Date.UTC(2018, 3, 30)) / 1000n + 11644473600n) * 100
 
 export function boot(opts: WindowsOptions = {}, image: KernelImage = prebuiltImage()): BootImage {
   const options: ResolvedOptions = resolveMachineOptions(opts);
-  const m = new Machine();
+  const m = new Machine({ vendor: options.amdCpu ? 'amd' : 'intel' });
   const mem = new Memory(m, options.kvaShadow);
   const K = { user: false, writable: true, exec: false, shadow: false };
 
@@ -284,6 +288,7 @@ export function boot(opts: WindowsOptions = {}, image: KernelImage = prebuiltIma
   mem.pokeQ(data.KiKvaShadowKernelCr3, kernelCr3);
   mem.pokeB(data.KiDoubleFaultReloadsGs, options.dfReloadsGs ? 1 : 0);
   mem.pokeQ(data.KiDoubleFaultPcr, PCR.kpcr);
+  mem.pokeB(data.KiSysretUnchecked, options.sysretUnchecked ? 1 : 0);
   // KiServiceTable: one 32-bit entry per service, (routine - table) << 4 | stack-argument count
   // (Windows 10 x64 format, decoded by the dispatcher's movsxd / sar 4 / add).
   const limit = Math.max(...Object.values(SERVICE_NUMBERS)) + 1;

@@ -142,8 +142,9 @@ export class Kernel {
     this.machine = new ContextView(this);
     this.history = new KernelHistory(this);
     const dataInNt: Record<string, bigint> = {};
-    // Model-only slots (the dfReloadsGs switch and its KPCR copy) are not symbols of nt.
-    const hidden = new Set(['SharedUserDataKernel', 'KiDoubleFaultReloadsGs', 'KiDoubleFaultPcr']);
+    // Model-only slots (the dfReloadsGs and sysretUnchecked switches, the KPCR copy) are not
+    // symbols of nt.
+    const hidden = new Set(['SharedUserDataKernel', 'KiDoubleFaultReloadsGs', 'KiDoubleFaultPcr', 'KiSysretUnchecked']);
     // nt!KiDebugTraps came with the May 2018 update: a symbol only on a machine that has it.
     if (!image.options.movSsFix) hidden.add('KiDebugTraps');
     for (const [k, v] of Object.entries(image.data)) if (!hidden.has(k)) dataInNt[k] = v;

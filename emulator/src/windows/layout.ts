@@ -104,6 +104,8 @@ export const NT_DATA = {
   MmUserProbeAddress: NT.data + 0x018n,
   KeUserExceptionDispatcher: NT.data + 0x020n,
   MmPteBase: NT.data + 0x028n,
+  // model switch for the sysretUnchecked option (see kernel/syscall.ts, KiSystemServiceExit)
+  KiSysretUnchecked: NT.data + 0x038n,
   KiBugCheckData: NT.data + 0x040n,
   KeServiceDescriptorTable: NT.data + 0x100n,
   // Later builds put KiDebugTraps after KeServiceDescriptorTable too (8 entries; public

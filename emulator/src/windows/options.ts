@@ -11,6 +11,9 @@ export interface MachineOption {
   label: string;
   /** One line on what the option changes in the machine. */
   detail: string;
+  /** false: breakpoint maps do not flip it by default (it changes nothing on the entry paths they
+   *  cover, only the way back); a map's `vary=` can still name it. */
+  inMaps?: boolean;
 }
 
 export const MACHINE_OPTIONS = [
@@ -23,6 +26,11 @@ export const MACHINE_OPTIONS = [
   // The May 2018 update for CVE-2018-8897, which build 17134.1 (April 2018) predates: off by
   // default. Reconstructed from later builds' code (provenance: nt!KiDebugTrapOrFaultEntryCheck).
   { name: 'movSsFix', default: false, label: 'MOV SS fix (May 2018)', detail: 'the CVE-2018-8897 update, later than 17134.1: #DB gets its own IST stack, and a kernel-mode #DB raised at a kernel entry point (KiDebugTraps: the DPL 3 gates and the SYSCALL target) is dismissed with IRETQ; not modeled with KVA shadow' },
+  // The processor's vendor where Intel and AMD specify SYSRET differently (and CPUID's vendor
+  // string). Off: the modeled Intel processor.
+  { name: 'amdCpu', default: false, label: 'AMD CPU', detail: 'SYSRET as the AMD APM specifies it: a non-canonical RCX faults after the return, in user mode (Intel: #GP at CPL 0); CPUID says AuthenticAMD', inMaps: false },
+  // Not 17134: the exit as it was before MS12-042 (June 2012), for the comparison.
+  { name: 'sysretUnchecked', default: false, label: 'pre-MS12-042 exit', detail: 'KiSystemServiceExit without its check of the saved RIP: sysretq takes whatever the trap frame holds, as before the MS12-042 update', inMaps: false },
 ] as const satisfies readonly MachineOption[];
 
 export type MachineOptionName = (typeof MACHINE_OPTIONS)[number]['name'];

@@ -168,26 +168,35 @@ const syscall: Semantics = (m, d) => {
   if (from !== 0) m.event({ kind: 'cpl-change', from, to: 0, cause: 'syscall' }, 'SDM Vol. 2B SYSCALL');
 };
 
-/** SYSRET (SDM Vol. 2B SYSRET "Operation"): #GP(0) at CPL != 0 or (64-bit) non-canonical RCX,
- *  checked at CPL 0 before anything changes (Intel); RFLAGS <- (R11 & 3C7FD7h) | 2; CS and SS
- *  from STAR[63:48] with RPL 3. RSP is not changed. */
+/** SYSRET to 64-bit mode, by vendor. Intel (SDM Vol. 2B SYSRET "Operation", June 2023,
+ *  325462-080): #UD if IA32_EFER.SCE = 0; #GP(0) if CPL != 0; #GP(0) if RCX is not canonical,
+ *  raised at CPL 0 before anything changes, so the handler runs at CPL 0 on whatever RSP and GS
+ *  base the kernel had already restored. AMD (APM Vol. 3 "SYSRET", "Operation"): no canonical
+ *  check; RIP <- RCX and the return completes, so a non-canonical RIP faults on the next fetch,
+ *  at CPL 3; the SS selector is loaded but its hidden part is left as it was ("SS.base, limit,
+ *  attr not changed"). Both: RFLAGS <- R11 with RF and VM cleared and bit 1 set (Intel's mask
+ *  3C7FD7h; AMD clears RF/VM and keeps the reserved bits at their fixed values); CS from
+ *  STAR[63:48] + 16, SS from STAR[63:48] + 8, RPL 3; CPL 3. RSP is not changed. */
 const sysret: Semantics = (m, d) => {
   if (!(m.efer & EFER_SCE)) throw new CpuFault(UD, 0, 'SYSRET with IA32_EFER.SCE = 0');
   if (m.cpl !== 0) throw new CpuFault(GP, 0, 'SYSRET at CPL != 0');
   const r = m.r;
   const to64 = d.size === 8;
-  if (to64 && !isCanonicalPair(r[3])) throw new CpuFault(GP, 0, 'SYSRET with a non-canonical RCX');
   if (!to64) throw new CpuFault(GP, 0, 'SYSRET to compatibility mode is not modeled');
+  const amd = m.vendor === 'amd';
+  if (!amd && !isCanonicalPair(r[3])) throw new CpuFault(GP, 0, 'SYSRET with a non-canonical RCX (Intel: #GP at CPL 0)');
   const base = m.starHi >>> 16;
   m.rflags = ((r[22] & 0x3c7fd7) | RESERVED1) >>> 0;
   m.segSel[CS] = ((base + 16) | 3) & 0xffff; m.segBase[CS] = 0; m.segLimit[CS] = 0xffffffff;
   m.segAttr[CS] = 0xb | ATTR_S | (3 << 5) | ATTR_P | ATTR_L | ATTR_G;
-  m.segSel[SS] = ((base + 8) | 3) & 0xffff; m.segBase[SS] = 0; m.segLimit[SS] = 0xffffffff;
-  m.segAttr[SS] = 0x3 | ATTR_S | (3 << 5) | ATTR_P | ATTR_DB | ATTR_G;
+  m.segSel[SS] = ((base + 8) | 3) & 0xffff;
+  if (!amd) { m.segBase[SS] = 0; m.segLimit[SS] = 0xffffffff; m.segAttr[SS] = 0x3 | ATTR_S | (3 << 5) | ATTR_P | ATTR_DB | ATTR_G; }
   m.cpl = 3;
+  // A non-canonical RCX (AMD only) is kept as the double it reads as; fetch() faults on it.
   m.rip = (r[3] | 0) * TWO32 + r[2];
-  m.event({ kind: 'sysret', target: linearToBig(m.rip), rflags: BigInt(m.rflags) }, 'SDM Vol. 2B SYSRET');
-  m.event({ kind: 'cpl-change', from: 0, to: 3, cause: 'sysret' }, 'SDM Vol. 2B SYSRET');
+  const src = amd ? 'AMD APM Vol. 3 SYSRET' : 'SDM Vol. 2B SYSRET';
+  m.event({ kind: 'sysret', target: BigInt.asUintN(64, (BigInt(r[3]) << 32n) | BigInt(r[2])), rflags: BigInt(m.rflags) }, src);
+  m.event({ kind: 'cpl-change', from: 0, to: 3, cause: 'sysret' }, src);
 };
 
 void K_REG; void IF; void descBase;

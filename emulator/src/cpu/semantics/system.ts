@@ -158,7 +158,7 @@ function setAc(on: boolean): Semantics {
 }
 
 const cpuidOp: Semantics = (m) => {
-  const [a, b, c, d] = cpuid(m.r[0], m.r[2]);
+  const [a, b, c, d] = cpuid(m.r[0], m.r[2], m.vendor);
   m.setGpr(0, 4, false, a, 0); m.setGpr(3, 4, false, b, 0); m.setGpr(1, 4, false, c, 0); m.setGpr(2, 4, false, d, 0);
 };
 

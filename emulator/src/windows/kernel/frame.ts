@@ -22,6 +22,8 @@ export interface KernelDataAddresses {
   /** nt!KiDebugTraps: the kernel entry points a #DB may arrive at from the shadow of a load of SS
    *  (8 qwords, zero when the machine option movSsFix is off). */
   KiDebugTraps: bigint;
+  /** Model switch: 1 when the machine option sysretUnchecked is on (not a symbol of nt). */
+  KiSysretUnchecked: bigint;
 }
 
 /** .text labels the source also needs as 64-bit immediates (known after a first pass). */

@@ -135,6 +135,32 @@ KiSystemServiceInvalid:
   ; so the conversion is taken as failed and every out-of-range number ends here.
   mov     eax,${hex(STATUS.INVALID_SYSTEM_SERVICE)}
 KiSystemServiceExit:
+  ; model (assumption): the MS12-042 check. Before sysretq may take the saved RIP, the exit makes
+  ; sure it is canonical (bits 63..47 all equal: RIP >> 47 is 0 or -1); if not, the thread gets
+  ; the fault a user-mode fetch from there would raise, an access violation at that address
+  ; (the general-protection trap's parameters), and leaves through KiExceptionExit's iretq, which
+  ; restores RCX (sysretq cannot: it returns through RCX) to the thread's exception dispatcher.
+  ; No public listing shows the 17134 form of the check. The machine option sysretUnchecked
+  ; skips it, as the exit did before the update.
+  mov     rdx,${hex(d.KiSysretUnchecked)}
+  test    byte ptr [rdx],1
+  jne     KiSystemServiceExitRestore
+  mov     rdx,qword ptr ${tf('Rip')}
+  sar     rdx,2Fh
+  inc     rdx
+  cmp     rdx,1
+  jbe     KiSystemServiceExitRestore
+  mov     ecx,${hex(STATUS.ACCESS_VIOLATION)}
+  mov     edx,2
+  mov     r8,qword ptr ${tf('Rip')}
+  xor     r9d,r9d
+  mov     r10,0FFFFFFFFFFFFFFFFh
+  call    KiExceptionDispatch
+  jmp     KiExceptionExit
+KiSystemServiceExitRestore:
+  ; From here: the restore of the user context as public Windows 10 listings of the sysret exit
+  ; show it (PreviousMode back, MXCSR, nonvolatiles, then r8 = user RSP, r9 = user RBP,
+  ; rcx = user RIP, r11 = user RFLAGS; rbp and rsp last, then swapgs and sysretq), shortened.
   mov     rbx,qword ptr gs:[${hex(GS_CURRENT_THREAD)}]
   cli
   mov     cl,byte ptr ${tf('PreviousMode')}
@@ -153,6 +179,8 @@ KiSystemServiceExit:
   test    byte ptr [rdi],1
   mov     rdi,qword ptr [rbp+0C8h]
   jne     KiKernelSysretExit
+  ; The order matters: after mov rsp,r8 the stack is the user's, after swapgs GS is the user's
+  ; TEB, and only sysretq returns to CPL 3. A fault in between runs at CPL 0 on both.
   mov     rbp,r9
   mov     rsp,r8
   swapgs

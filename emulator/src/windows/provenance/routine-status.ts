@@ -12,7 +12,7 @@ export const ROUTINE_STATUS: Record<string, readonly [ProvenanceStatus, string]>
   'nt!KiSystemServiceRepeat': ['reconstructed', 'service-table lookup and stack-argument copy set-up'],
   'nt!KiSystemServiceCopyStart': ['reconstructed', 'stack-argument copy'],
   'nt!KiSystemServiceCopyEnd': ['reconstructed', 'call to the service, tracing left out'],
-  'nt!KiSystemServiceExit': ['reconstructed', 'sysret exit, shortened'],
+  'nt!KiSystemServiceExit': ['assumption', 'sysret exit; its canonical check of the saved RIP (MS12-042) is assumed'],
   'nt!KiSystemService': ['reconstructed', 'int 2Eh entry'],
   'nt!KiDivideErrorFault': ['reconstructed', '#DE handler'],
   'nt!KiDebugTrapOrFault': ['reconstructed', '#DB handler'],

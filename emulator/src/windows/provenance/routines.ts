@@ -58,8 +58,12 @@ const ROUTINES: Record<string, Rec> = {
     note: 'mov rax,r10 / call rax to the service, then KiSystemServiceExit, as in the listings. Left out: the KiDynamicTraceMask and PerfGlobalGroupMask tests before the call (no tracing is modeled). The model reloads RDX from the trap frame here (its KiSystemServiceUser may clobber EDX on the speculation-control stand-in).',
   },
   'nt!KiSystemServiceExit': {
-    build: 'Windows 10 x64', sources: ['win10-syscall-listings'],
-    note: 'Restores PreviousMode and the non-volatile registers, loads RCX/R11/RSP from the frame and leaves with swapgs / sysretq (or through KiKernelSysretExit with KVA shadow), as the listings do; the APC-delivery and debug-register checks on the way out are left out (no APCs or hardware breakpoints are modeled).',
+    build: 'none (the check); Windows 10 x64 (the restore)', sources: ['win10-syscall-listings', 'ms12-042', 'cert-vu649219', 'sysret-writeups'],
+    note: 'Assumed first part: the check MS12-042 stands for. Before sysretq may take the saved RIP, the model tests that it is canonical; if not, the thread gets an access violation at that address (as a user-mode fetch from there would) and leaves through KiExceptionExit. The bulletin says what was fixed (CVE-2012-0217, "the manner in which the Windows User Mode Scheduler handles system requests"), not how the code changed, and no public listing of a fixed exit was found; the model\'s check is the one the public write-ups describe other kernels adding. The machine option sysretUnchecked leaves it out (the exit before the update). Then, as the listings do: restores PreviousMode and the non-volatile registers, loads RCX/R11/RSP from the frame and leaves with swapgs / sysretq (or through KiKernelSysretExit with KVA shadow); the APC-delivery and debug-register checks on the way out are left out (no APCs or hardware breakpoints are modeled).',
+    parts: [
+      { from: 0, to: 0x48, status: 'assumption', build: 'none', sources: ['ms12-042', 'cert-vu649219', 'sysret-writeups'], note: 'The canonical check of the saved RIP and the access violation for a non-canonical one; skipped with sysretUnchecked.' },
+      { from: 0x48, to: Number.MAX_SAFE_INTEGER, status: 'reconstructed', build: 'Windows 10 x64', sources: ['win10-syscall-listings'], note: 'Restore of the user context, then mov rbp,r9 / mov rsp,r8 / swapgs / sysretq, as in the listings, shortened.' },
+    ],
   },
   'nt!KiSystemService': {
     build: 'WRK and Windows 10 x64', sources: ['wrk-trap-asm'],

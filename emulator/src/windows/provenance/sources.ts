@@ -113,4 +113,19 @@ export const SOURCES: Record<string, Source> = {
     url: 'https://learn.microsoft.com/en-us/windows-hardware/drivers/debugger/bug-check-code-reference2',
     build: 'all Windows versions',
   },
+  'ms12-042': {
+    name: 'Microsoft Security Bulletin MS12-042, "Vulnerabilities in Windows Kernel Could Allow Elevation of Privilege (2711167)", CVE-2012-0217 "User Mode Scheduler Memory Corruption Vulnerability" (June 12, 2012)',
+    url: 'https://learn.microsoft.com/en-us/security-updates/securitybulletins/2012/ms12-042',
+    build: 'Windows 7 and Windows Server 2008 R2 x64 (the affected builds); says what was fixed, not how the code changed',
+  },
+  'cert-vu649219': {
+    name: 'CERT/CC Vulnerability Note VU#649219, "SYSRET 64-bit operating system privilege escalation vulnerability on Intel CPU hardware" (June 12, 2012)',
+    url: 'https://www.kb.cert.org/vuls/id/649219',
+    build: 'every x64 operating system that returns with SYSRET (Windows, FreeBSD, NetBSD, Xen, ...)',
+  },
+  'sysret-writeups': {
+    name: 'Public write-ups of the Intel SYSRET problem: Rafal Wojtczuk, "A Stitch In Time Saves Nine: A Case Of Multiple OS Vulnerability" (Black Hat USA 2012); Fuchsia, "Avoiding a problem with the SYSRET and IRETQ instructions" (a non-canonical return address faults in kernel mode on Intel, in user mode on AMD; kernels check the address before returning)',
+    url: 'https://fuchsia.dev/fuchsia-src/concepts/kernel/sysret_problem',
+    build: 'not Windows-specific; no Windows listing of the fixed exit is public',
+  },
 };
