@@ -34,6 +34,10 @@ Options:
   --mov-ss-fix    the May 2018 update for CVE-2018-8897 (later than 17134.1): #DB on its own
                   IST stack, and a kernel-mode #DB at a kernel entry point dismissed with iretq
                   (without --kva-shadow only)
+  --amd-cpu       an AMD processor: SYSRET as the AMD APM specifies it (a non-canonical RCX
+                  faults after the return, at CPL 3; Intel: #GP at CPL 0); CPUID AuthenticAMD
+  --sysret-unchecked  KiSystemServiceExit without its canonical check of the saved RIP (the
+                  exit before MS12-042)
   --budget <N>    instructions one 'g' may run before kd stops it (default 2000000)
   --history <N>   steps of history kept for time travel (t- p- g- !tt; default 1000000,
                   about 40 bytes each; 0 turns time travel off and runs about 3x faster)
@@ -77,6 +81,8 @@ export function parseArgs(argv: string[]): CliOptions | { error: string } {
       case '--kva-shadow': o.kvaShadow = true; break;
       case '--df-reloads-gs': o.dfReloadsGs = true; break;
       case '--mov-ss-fix': o.movSsFix = true; break;
+      case '--amd-cpu': o.amdCpu = true; break;
+      case '--sysret-unchecked': o.sysretUnchecked = true; break;
       case '-c':
         if (i + 1 >= argv.length) return { error: 'kd: -c needs a command string, e.g. -c "r; q"' };
         o.commands = argv[++i];
@@ -112,7 +118,7 @@ export function parseArgs(argv: string[]): CliOptions | { error: string } {
 
 
 function sessionOptions(o: CliOptions, boot: (k: KernelOptions) => KernelView): KdSessionOptions {
-  return { smep: o.smep, smap: o.smap, kvaShadow: o.kvaShadow, dfReloadsGs: o.dfReloadsGs, movSsFix: o.movSsFix, budget: o.budget, boot, history: o.history ?? DEFAULT_HISTORY };
+  return { ...pickMachineOptions(o), budget: o.budget, boot, history: o.history ?? DEFAULT_HISTORY };
 }
 
 const bigintsAsHex = (_k: string, v: unknown) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v);
