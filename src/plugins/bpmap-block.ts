@@ -4,7 +4,7 @@
 // A breakpoint map (kd's `!bpmap`): every instruction from `fn` to its first call or return, or a
 // jump out of the routine (or `L` instructions), each run as `bp <row>`, `g` on a freshly booted machine: the block's
 // machine (its options) and that machine with each option of `vary` flipped (default: every option
-// the boot offers). `claim+<offset>` claims a cell of the first column, `claim+<offset>@<option>`
+// the boot offers but those marked inMaps: false). `claim+<offset>` claims a cell of the first column, `claim+<offset>@<option>`
 // one of the column that flips that option; each claim is run again as a plain scenario, checked,
 // and compared with the map's cell (they must agree, or the build fails). `lab=` names the
 // chapter's breakpoint lab (a block before this one) so that a run can also open there.
@@ -12,7 +12,7 @@
 import { checkClaim, describeClaim, parseClaim, type Claim } from '../../emulator/src/scenario/claims.ts';
 import { runScenarioWith, EMULATOR_VERSION, type BootKernel } from '../../emulator/src/scenario/run.ts';
 import type { Trace } from '../../emulator/src/scenario/trace.ts';
-import { computeBreakpointMap, instructionText, mapMachines, type BreakpointMap, type MapCell } from '../../emulator/src/debugger/bpmap.ts';
+import { computeBreakpointMap, instructionText, mapMachines, MAP_OPTION_NAMES, type BreakpointMap, type MapCell } from '../../emulator/src/debugger/bpmap.ts';
 import { MACHINE_OPTION_NAMES, type MachineOptionName } from '../../emulator/src/windows/options.ts';
 import type { ScenarioOptions } from '../../emulator/src/scenario/trace.ts';
 import type { BpMapData } from '../../components/lib/bpmap-data.ts';
@@ -54,7 +54,7 @@ export function mapBlock(input: MapBlockInput): BpMapData {
   const countText = meta.get('L');
   const count = countText === undefined ? undefined : Number.parseInt(countText, 16);
   if (countText !== undefined && !(count! >= 1 && count! <= 0x100 && /^[0-9a-f]+$/i.test(countText))) fail(`L=${countText} should be a row count from 1 to 100 (hex).`);
-  const vary = (meta.get('vary') ?? MACHINE_OPTION_NAMES.join(',')).split(',').map((v) => v.trim()).filter(Boolean);
+  const vary = (meta.get('vary') ?? MAP_OPTION_NAMES.join(',')).split(',').map((v) => v.trim()).filter(Boolean);
   for (const v of vary) if (!(MACHINE_OPTION_NAMES as readonly string[]).includes(v)) fail(`vary: "${v}" is not a machine option (${MACHINE_OPTION_NAMES.join(', ')}).`);
   const req = { start: fn!, count, base: input.options, vary: vary as MachineOptionName[] };
   let map: BreakpointMap;

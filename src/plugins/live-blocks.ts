@@ -127,14 +127,18 @@ const U_LINE = /^([0-9a-f]{8}`[0-9a-f]{8}) ([0-9a-f]+)\s+(.*)$/;
 /** Rows of a `u` listing (symbol line, then address / bytes / instruction lines). */
 export function listingRows(output: string): { symbol: string; rows: LabRow[] } {
   const lines = output.split('\n');
-  const symbol = /^(\S+):$/.exec(lines[0] ?? '')?.[1] ?? '';
+  const named = /^(\S+):$/.exec(lines[0] ?? '')?.[1] ?? '';
+  // A listing that starts inside a routine (`u nt!Foo+0xaf`): rows are offsets from the routine.
+  const inside = /^(.+)\+0x([0-9a-f]+)$/i.exec(named);
+  const symbol = inside ? inside[1] : named;
+  const skip = inside ? parseInt(inside[2], 16) : 0;
   const rows: LabRow[] = [];
   let start: bigint | null = null;
   for (const line of lines) {
     const m = U_LINE.exec(line);
     if (!m) continue;
     const address = BigInt('0x' + m[1].replace('`', ''));
-    if (start === null) start = address;
+    if (start === null) start = address - BigInt(skip);
     const offset = Number(address - start);
     rows.push({
       address: address.toString(16).padStart(16, '0'),

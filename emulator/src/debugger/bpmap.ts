@@ -121,8 +121,11 @@ function machineOf(options: KernelOptions): MapMachine {
   };
 }
 
+/** The options a map flips by default: all but those marked `inMaps: false` (options.ts). */
+export const MAP_OPTION_NAMES: readonly MachineOptionName[] = MACHINE_OPTIONS.filter((o) => (o as MachineOption).inMaps !== false).map((o) => o.name);
+
 /** The base machine, then the base with each varied option flipped. */
-export function mapMachines(base: KernelOptions = {}, vary: readonly MachineOptionName[] = MACHINE_OPTIONS.filter((o) => (o as MachineOption).inMaps !== false).map((o) => o.name)): MapMachine[] {
+export function mapMachines(base: KernelOptions = {}, vary: readonly MachineOptionName[] = MAP_OPTION_NAMES): MapMachine[] {
   const resolved = resolveMachineOptions(base);
   const out = [machineOf(resolved)];
   for (const name of vary) out.push(machineOf({ ...resolved, [name]: !resolved[name] }));
