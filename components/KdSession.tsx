@@ -12,7 +12,6 @@ import { CopyLink } from './CopyLink.tsx';
 import { usePermalinkRestore } from './lib/permalink-restore.ts';
 import { emulatorAction } from './lib/emulator-action.ts';
 import { TranscriptView } from './Transcript.tsx';
-import EventChain, { type AssumedRoutines } from './EventChain.tsx';
 import { WidgetStatus } from './WidgetStatus.tsx';
 import './widgets.css';
 
@@ -25,17 +24,10 @@ export type CommandHook = (session: Session, line: string) => void;
 /** Filled in by the session: lets a wrapping widget (an exercise) run lines as if typed. */
 export type SessionControl = { run?: (lines: string[]) => void };
 
-export default function KdSession(props: { trace: string; chain?: string; onCommand?: CommandHook; control?: SessionControl }) {
+export default function KdSession(props: { trace: string; onCommand?: CommandHook; control?: SessionControl }) {
   const parsed = parseProp<Trace>(props.trace, 'kd session');
   if (!parsed.ok) return <p class="widget-error" role="alert">{parsed.message}</p>;
-  // `chain`: the build's list of assumed routines; present when the block asks for its causal chain.
-  const assumed = props.chain ? parseProp<AssumedRoutines>(props.chain, 'kd session chain') : null;
-  return (
-    <>
-      <KdWidget trace={parsed.value} onCommand={props.onCommand} control={props.control} />
-      {assumed?.ok ? <EventChain events={parsed.value.events} assumed={assumed.value} title="How the processor got to the end of this run" /> : null}
-    </>
-  );
+  return <KdWidget trace={parsed.value} onCommand={props.onCommand} control={props.control} />;
 }
 
 /** The link for `lines` at the session's time-travel position (kd-link.ts). */

@@ -1,6 +1,5 @@
 // What the build hands to each widget (as one JSON prop) and what a widget renders before and
 // after hydration. Plain JSON: 64-bit values are hex strings.
-import { MACHINE_OPTIONS, type MachineOptionName } from '../../emulator/src/windows/options.ts';
 import type { ScenarioOptions, Trace } from '../../emulator/src/scenario/trace.ts';
 import type { StepView } from '../../emulator/src/scenario/cpu-stepper.ts';
 import type { ProgramFault } from '../../emulator/src/scenario/program-code.ts';
@@ -42,10 +41,17 @@ export interface LabData extends LabListing {
   shadow?: LabListing;
 }
 
-export type MitigationName = MachineOptionName;
+export type MitigationName = 'smep' | 'smap' | 'kvaShadow' | 'dfReloadsGs' | 'movSsFix' | 'amdCpu' | 'sysretUnchecked';
 
-/** A lab's toggles, by option: label and detail from the one list (windows/options.ts). */
-export const MITIGATIONS = Object.fromEntries(MACHINE_OPTIONS.map((o) => [o.name, { label: o.label, detail: o.detail }])) as Record<MitigationName, { label: string; detail: string }>;
+export const MITIGATIONS: Record<MitigationName, { label: string; detail: string }> = {
+  smep: { label: 'SMEP', detail: 'CR4 bit 20: the kernel cannot execute user pages' },
+  smap: { label: 'SMAP', detail: 'CR4 bit 21: the kernel cannot touch user pages unless RFLAGS.AC is set' },
+  kvaShadow: { label: 'KVA shadow', detail: 'separate user and kernel page tables; LSTAR points at KiSystemCall64Shadow' },
+  dfReloadsGs: { label: '#DF reloads GS', detail: 'assumption, not 17134 evidence: the double-fault entry loads the KPCR into the GS base, as later builds\' shadow #DF handler does' },
+  movSsFix: { label: 'MOV SS fix (May 2018)', detail: 'the CVE-2018-8897 update, later than 17134.1: #DB gets its own IST stack, and a kernel-mode #DB raised at a kernel entry point is dismissed' },
+  amdCpu: { label: 'AMD CPU', detail: 'SYSRET as the AMD APM specifies it: a non-canonical RCX faults after the return, in user mode (Intel: #GP at CPL 0); CPUID says AuthenticAMD' },
+  sysretUnchecked: { label: 'pre-MS12-042 exit', detail: 'KiSystemServiceExit without its check of the saved RIP: sysretq takes whatever the trap frame holds, as before the MS12-042 update' },
+};
 
 export interface StepperData {
   id: string;

@@ -206,7 +206,7 @@ function importNode(local: string, file: string): MdNode {
 }
 
 /** Local names in the chapter's module (prefixed so they never clash with an author's imports). */
-const WIDGETS = { LiveKdSession: 'KdSession.tsx', LiveBreakpointLab: 'BreakpointLab.tsx', LiveStepper: 'Stepper.tsx', LiveRunBlock: 'RunBlock.tsx', LiveBreakpointMap: 'BreakpointMap.tsx' } as const;
+const WIDGETS = { LiveEventChain: 'EventChainBlock.tsx', LiveKdSession: 'KdSession.tsx', LiveBreakpointLab: 'BreakpointLab.tsx', LiveStepper: 'Stepper.tsx', LiveRunBlock: 'RunBlock.tsx', LiveBreakpointMap: 'BreakpointMap.tsx' } as const;
 type WidgetName = keyof typeof WIDGETS;
 
 export function stepperViews(boot: BootKernel, options: ScenarioOptions, from: string, steps: number, passes = 1): { stepper: CpuStepper; views: StepView[] } {
@@ -249,6 +249,8 @@ export default function remarkLiveBlocks(options: LiveBlocksOptions = {}) {
     const labs = new Map<string, LabInfo>();
     // Routines the demos since the last <FidelityBadge /> entered (null: no demo since).
     let ran: string[] | null = null;
+    // A `chain` block's causal chain, waiting for the block's <FidelityBadge /> to follow it.
+    let chainAfterBadge: MdNode | null = null;
     const note = (traces: Trace[]) => { ran = [...(ran ?? []), ...traces.flatMap((t) => t.routines ?? [])]; };
     const chapter = path.relative(process.cwd(), file.path ?? file.history?.[0] ?? '(unknown file)');
     let n = 0;
@@ -301,8 +303,19 @@ export default function remarkLiveBlocks(options: LiveBlocksOptions = {}) {
         note([trace]);
         if (meta.has('live')) {
           used.add('LiveKdSession');
-          // `chain`: the causal chain of the run's end under the transcript (EventChain).
-          return jsxWidget('LiveKdSession', { trace: JSON.stringify(trace), ...(meta.has('chain') ? { chain: JSON.stringify(ASSUMED_ROUTINES) } : {}) });
+          // `chain`: the run's causal chain, as static HTML after the block's fidelity badge.
+          if (meta.has('chain')) {
+            used.add('LiveEventChain');
+            chainAfterBadge = {
+              type: 'mdxJsxFlowElement', name: 'LiveEventChain', children: [],
+              attributes: [
+                { type: 'mdxJsxAttribute', name: 'events', value: JSON.stringify(trace.events) },
+                { type: 'mdxJsxAttribute', name: 'assumed', value: JSON.stringify(ASSUMED_ROUTINES) },
+                { type: 'mdxJsxAttribute', name: 'title', value: 'How the processor got to the end of this run' },
+              ],
+            };
+          }
+          return jsxWidget('LiveKdSession', { trace: JSON.stringify(trace) });
         }
         return { type: 'code', lang: 'windbg', meta: null, value: transcriptText(trace) };
       }
@@ -408,6 +421,11 @@ export default function remarkLiveBlocks(options: LiveBlocksOptions = {}) {
           if (ran !== null) {
             child.attributes = [...(child.attributes ?? []), { type: 'mdxJsxAttribute', name: 'routines', value: JSON.stringify(badgeRoutines(ran)) }];
             ran = null;
+          }
+          if (chainAfterBadge) {
+            children.splice(i + 1, 0, chainAfterBadge);
+            chainAfterBadge = null;
+            i++;
           }
           continue;
         }
