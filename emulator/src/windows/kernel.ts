@@ -142,9 +142,10 @@ export class Kernel {
     this.machine = new ContextView(this);
     this.history = new KernelHistory(this);
     const dataInNt: Record<string, bigint> = {};
-    // Model-only slots (the dfReloadsGs and sysretUnchecked switches, the KPCR copy) are not
-    // symbols of nt.
-    const hidden = new Set(['SharedUserDataKernel', 'KiDoubleFaultReloadsGs', 'KiDoubleFaultPcr', 'KiSysretUnchecked']);
+    // Model-only slots (the dfReloadsGs switch, the KPCR copy) are not symbols of nt. The
+    // sysretUnchecked switch keeps its name: the exit's first instruction reads it, and without a
+    // name kd would call it after the nearest real symbol (nt!MmPteBase+0x10), which Windows never reads.
+    const hidden = new Set(['SharedUserDataKernel', 'KiDoubleFaultReloadsGs', 'KiDoubleFaultPcr']);
     // nt!KiDebugTraps came with the May 2018 update: a symbol only on a machine that has it.
     if (!image.options.movSsFix) hidden.add('KiDebugTraps');
     for (const [k, v] of Object.entries(image.data)) if (!hidden.has(k)) dataInNt[k] = v;
