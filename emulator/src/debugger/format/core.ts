@@ -63,11 +63,16 @@ export function flagMnemonics(efl: bigint): string {
 /** The register block of `r`: three registers per line (names right-aligned in 3 columns), the
  *  `iopl=` line with the flags at column 15, the segment line with `efl=` at column 65. */
 export function registerBlock(r: RegisterFile): string {
+  const seg = (name: 'cs' | 'ss' | 'ds' | 'es' | 'fs' | 'gs') => `${name}=${hexN(r[name], 4)}`;
+  const segs = (['cs', 'ss', 'ds', 'es', 'fs', 'gs'] as const).map(seg).join('  ');
+  return [...registerLines(r), `${segs.padEnd(65)}efl=${hexN(r.efl, 8)}`].join('\n');
+}
+
+/** The general registers, three per line, and the `iopl=` line: what `r` and `.trap` share. */
+export function registerLines(r: RegisterFile): string[] {
   const reg = (name: keyof RegisterFile) => `${name.padStart(3)}=${hex16(r[name] as bigint)}`;
   const line = (...names: (keyof RegisterFile)[]) => names.map(reg).join(' ');
   const iopl = Number((r.efl >> 12n) & 3n);
-  const seg = (name: 'cs' | 'ss' | 'ds' | 'es' | 'fs' | 'gs') => `${name}=${hexN(r[name], 4)}`;
-  const segs = (['cs', 'ss', 'ds', 'es', 'fs', 'gs'] as const).map(seg).join('  ');
   return [
     line('rax', 'rbx', 'rcx'),
     line('rdx', 'rsi', 'rdi'),
@@ -76,8 +81,7 @@ export function registerBlock(r: RegisterFile): string {
     line('r11', 'r12', 'r13'),
     line('r14', 'r15'),
     `${`iopl=${iopl}`.padEnd(15)}${flagMnemonics(r.efl)}`,
-    `${segs.padEnd(65)}efl=${hexN(r.efl, 8)}`,
-  ].join('\n');
+  ];
 }
 
 

@@ -3,7 +3,7 @@
 // Sources: Microsoft's "k, kb, kc, kd, kp, kP, kv (Display Stack Backtrace)", ".trap (Display
 // Trap Frame)", "!analyze"; the expected bytes are cited in tests/unit/kd-stacks.test.ts.
 
-import { flagMnemonics, hex16, type RegisterFile } from '../format.ts';
+import { hex16, registerLines, type RegisterFile } from '../format.ts';
 
 /** `kc`: the clean stack, `module!function` per frame, numbered. */
 export function cleanStack(callSites: string[]): string {
@@ -13,18 +13,9 @@ export function cleanStack(callSites: string[]): string {
 /** `.trap` / `.cxr`: the register block without the segment line, after WinDbg's note that a
  *  trap frame does not hold the non-volatile registers (they print as zero). */
 export function trapRegisterBlock(r: RegisterFile, withNote: boolean): string {
-  const reg = (name: keyof RegisterFile) => `${name.padStart(3)}=${hex16(r[name] as bigint)}`;
-  const line = (...names: (keyof RegisterFile)[]) => names.map(reg).join(' ');
-  const iopl = Number((r.efl >> 12n) & 3n);
   return [
     ...(withNote ? ['NOTE: The trap frame does not contain all registers.', 'Some register values may be zeroed or incorrect.'] : []),
-    line('rax', 'rbx', 'rcx'),
-    line('rdx', 'rsi', 'rdi'),
-    line('rip', 'rsp', 'rbp'),
-    line('r8', 'r9', 'r10'),
-    line('r11', 'r12', 'r13'),
-    line('r14', 'r15'),
-    `${`iopl=${iopl}`.padEnd(15)}${flagMnemonics(r.efl)}`,
+    ...registerLines(r),
   ].join('\n');
 }
 

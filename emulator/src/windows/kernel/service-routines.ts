@@ -5,6 +5,18 @@ import { off } from '../structs.ts';
 import { STATUS } from '../build.ts';
 import { hex, GS_CURRENT_THREAD, TH_PROCESS, type KernelDataAddresses } from './frame.ts';
 
+/** ProbeForWrite for a user-mode caller (PreviousMode != 0): each address register at or above
+ *  MmUserProbeAddress is replaced by it, so that the service's store faults as the real probe
+ *  would. A kernel-mode caller goes straight to `done`. */
+function probeForWrite(d: KernelDataAddresses, regs: string[], done: string): string {
+  return `  mov     rax,qword ptr gs:[${hex(GS_CURRENT_THREAD)}]
+  cmp     byte ptr [rax+${hex(off('_KTHREAD.PreviousMode'))}],0
+  je      ${done}
+  mov     rax,${hex(d.MmUserProbeAddress)}
+  mov     rax,qword ptr [rax]
+${regs.map((r) => `  cmp     ${r},rax\n  cmovae  ${r},rax`).join('\n')}`;
+}
+
 export function serviceRoutinesText(d: KernelDataAddresses): string {
   return `
 ; ===================== the idle loop =====================
@@ -26,13 +38,7 @@ NtYieldExecution:
 NtQuerySystemTime:
   ; ProbeForWrite for a user-mode caller: an address at or above MmUserProbeAddress is replaced
   ; by it, so that the store faults as the real probe would.
-  mov     rax,qword ptr gs:[${hex(GS_CURRENT_THREAD)}]
-  cmp     byte ptr [rax+${hex(off('_KTHREAD.PreviousMode'))}],0
-  je      NtQuerySystemTimeStore
-  mov     rax,${hex(d.MmUserProbeAddress)}
-  mov     rax,qword ptr [rax]
-  cmp     rcx,rax
-  cmovae  rcx,rax
+${probeForWrite(d, ['rcx'], 'NtQuerySystemTimeStore')}
 NtQuerySystemTimeStore:
   ; KUSER_SHARED_DATA.SystemTime (+14h), through its kernel alias
   mov     rax,${hex(d.SharedUserDataKernel + 0x14n)}
@@ -73,15 +79,7 @@ NtQueryInformationProcessProbe:
   ; ProbeForWrite for a user-mode caller, as NtQuerySystemTime's: an address at or above
   ; MmUserProbeAddress is replaced by it, so the store faults as the probe would.
   mov     r10,qword ptr [rsp+28h]
-  mov     rax,qword ptr gs:[${hex(GS_CURRENT_THREAD)}]
-  cmp     byte ptr [rax+${hex(off('_KTHREAD.PreviousMode'))}],0
-  je      NtQueryInformationProcessCopy
-  mov     rax,${hex(d.MmUserProbeAddress)}
-  mov     rax,qword ptr [rax]
-  cmp     r8,rax
-  cmovae  r8,rax
-  cmp     r10,rax
-  cmovae  r10,rax
+${probeForWrite(d, ['r8', 'r10'], 'NtQueryInformationProcessCopy')}
 NtQueryInformationProcessCopy:
   ; PROCESS_BASIC_INFORMATION from the current process's EPROCESS
   mov     rax,qword ptr gs:[${hex(GS_CURRENT_THREAD)}]
