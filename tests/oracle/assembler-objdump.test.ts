@@ -93,6 +93,7 @@ function corpus(): CorpusLine[] {
       const sizes = sizesOf(row);
       let opSize = sizes[k % sizes.length];
       if (row.op === 'movsxd' && opSize === 2) opSize = 8; // GNU as has no 16-bit movsxd
+      if (row.op === 'bswap' && opSize === 2) opSize = 4; // GNU as has no 16-bit bswap (its result is undefined)
       // GNU as writes every `mov reg,sreg` / `mov sreg,reg` in its 32-bit form; ours keeps the
       // register's size (REX.W / 66 forms, SDM Vol. 2B MOV). Compare the form both produce.
       if (row.operands.some((o) => o.kind === 'S') || row.op === 'str') opSize = 4;

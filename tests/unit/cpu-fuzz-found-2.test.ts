@@ -3,7 +3,7 @@
 // displacement under a 32-bit address size with an FS/GS base.
 
 import { describe, it, expect } from 'vitest';
-import { world, runToStub, frame, UDATA } from './cpu-exec-harness.ts';
+import { world, runToStub, frame, UDATA, UCODE } from './cpu-exec-harness.ts';
 
 const AC = 1n << 18n;
 const AM = 1n << 18n;
@@ -90,5 +90,15 @@ describe('IRETQ with RFLAGS.NT set (SDM Vol. 2A IRET, IA-32e mode: "IF NT = 1 TH
     m.setReg('rsp', 0x10n); // not mapped: a pop would #PF
     expect(runToStub(m).vector).toBe(13);
     expect(frame(m, true).error).toBe(0n);
+  });
+});
+
+describe('BSWAP of a 16-bit register (66h; SDM Vol. 2A BSWAP: "the result is undefined")', () => {
+  it('executes (no #UD) and leaves the upper bits of the register alone', () => {
+    const { m } = world({ user: 'db 66h, 0fh, 0c8h' });
+    m.setReg('rax', 0x1122334455667788n);
+    m.step();
+    expect(m.getReg('rip')).toBe(UCODE + 3n); // the next instruction: no fault
+    expect(m.getReg('rax') >> 16n).toBe(0x112233445566n);
   });
 });

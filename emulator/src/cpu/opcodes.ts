@@ -294,7 +294,7 @@ add('bsr', 'bsr', '0F BD /r', 'Gv,Ev', 'v', '', 'BSR');
 add('popcnt', 'popcnt', 'F3 0F B8 /r', 'Gv,Ev', 'v', '', 'POPCNT');
 add('tzcnt', 'tzcnt', 'F3 0F BC /r', 'Gv,Ev', 'v', '', 'TZCNT');
 add('lzcnt', 'lzcnt', 'F3 0F BD /r', 'Gv,Ev', 'v', '', 'LZCNT');
-add('bswap', 'bswap', '0F C8+r', 'Zy', 'y', '', 'BSWAP');
+add('bswap', 'bswap', '0F C8+r', 'Zv', 'v', '', 'BSWAP'); // 66h: 16-bit, result undefined (SDM BSWAP), not #UD
 
 // --- Data movement.
 add('mov', 'mov', '88 /r', 'Eb,Gb', 'b', '', 'MOV');

@@ -69,7 +69,10 @@ export function stepOne(w: FuzzWorld): StepOutcome {
       // A software interrupt through a DPL-3 gate (INT3, INT 4): read the frame it pushed
       // (SDM Vol. 3A §6.14.2) for the state the handler sees.
       const ev = m.events.since(total).find((e) => e.kind === 'exception-delivered') as { vector: number } | undefined;
-      const f = m.readVirtual(m.getReg('rsp'), 40)!;
+      const f = m.readVirtual(m.getReg('rsp'), 40);
+      // CPL 0 without a delivery (SYSCALL drawn from random bytes: the host's system call) or an
+      // unreadable frame: end here; compare.ts compares up to a host-dependent instruction.
+      if (!ev || !f) return { kind: 'fault', vector: -1, err: 0, cr2: 0n, d, undef, state: { rip: BigInt(start), rflags: m.rflags >>> 0, regs: regsOf(w) } };
       const dv = new DataView(f.buffer);
       const regs = regsOf(w);
       regs[4] = dv.getBigUint64(24, true);

@@ -63,6 +63,7 @@ export function undefinedFor(m: Machine, d: Decoded): Undefined {
       const z = srcZero(m, d);
       return { flags: CF | OF | SF | AF | PF, reg: z === false ? -1 : d.o[0].reg, mem: false };
     }
+    case 'bswap': return { flags: 0, reg: d.o[0].size === 2 ? d.o[0].reg : -1, mem: false };
     case 'lzcnt': case 'tzcnt': return { flags: OF | SF | AF | PF, reg: -1, mem: false };
     case 'andn': case 'blsi': case 'blsr': case 'blsmsk': case 'bzhi': return { flags: AF | PF, reg: -1, mem: false };
     case 'bextr': return { flags: AF | SF | PF, reg: -1, mem: false };

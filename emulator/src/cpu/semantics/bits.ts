@@ -104,7 +104,9 @@ const bswap: Semantics = (m, d) => {
   const sw = (x: number): number => (((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24)) >>> 0;
   const lo = m.getGpr(o.reg, o.size, false), hi = m.rhi;
   if (o.size === 8) m.setGpr(o.reg, 8, false, sw(hi), sw(lo));
-  else m.setGpr(o.reg, 4, false, sw(lo), 0);
+  else if (o.size === 4) m.setGpr(o.reg, 4, false, sw(lo), 0);
+  // A 16-bit register: "the result is undefined" (SDM BSWAP); Intel processors clear it.
+  else m.setGpr(o.reg, 2, false, 0, 0);
 };
 
 export const BITS: Record<string, Semantics> = {
