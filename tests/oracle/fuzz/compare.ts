@@ -155,7 +155,9 @@ function callTargetFirst(host: RunResult, model: RunResult): boolean {
   // The push faulting first: #PF on the return address's slot, or #SS(0) for a non-canonical RSP.
   if (he.vector === 12) { const a = BigInt.asIntN(64, rsp - 8n); return a >= 1n << 47n || a < -(1n << 47n); }
   if (he.vector !== 14) return false;
-  return he.cr2 >= rsp - 8n && he.cr2 < rsp;
+  // CR2 is unsigned: with RSP = 0 the slot is FFFFFFFF`FFFFFFF8.
+  const slot = BigInt.asUintN(64, rsp - 8n);
+  return he.cr2 >= slot && he.cr2 < slot + 8n;
 }
 
 /** A memory difference (`off:bytes ...`) as offset -> byte. */
